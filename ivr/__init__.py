@@ -1,0 +1,76 @@
+"""A telephone information line about child sexual exploitation, answered with Twilio.
+
+``create_app`` builds the Flask app, as in Flask's tutorial. All settings come
+from the environment (secrets) and line.yaml (everything else).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import ConfigError
+from .line import Line
+from .privacy import install_log_redaction
+
+log = logging.getLogger(__name__)
+
+
+def project_root() -> Path:
+    """Where prompts/, locales/ and line.yaml live: IVR_ROOT, the checkout, or the current folder."""
+    if os.environ.get("IVR_ROOT"):
+        return Path(os.environ["IVR_ROOT"])
+    checkout = Path(__file__).resolve().parent.parent
+    return checkout if (checkout / "prompts").is_dir() else Path.cwd()
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("IVR_CONFIG") or project_root() / "line.yaml")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def proxy_hops(value: str | None) -> int:
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise ConfigError("environment", [f"IVR_PROXY_HOPS: {value!r} must be the number of proxies in front of the line (0, 1, 2 ...)"])
+    return int(value)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(
+        IVR_ROOT=project_root(),
+        IVR_CONFIG=config_path(),
+        TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN") or None,
+        IVR_DEVELOPMENT=os.environ.get("IVR_DEVELOPMENT") == "1",
+        IVR_PROXY_HOPS=os.environ.get("IVR_PROXY_HOPS"),
+        IVR_CLOCK=utc_now,
+    )
+    if test_config:
+        app.config.update(test_config)
+    install_log_redaction()
+
+    hops = proxy_hops(str(app.config["IVR_PROXY_HOPS"] or ""))
+    if hops:
+        # Twilio signs the public https URL; the proxy's X-Forwarded-* headers restore it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+
+    app.extensions["ivr.line"] = Line.load(Path(app.config["IVR_ROOT"]), Path(app.config["IVR_CONFIG"]))
+
+    from . import web
+    app.register_blueprint(web.bp)
+
+    if not app.config["TWILIO_AUTH_TOKEN"]:
+        if app.config["IVR_DEVELOPMENT"]:
+            log.warning("Development mode: Twilio signatures are NOT checked, for requests from this machine only.")
+        else:
+            log.warning("TWILIO_AUTH_TOKEN is not set: every webhook will answer 403.")
+    return app

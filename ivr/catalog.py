@@ -1,0 +1,104 @@
+"""What each prompt says in each language.
+
+English, the source, is read from prompts/en.yaml; every other language from its
+gettext catalog, locales/<locale>/LC_MESSAGES/ivr.po, where each entry's message
+context is the prompt id. A language that lacks a prompt is refused at start-up
+(see ``problems``): the line never falls back to English mid-call.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Iterable, Mapping
+
+import yaml
+from babel.messages.pofile import read_po
+
+from .config import ConfigError, Language
+
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+SOURCE_LANGUAGE = "en"   # prompts/en.yaml speaks for every en-* language
+DOMAIN = "ivr"
+
+
+@dataclass(frozen=True)
+class SourcePrompt:
+    id: str
+    text: str
+    note: str
+
+
+def placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
+
+
+def read_source(path: Path) -> dict[str, SourcePrompt]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(str(path), [f"cannot be read: {exc}"]) from None
+    problems, prompts = [], {}
+    for prompt_id, body in raw.items():
+        if not isinstance(body, dict) or not isinstance(body.get("text"), str) or not body["text"].strip():
+            problems.append(f"{prompt_id}.text: is missing")
+            continue
+        text = " ".join(body["text"].split())
+        prompts[prompt_id] = SourcePrompt(prompt_id, text, " ".join(str(body.get("note", "")).split()))
+    if problems:
+        raise ConfigError(str(path), problems)
+    return prompts
+
+
+def catalog_path(locales_dir: Path, language: Language) -> Path:
+    return locales_dir / language.locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+class Catalog:
+    def __init__(self, source: Mapping[str, SourcePrompt], texts: Mapping[str, Mapping[str, str]]):
+        self.source = source
+        self._texts = texts   # language code -> prompt id -> text
+
+    @classmethod
+    def load(cls, prompts_dir: Path, locales_dir: Path, languages: Iterable[Language]) -> "Catalog":
+        source = read_source(prompts_dir / f"{SOURCE_LANGUAGE}.yaml")
+        english = {pid: p.text for pid, p in source.items()}
+        texts = {}
+        for language in languages:
+            if language.locale.split("_")[0] == SOURCE_LANGUAGE:
+                texts[language.code] = english
+            else:
+                texts[language.code] = _read_translations(catalog_path(locales_dir, language))
+        return cls(MappingProxyType(source), MappingProxyType(texts))
+
+    def text(self, prompt_id: str, language_code: str) -> str:
+        return self._texts[language_code][prompt_id]
+
+    def problems(self, required: Iterable[str], allowed_placeholders: set[str]) -> list[str]:
+        """Every way a language could fail to say a prompt, one line each."""
+        found = []
+        for prompt_id in sorted(set(required)):
+            if prompt_id not in self.source:
+                found.append(f"prompts/en.yaml: {prompt_id}: is needed by the line but missing")
+                continue
+            expected = placeholders(self.source[prompt_id].text)
+            for unknown in sorted(expected - allowed_placeholders):
+                found.append(f"prompts/en.yaml: {prompt_id}: {{{unknown}}} is not a number in line.yaml nor {{key}}")
+            for code, texts in self._texts.items():
+                text = texts.get(prompt_id)
+                if not text:
+                    found.append(f"language {code}: {prompt_id}: has no translation")
+                elif placeholders(text) != expected:
+                    found.append(f"language {code}: {prompt_id}: placeholders {sorted(placeholders(text))} "
+                                 f"differ from the English {sorted(expected)}")
+        return found
+
+
+def _read_translations(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        po = read_po(handle)
+    return {m.context: " ".join(m.string.split()) for m in po
+            if m.id and m.context and isinstance(m.string, str) and m.string.strip()}

@@ -1,0 +1,351 @@
+"""line.yaml, validated once at start-up into plain immutable objects.
+
+Every problem is collected and reported together, each naming its key, so an
+operator can fix a whole file in one go.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+import yaml
+from babel import Locale, UnknownLocaleError
+
+from .hours import Closure, OfficeHours, Routing
+
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PLACEHOLDER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+AFTER_LIMIT = ("transfer", "goodbye")
+
+
+class ConfigError(Exception):
+    """line.yaml is not usable; ``problems`` holds one line per problem."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"{source}: " + f"\n{source}: ".join(problems))
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str          # BCP 47, as the caller's language is named in URLs
+    locale: str        # the same as a gettext locale (pt-PT -> pt_PT)
+    voice: str         # Twilio <Say voice=...>
+    say_language: str  # Twilio <Say language=...>
+
+
+@dataclass(frozen=True)
+class Contact:
+    key: str
+    number: str   # E.164: what is dialled
+    spoken: str   # the published grouping, said digit group by digit group
+
+
+@dataclass(frozen=True)
+class InputSettings:
+    timeout_seconds: int
+    max_silences: int
+    max_wrong_keys: int
+    after_limit: str  # "transfer" or "goodbye"
+
+
+@dataclass(frozen=True)
+class TransferSettings:
+    timeout_seconds: int
+    caller_id: str | None  # None: Twilio passes on the caller's own number
+
+
+@dataclass(frozen=True)
+class LineConfig:
+    languages: tuple[Language, ...]
+    called_numbers: Mapping[str, str]     # Twilio "To" -> language code
+    contacts: Mapping[str, Contact]
+    spoken_numbers: Mapping[str, str]     # said, never dialled (999, Childline)
+    hours: OfficeHours
+    routing: Routing
+    input: InputSettings
+    transfer: TransferSettings
+
+    def language(self, code: str | None) -> Language | None:
+        return next((lang for lang in self.languages if lang.code == code), None)
+
+    @property
+    def numbers(self) -> Mapping[str, str]:
+        """Every placeholder a prompt may use for a number, to its spoken form."""
+        merged = {key: c.spoken for key, c in self.contacts.items()}
+        merged.update(self.spoken_numbers)
+        return merged
+
+
+def load(path: str | Path) -> LineConfig:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(str(path), [f"cannot be read: {exc.strerror}"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), [f"is not valid YAML: {exc}"]) from None
+    return parse(raw, source=str(path))
+
+
+def parse(raw: Any, source: str = "line.yaml") -> LineConfig:
+    reader = _Reader()
+    config = reader.line(raw)
+    if reader.problems:
+        raise ConfigError(source, reader.problems)
+    return config
+
+
+class _Reader:
+    """Reads each section, noting problems instead of stopping at the first."""
+
+    def __init__(self):
+        self.problems: list[str] = []
+
+    def problem(self, key: str, text: str) -> None:
+        self.problems.append(f"{key}: {text}")
+
+    # -- plain values -------------------------------------------------------
+    def mapping(self, value: Any, key: str, required: bool = True) -> dict:
+        if value is None and not required:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(key, "is missing" if value is None else "must be a mapping of names to values")
+            return {}
+        return value
+
+    def integer(self, section: dict, name: str, key: str, default: int, low: int, high: int) -> int:
+        value = section.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.problem(f"{key}.{name}", f"must be a whole number from {low} to {high}, not {value!r}")
+            return default
+        return value
+
+    def e164(self, value: Any, key: str) -> str:
+        if not isinstance(value, str) or not E164.match(value):
+            self.problem(key, f"{value!r} is not a phone number in E.164 form (like \"+443001234333\", in quotes)")
+            return ""
+        return value
+
+    def clock_time(self, value: Any, key: str) -> dt.time:
+        if isinstance(value, str):
+            try:
+                return dt.time.fromisoformat(value)
+            except ValueError:
+                pass
+        self.problem(key, f"{value!r} is not a time like \"09:00\" (write it in quotes)")
+        return dt.time(0)
+
+    def local_datetime(self, value: Any, key: str, zone: ZoneInfo) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            moment = value
+        elif isinstance(value, dt.date):
+            moment = dt.datetime.combine(value, dt.time(0))
+        else:
+            try:
+                moment = dt.datetime.fromisoformat(str(value))
+            except ValueError:
+                self.problem(key, f"{value!r} is not a date or date and time like \"2026-12-24 13:00\"")
+                return dt.datetime(1970, 1, 1, tzinfo=zone)
+        return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+
+    # -- sections -----------------------------------------------------------
+    def line(self, raw: Any) -> LineConfig | None:
+        raw = self.mapping(raw, "line.yaml")
+        zone = self.zone(raw.get("timezone"))
+        languages = self.languages(raw.get("languages"))
+        contacts = self.contacts(raw.get("contacts"))
+        spoken = self.spoken_numbers(raw.get("spoken_numbers"), contacts)
+        called = self.called_numbers(raw.get("called_numbers"), languages)
+        hours = self.office_hours(raw.get("office_hours"), zone)
+        routing = self.routing(raw.get("routing"), contacts, hours)
+        input_settings = self.input(raw.get("input"))
+        transfer = self.transfer(raw.get("transfer"))
+        if self.problems:
+            return None
+        return LineConfig(
+            languages=languages,
+            called_numbers=MappingProxyType(called),
+            contacts=MappingProxyType(contacts),
+            spoken_numbers=MappingProxyType(spoken),
+            hours=hours,
+            routing=routing,
+            input=input_settings,
+            transfer=transfer,
+        )
+
+    def zone(self, value: Any) -> ZoneInfo:
+        if value is None:
+            self.problem("timezone", "is missing (for Northern Ireland: Europe/London)")
+            return ZoneInfo("UTC")
+        try:
+            return ZoneInfo(str(value))
+        except (ZoneInfoNotFoundError, ValueError):
+            self.problem("timezone", f"{value!r} is not a known time zone (for Northern Ireland: Europe/London)")
+            return ZoneInfo("UTC")
+
+    def languages(self, value: Any) -> tuple[Language, ...]:
+        if not isinstance(value, list) or not value:
+            self.problem("languages", "must list at least one language, in menu order")
+            return ()
+        if len(value) > 9:
+            self.problem("languages", f"lists {len(value)} languages, but the keypad offers keys 1 to 9 only")
+        result, seen = [], set()
+        for index, item in enumerate(value):
+            key = f"languages[{index}]"
+            item = self.mapping(item, key)
+            code = item.get("code")
+            if not code:
+                self.problem(f"{key}.code", "is missing (a BCP 47 code such as en-GB)")
+                continue
+            try:
+                locale = str(Locale.parse(str(code), sep="-"))
+            except (ValueError, UnknownLocaleError):
+                self.problem(f"{key}.code", f"{code!r} is not a known BCP 47 language code (such as en-GB or pl)")
+                continue
+            if code in seen:
+                self.problem(f"{key}.code", f"{code!r} is listed twice")
+            seen.add(code)
+            voice, say_language = item.get("voice"), item.get("say_language")
+            for name, field in (("voice", voice), ("say_language", say_language)):
+                if not isinstance(field, str) or not field:
+                    self.problem(f"{key}.{name}", "is missing (see the voices table in the README)")
+            if isinstance(say_language, str) and say_language.split("-")[0].lower() != str(code).split("-")[0].lower():
+                self.problem(f"{key}.say_language", f"{say_language!r} does not speak {code!r}")
+            result.append(Language(str(code), locale, str(voice), str(say_language)))
+        return tuple(result)
+
+    def contacts(self, value: Any) -> dict[str, Contact]:
+        result = {}
+        for name, item in self.mapping(value, "contacts").items():
+            key = f"contacts.{name}"
+            if not PLACEHOLDER_NAME.match(str(name)):
+                self.problem(key, "names are lower-case letters, digits and _ (they are used in prompts as {name})")
+            item = self.mapping(item, key)
+            number = self.e164(item.get("number"), f"{key}.number")
+            spoken = item.get("spoken")
+            digits = re.sub(r"\s", "", str(spoken or ""))
+            if not isinstance(spoken, str) or not digits.isdigit():
+                self.problem(f"{key}.spoken", f"{spoken!r} must be the number as published, digits in groups (like \"0300 1234 333\")")
+            elif number and not number[1:].endswith(digits.lstrip("0")):
+                self.problem(f"{key}.spoken", f"{spoken!r} is not the same number as {number}")
+            result[str(name)] = Contact(str(name), number, str(spoken))
+        if value is not None and not result:
+            self.problem("contacts", "must name at least one contact")
+        return result
+
+    def spoken_numbers(self, value: Any, contacts: Mapping[str, Contact]) -> dict[str, str]:
+        result = {}
+        for name, spoken in self.mapping(value, "spoken_numbers", required=False).items():
+            key = f"spoken_numbers.{name}"
+            if not PLACEHOLDER_NAME.match(str(name)):
+                self.problem(key, "names are lower-case letters, digits and _")
+            elif name in contacts:
+                self.problem(key, "is also a contact; give it another name")
+            if not re.fullmatch(r"[0-9]+( [0-9]+)*", str(spoken)):
+                self.problem(key, f"{spoken!r} must be digits, in groups separated by single spaces")
+            result[str(name)] = str(spoken)
+        return result
+
+    def called_numbers(self, value: Any, languages: tuple[Language, ...]) -> dict[str, str]:
+        codes = {lang.code for lang in languages}
+        result = {}
+        for number, code in self.mapping(value, "called_numbers", required=False).items():
+            key = f"called_numbers.{number}"
+            self.e164(number, key)
+            if code not in codes:
+                self.problem(key, f"{code!r} is not one of the languages listed under languages")
+            result[str(number)] = str(code)
+        return result
+
+    def office_hours(self, value: Any, zone: ZoneInfo) -> OfficeHours:
+        section = self.mapping(value, "office_hours")
+        days = section.get("days", list(WEEKDAYS[:5]))
+        weekdays = set()
+        for index, day in enumerate(days if isinstance(days, list) else [days]):
+            name = str(day).lower()[:3]
+            if name not in WEEKDAYS or len(str(day)) < 3:
+                self.problem(f"office_hours.days[{index}]", f"{day!r} is not a weekday (Mon, Tue, Wed, Thu, Fri, Sat, Sun)")
+            else:
+                weekdays.add(WEEKDAYS.index(name))
+        opens = self.clock_time(section.get("open", "09:00"), "office_hours.open")
+        closes = self.clock_time(section.get("close", "17:00"), "office_hours.close")
+        if closes <= opens:
+            self.problem("office_hours.close", f"{closes:%H:%M} is not after office_hours.open ({opens:%H:%M})")
+        calendar = self.bank_holidays(section.get("bank_holidays", {"country": "GB", "subdivision": "NIR"}))
+        closures = []
+        raw_closures = section.get("closures") or []
+        if not isinstance(raw_closures, list):
+            self.problem("office_hours.closures", "must be a list of dates or {from, to} ranges")
+            raw_closures = []
+        for index, item in enumerate(raw_closures):
+            key = f"office_hours.closures[{index}]"
+            if isinstance(item, dict):
+                start = self.local_datetime(item.get("from"), f"{key}.from", zone)
+                end = self.local_datetime(item.get("to"), f"{key}.to", zone)
+            else:
+                start = self.local_datetime(item, key, zone)
+                end = start + dt.timedelta(days=1)
+                if isinstance(item, dt.datetime) or (isinstance(item, str) and len(item) > 10):
+                    self.problem(key, "a single entry closes a whole day: give a date, or {from: ..., to: ...}")
+            if end <= start:
+                self.problem(f"{key}.to", "ends before it starts")
+            closures.append(Closure(start, end))
+        return OfficeHours(zone, frozenset(weekdays), opens, closes, calendar, tuple(closures))
+
+    def bank_holidays(self, value: Any):
+        if value in (None, False):
+            return None
+        section = self.mapping(value, "office_hours.bank_holidays")
+        country, subdivision = section.get("country"), section.get("subdivision")
+        supported = holidays.list_supported_countries()
+        if country not in supported:
+            self.problem("office_hours.bank_holidays.country", f"{country!r} is not a country code the holidays package knows (GB for the UK)")
+        elif subdivision is not None and subdivision not in supported[country]:
+            self.problem("office_hours.bank_holidays.subdivision", f"{subdivision!r} is not a subdivision of {country} (NIR for Northern Ireland)")
+        else:
+            return holidays.country_holidays(country, subdiv=subdivision)
+        return None
+
+    def routing(self, value: Any, contacts: Mapping[str, Contact], hours: OfficeHours) -> Routing:
+        section = self.mapping(value, "routing")
+        chosen = {}
+        for name in ("in_hours", "out_of_hours", "override"):
+            key = section.get(name)
+            if key is None and name == "override":
+                chosen[name] = None
+                continue
+            if key not in contacts:
+                known = ", ".join(sorted(contacts)) or "none"
+                self.problem(f"routing.{name}", f"{key!r} is not a contact in line.yaml (contacts: {known})")
+            chosen[name] = contacts.get(key)
+        return Routing(hours, chosen["in_hours"], chosen["out_of_hours"], chosen["override"])
+
+    def input(self, value: Any) -> InputSettings:
+        section = self.mapping(value, "input", required=False)
+        after = section.get("after_limit", "transfer")
+        if after not in AFTER_LIMIT:
+            self.problem("input.after_limit", f"{after!r} must be one of: {', '.join(AFTER_LIMIT)}")
+        return InputSettings(
+            timeout_seconds=self.integer(section, "timeout_seconds", "input", 8, 3, 60),
+            max_silences=self.integer(section, "max_silences", "input", 3, 1, 10),
+            max_wrong_keys=self.integer(section, "max_wrong_keys", "input", 3, 1, 10),
+            after_limit=after,
+        )
+
+    def transfer(self, value: Any) -> TransferSettings:
+        section = self.mapping(value, "transfer", required=False)
+        caller_id = section.get("caller_id")
+        if caller_id is not None:
+            caller_id = self.e164(caller_id, "transfer.caller_id")
+        return TransferSettings(
+            timeout_seconds=self.integer(section, "timeout_seconds", "transfer", 30, 5, 120),
+            caller_id=caller_id,
+        )

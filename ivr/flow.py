@@ -1,0 +1,165 @@
+"""The menu graph, read from prompts/menu.yaml: which key leads where.
+
+The graph knows nodes, keys and prompt ids only; what those prompts say is the
+catalog's business, and who answers is the routing's.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import yaml
+
+from .config import ConfigError
+
+KEYS = frozenset("0123456789*#")
+MAX_OPTIONS = 5          # counting "speak to someone": more is too many to remember
+LANGUAGE_MENU = "language"  # the node the engine adds when the line has several languages
+TRANSFER_FAILED = "transfer_failed"  # the menu the engine adds after an unanswered transfer
+RESERVED = (LANGUAGE_MENU, TRANSFER_FAILED)
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    say: str   # prompt id
+    go: str    # node id
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    say: str | None                 # prompt id: the message, or the menu's opening words
+    options: tuple[Option, ...] = ()
+    parent: str | None = None
+
+    @property
+    def is_menu(self) -> bool:
+        return bool(self.options)
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a key does: "go" (to ``target``), "speak_to_someone", "repeat" or "back"."""
+    kind: str
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class Menu:
+    start: str
+    nodes: Mapping[str, Node]
+    every_node: Mapping[str, str]        # action kind -> key
+    transfer_failed: Mapping[str, str]   # "try_again", "urgent" -> key
+
+    def node(self, node_id: str | None) -> Node | None:
+        return self.nodes.get(node_id) if node_id else None
+
+    def action(self, node: Node, key: str) -> Action | None:
+        """What ``key`` does on ``node``; None when it is not an option there."""
+        for option in node.options:
+            if option.key == key:
+                return Action("go", option.go)
+        for kind, bound in self.every_node.items():
+            if bound == key:
+                return Action(kind)
+        return None
+
+    def prompt_ids(self) -> set[str]:
+        ids = set()
+        for node in self.nodes.values():
+            ids.update(option.say for option in node.options)
+            if node.say:
+                ids.add(node.say)
+        return ids
+
+
+def load(path: str | Path) -> Menu:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(str(path), [f"cannot be read: {exc}"]) from None
+    problems: list[str] = []
+    menu = _parse(raw if isinstance(raw, dict) else {}, problems)
+    if problems:
+        raise ConfigError(str(path), problems)
+    return menu
+
+
+def _key(value: Any, where: str, problems: list[str]) -> str:
+    key = str(value)
+    if key not in KEYS:
+        problems.append(f"{where}: {value!r} is not a key on a phone keypad (0-9, * or #)")
+    return key
+
+
+def _parse(raw: dict, problems: list[str]) -> Menu:
+    every = raw.get("every_node") or {}
+    every_node = {}
+    for kind in ("speak_to_someone", "repeat", "back"):
+        if kind not in every:
+            problems.append(f"every_node.{kind}: is missing; every node needs it")
+        else:
+            every_node[kind] = _key(every[kind], f"every_node.{kind}", problems)
+    failed = raw.get("transfer_failed") or {}
+    transfer_failed = {}
+    for kind in ("try_again", "urgent"):
+        if kind not in failed:
+            problems.append(f"transfer_failed.{kind}: is missing")
+        else:
+            transfer_failed[kind] = _key(failed[kind], f"transfer_failed.{kind}", problems)
+    if len(set(every_node.values()) | set(transfer_failed.values())) != len(every_node) + len(transfer_failed):
+        problems.append("transfer_failed: its keys must differ from each other and from every_node's")
+
+    raw_nodes = raw.get("nodes") or {}
+    if not isinstance(raw_nodes, dict) or not raw_nodes:
+        problems.append("nodes: is missing")
+        raw_nodes = {}
+    parents: dict[str, str] = {}
+    parsed: dict[str, tuple[str | None, tuple[Option, ...]]] = {}
+    for node_id, body in raw_nodes.items():
+        where = f"nodes.{node_id}"
+        if node_id in RESERVED:
+            problems.append(f"{where}: the name {node_id!r} is kept for a menu the line makes itself")
+        body = body if isinstance(body, dict) else {}
+        options = []
+        for index, item in enumerate(body.get("options") or []):
+            item = item if isinstance(item, dict) else {}
+            spot = f"{where}.options[{index}]"
+            key = _key(item.get("key"), f"{spot}.key", problems)
+            if key in every_node.values():
+                problems.append(f"{spot}.key: {key!r} is already used on every node by every_node")
+            if key in (o.key for o in options):
+                problems.append(f"{spot}.key: {key!r} is used twice on this menu")
+            go = str(item.get("go"))
+            if go not in raw_nodes:
+                problems.append(f"{spot}.go: {go!r} is not a node")
+            elif go in parents and parents[go] != node_id:
+                problems.append(f"{spot}.go: {go!r} is already reached from {parents[go]!r}; a node has one parent")
+            else:
+                parents[go] = node_id
+            if not item.get("say"):
+                problems.append(f"{spot}.say: is missing (the prompt that offers this option)")
+            options.append(Option(key, str(item.get("say")), go))
+        if len(options) + 1 > MAX_OPTIONS:
+            problems.append(f"{where}.options: {len(options)} options plus \"speak to someone\" is more than {MAX_OPTIONS}")
+        if not options and not body.get("say"):
+            problems.append(f"{where}.say: a message needs the prompt it says")
+        parsed[str(node_id)] = (body.get("say"), tuple(options))
+
+    start = str(raw.get("start"))
+    if start not in parsed:
+        problems.append(f"start: {raw.get('start')!r} is not a node")
+    elif start in parents:
+        problems.append(f"start: {start!r} is reached from {parents[start]!r}; the first menu has no parent")
+    for node_id in parsed:
+        if node_id != start and node_id not in parents:
+            problems.append(f"nodes.{node_id}: cannot be reached from {start!r}")
+    nodes = {
+        node_id: Node(node_id, say, options, parents.get(node_id))
+        for node_id, (say, options) in parsed.items()
+    }
+    return Menu(start, MappingProxyType(nodes), MappingProxyType(every_node), MappingProxyType(transfer_failed))

@@ -1,0 +1,120 @@
+"""Turns what the line has decided to say and do into one TwiML document.
+
+The only module that builds XML, always with twilio's TwiML builder.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from .catalog import PLACEHOLDER, Catalog
+from .config import Contact, Language, LineConfig
+
+KEY_NAMES = {"*": "key.star", "#": "key.hash"}
+GROUP_PAUSE = "300ms"   # between the groups of a phone number, as a person reads them
+
+
+@dataclass(frozen=True)
+class Utterance:
+    prompt: str
+    language: Language
+    key: str | None = None   # fills {key}
+
+
+class Renderer:
+    def __init__(self, config: LineConfig, catalog: Catalog):
+        self.config = config
+        self.catalog = catalog
+        self.numbers = config.numbers
+
+    def gather(self, utterances: Iterable[Utterance], action: str, on_silence: str) -> str:
+        """Speak while listening for one key; ``on_silence`` is fetched if none comes."""
+        response = VoiceResponse()
+        gather = response.gather(action=action, method="POST", input="dtmf", num_digits=1,
+                                 timeout=self.config.input.timeout_seconds,
+                                 finish_on_key="")  # "#" means "back" here, so nothing finishes input
+        self._speak_all(gather, utterances)
+        response.redirect(on_silence, method="POST")
+        return str(response)
+
+    def dial(self, utterances: Iterable[Utterance], contact: Contact, action: str | None,
+             afterwards: Sequence[Utterance] = ()) -> str:
+        """Speak, then put the caller through to ``contact``.
+
+        With an ``action`` Twilio reports how the transfer went; without one (the
+        safety net) the call carries on with ``afterwards`` and ends.
+        """
+        response = VoiceResponse()
+        self._speak_all(response, utterances)
+        options = {"timeout": self.config.transfer.timeout_seconds}
+        if action:
+            options.update(action=action, method="POST")
+        if self.config.transfer.caller_id:
+            options["caller_id"] = self.config.transfer.caller_id
+        dial = response.dial(**options)
+        dial.number(contact.number)
+        if afterwards:
+            self._speak_all(response, afterwards)
+            response.hangup()
+        return str(response)
+
+    def hangup(self, utterances: Iterable[Utterance] = ()) -> str:
+        response = VoiceResponse()
+        self._speak_all(response, utterances)
+        response.hangup()
+        return str(response)
+
+    # -- speech ---------------------------------------------------------------
+    def _speak_all(self, parent, utterances: Iterable[Utterance]) -> None:
+        for utterance in utterances:
+            self._speak(parent, utterance)
+
+    def _speak(self, parent, utterance: Utterance) -> None:
+        language = utterance.language
+        say = parent.say(voice=language.voice, language=language.say_language)
+        text = ""   # twilio's builder keeps only the last of two strings in a row, so join them first
+        for part in self._parts(utterance):
+            if isinstance(part, str):
+                text += part
+                continue
+            if text:
+                say.append(text)
+                text = ""
+            if part is BREAK:
+                say.break_(time=GROUP_PAUSE)
+            else:
+                say.say_as(part.digits, interpret_as="digits")
+        if text:
+            say.append(text)
+
+    def _parts(self, utterance: Utterance) -> list:
+        """The prompt's text, with each placeholder replaced by words or digits."""
+        text = self.catalog.text(utterance.prompt, utterance.language.code)
+        parts, position = [], 0
+        for match in PLACEHOLDER.finditer(text):
+            parts.append(text[position:match.start()])
+            parts.extend(self._fill(match.group(1), utterance))
+            position = match.end()
+        parts.append(text[position:])
+        return parts
+
+    def _fill(self, name: str, utterance: Utterance) -> list:
+        if name == "key":
+            key = utterance.key or ""
+            if key in KEY_NAMES:
+                return [self.catalog.text(KEY_NAMES[key], utterance.language.code)]
+            return [Digits(key)]
+        parts = []
+        for group in self.numbers[name].split():
+            parts += [BREAK, Digits(group)] if parts else [Digits(group)]
+        return parts
+
+
+@dataclass(frozen=True)
+class Digits:
+    digits: str
+
+
+BREAK = object()

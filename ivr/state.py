@@ -1,0 +1,58 @@
+"""Where a caller is in the call. All of it travels in the URL, nothing is stored.
+
+Anything in a request is untrusted: ``CallState.parse`` keeps only values the
+line knows and puts sensible defaults in place of the rest.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Collection, Mapping
+from urllib.parse import urlencode
+
+
+@dataclass(frozen=True)
+class CallState:
+    node: str
+    lang: str
+    silences: int = 0
+    wrong_keys: int = 0
+    prompted: bool = False      # after a message: the options were read again once, uncounted
+    contact: str | None = None  # the contact a transfer went to (on the transfer-failed menu)
+
+    def at(self, node: str, contact: str | None = None) -> "CallState":
+        """A fresh visit to ``node``: counters start again."""
+        return CallState(node, self.lang, contact=contact)
+
+    def counted(self, silences: int = 0, wrong_keys: int = 0, prompted: bool | None = None) -> "CallState":
+        return replace(self, silences=self.silences + silences, wrong_keys=self.wrong_keys + wrong_keys,
+                       prompted=self.prompted if prompted is None else prompted)
+
+    def url(self, step: str) -> str:
+        query = {"node": self.node, "lang": self.lang}
+        if self.silences:
+            query["silences"] = self.silences
+        if self.wrong_keys:
+            query["wrong"] = self.wrong_keys
+        if self.prompted:
+            query["prompted"] = 1
+        if self.contact:
+            query["contact"] = self.contact
+        return f"/voice/{step}?{urlencode(query)}"
+
+    @classmethod
+    def parse(cls, args: Mapping[str, str], nodes: Collection[str], languages: Collection[str],
+              contacts: Collection[str], start: str, first_language: str, limit: int) -> "CallState":
+        def count(name: str) -> int:
+            value = args.get(name, "")
+            return int(value) if value.isdigit() and int(value) < limit else 0
+
+        node = args.get("node")
+        contact = args.get("contact")
+        return cls(
+            node=node if node in nodes else start,
+            lang=args.get("lang") if args.get("lang") in languages else first_language,
+            silences=count("silences"),
+            wrong_keys=count("wrong"),
+            prompted=args.get("prompted") == "1",
+            contact=contact if contact in contacts else None,
+        )

@@ -1,0 +1,91 @@
+"""The webhooks Twilio calls. Thin: check the request, ask the line, return its TwiML.
+
+Every route here checks Twilio's signature first. Any unexpected error while
+answering becomes the safety net's TwiML (an apology and a transfer to a
+person), never a 5xx, so a caller is never left with a dead line.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+from werkzeug.exceptions import HTTPException
+
+from .line import Line
+from .privacy import mask_sid
+
+log = logging.getLogger(__name__)
+bp = Blueprint("voice", __name__)
+LOOPBACK = ("127.0.0.1", "::1")
+
+
+def line() -> Line:
+    return current_app.extensions["ivr.line"]
+
+
+def now() -> dt.datetime:
+    return current_app.config["IVR_CLOCK"]()
+
+
+def twiml(body: str) -> Response:
+    return Response(body, mimetype="text/xml")
+
+
+@bp.before_request
+def check_signature():
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    if not token:
+        # Development mode may run without a token, but only for this machine.
+        if current_app.config.get("IVR_DEVELOPMENT") and request.remote_addr in LOOPBACK:
+            return None
+        log.warning("refused %s: no TWILIO_AUTH_TOKEN to check signatures with", request.path)
+        abort(403)
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not RequestValidator(token).validate(request.url, request.form, signature):
+        log.warning("refused %s: missing or wrong Twilio signature", request.path)
+        abort(403)
+    log.info("%s node=%s lang=%s call=%s", request.path, request.args.get("node", "-"),
+             request.args.get("lang", "-"), mask_sid(request.form.get("CallSid")))
+    return None
+
+
+@bp.post("/voice")
+def incoming():
+    return twiml(line().incoming(request.form.get("To"), now()))
+
+
+@bp.post("/voice/key")
+def key():
+    return twiml(line().key(line().parse_state(request.args), request.form.get("Digits"), now()))
+
+
+@bp.post("/voice/silence")
+def silence():
+    return twiml(line().silence(line().parse_state(request.args), now()))
+
+
+@bp.post("/voice/transfer/done")
+def transfer_done():
+    state = line().parse_state(request.args)
+    return twiml(line().transfer_done(state, request.form.get("DialCallStatus"), now()))
+
+
+@bp.route("/voice/fallback", methods=["GET", "POST"])
+def fallback():
+    """For Twilio's VoiceFallbackUrl: the same TwiML `flask --app ivr fallback-twiml` prints."""
+    return twiml(line().fallback_twiml)
+
+
+@bp.errorhandler(Exception)
+def safety_net(error: Exception):
+    if isinstance(error, HTTPException):
+        return error
+    log.exception("error while answering %s; the safety net puts the caller through", request.path)
+    try:
+        body = line().rescue(request.args.get("lang"), now())
+    except Exception:
+        log.exception("the safety net failed too; answering with the fallback")
+        body = line().fallback_twiml
+    return twiml(body)
