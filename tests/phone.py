@@ -1,0 +1,101 @@
+"""A test caller: posts signed requests to the webhooks and reads the TwiML back.
+
+Each reply knows what was said, what it listens for and where each choice goes,
+so a test reads as a call: ``phone.ring().press("2").silence()``.
+"""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from urllib.parse import urljoin
+
+from twilio.request_validator import RequestValidator
+
+from ivr.simulator import spoken_text
+
+BASE_URL = "https://line.example.org"
+CALLER = "+447700900123"
+LINE_NUMBER = "+442890000000"
+
+
+class Phone:
+    def __init__(self, client, token: str, base_url: str = BASE_URL):
+        self.client = client
+        self.validator = RequestValidator(token)
+        self.base_url = base_url
+        self.call = {"CallSid": "CA" + "1234abcd" * 4, "AccountSid": "AC" + "0" * 32,
+                     "From": CALLER, "To": LINE_NUMBER}
+
+    def post(self, url: str, form: dict | None = None, signature: str | None = None, headers=None):
+        absolute = urljoin(self.base_url + "/", url)
+        form = {**self.call, **(form or {})}
+        if signature is None:
+            signature = self.validator.compute_signature(absolute, form)
+        headers = {"X-Twilio-Signature": signature, **(headers or {})}
+        return self.client.post(absolute, data=form, headers=headers)
+
+    def reply(self, url: str, form: dict | None = None) -> "Reply":
+        response = self.post(url, form)
+        assert response.status_code == 200, response.data
+        assert response.mimetype == "text/xml"
+        return Reply(self, ET.fromstring(response.data))
+
+    def ring(self, to: str | None = None) -> "Reply":
+        return self.reply("/voice", {"To": to} if to else None)
+
+
+class Reply:
+    def __init__(self, phone: Phone, root: ET.Element):
+        self.phone = phone
+        self.root = root
+        assert root.tag == "Response"
+
+    # -- what the caller hears -------------------------------------------------
+    @property
+    def says(self) -> list[ET.Element]:
+        return list(self.root.iter("Say"))
+
+    @property
+    def said(self) -> list[str]:
+        return [spoken_text(say) for say in self.says]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.said)
+
+    def hears(self, fragment: str) -> bool:
+        return fragment in self.text
+
+    # -- what the line does ----------------------------------------------------
+    @property
+    def gather(self) -> ET.Element | None:
+        return self.root.find("Gather")
+
+    @property
+    def dial(self) -> ET.Element | None:
+        return self.root.find("Dial")
+
+    @property
+    def dialled(self) -> list[str]:
+        return [number.text for number in self.root.iter("Number")]
+
+    @property
+    def hangs_up(self) -> bool:
+        return self.root.find("Hangup") is not None
+
+    @property
+    def listens(self) -> bool:
+        return self.gather is not None
+
+    # -- the caller's next move --------------------------------------------------
+    def press(self, key: str) -> "Reply":
+        assert self.gather is not None, f"nothing is listening for a key:\n{self.text}"
+        return self.phone.reply(self.gather.get("action"), {"Digits": key})
+
+    def silence(self) -> "Reply":
+        redirect = self.root.find("Redirect")
+        assert redirect is not None, "no <Redirect> for silence"
+        return self.phone.reply(redirect.text)
+
+    def transfer_ends(self, status: str) -> "Reply":
+        assert self.dial is not None and self.dial.get("action"), "no transfer with an action"
+        return self.phone.reply(self.dial.get("action"), {"DialCallStatus": status})

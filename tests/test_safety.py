@@ -1,0 +1,178 @@
+"""Safe by default: signatures, development mode, production start, the safety net."""
+import logging
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from ivr.hours import Routing
+from ivr.line import Line
+
+from .conftest import GATEWAY, OUT_OF_HOURS, ROOT, TOKEN
+from .phone import BASE_URL, Phone
+
+ROUTES = ["/voice", "/voice/key?node=main&lang=en-GB", "/voice/silence?node=main&lang=en-GB",
+          "/voice/transfer/done?node=transfer_failed&lang=en-GB&contact=gateway", "/voice/fallback"]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_valid_signature_is_answered(phone, route):
+    assert phone.post(route, {"Digits": "1"}).status_code == 200
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_missing_signature_is_refused(phone, route):
+    assert phone.post(route, signature="").status_code == 403
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_wrong_signature_is_refused(phone, route):
+    other = Phone(phone.client, "not-the-token")
+    response = other.post(route)
+    assert response.status_code == 403
+    assert b"<Dial" not in response.data
+
+
+def test_a_tampered_body_is_refused(phone):
+    form = {**phone.call, "Digits": "1"}
+    signature = phone.validator.compute_signature(BASE_URL + "/voice/key?node=main&lang=en-GB", form)
+    response = phone.post("/voice/key?node=main&lang=en-GB", {"Digits": "0"}, signature=signature)
+    assert response.status_code == 403
+
+
+def test_a_tampered_url_is_refused(phone):
+    form = {**phone.call, "Digits": "1"}
+    signature = phone.validator.compute_signature(BASE_URL + "/voice/key?node=main&lang=en-GB", form)
+    response = phone.post("/voice/key?node=advice&lang=en-GB", {"Digits": "1"}, signature=signature)
+    assert response.status_code == 403
+
+
+def test_behind_a_proxy_the_public_https_url_is_what_is_checked(make_app):
+    public = Phone(make_app(IVR_PROXY_HOPS="1").test_client(), TOKEN, base_url="https://line.council.example")
+    form = {**public.call}
+    signature = public.validator.compute_signature("https://line.council.example/voice", form)
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "line.council.example"}
+    response = public.client.post("http://127.0.0.1:8000/voice", data=form,
+                                  headers={"X-Twilio-Signature": signature, **proxied})
+    assert response.status_code == 200 and b"<Gather" in response.data
+
+
+def test_without_the_proxy_setting_the_forwarded_url_is_not_trusted(make_app):
+    app = make_app()   # IVR_PROXY_HOPS unset
+    validator = Phone(app.test_client(), TOKEN)
+    form = {**validator.call}
+    signature = validator.validator.compute_signature("https://line.council.example/voice", form)
+    response = app.test_client().post("http://127.0.0.1:8000/voice", data=form, headers={
+        "X-Twilio-Signature": signature, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "line.council.example"})
+    assert response.status_code == 403
+
+
+def test_without_a_token_every_webhook_is_refused(make_app):
+    client = make_app(TWILIO_AUTH_TOKEN=None).test_client()
+    for route in ROUTES:
+        assert client.post(route).status_code == 403
+
+
+def test_development_mode_skips_the_check_for_this_machine_only(make_app):
+    client = make_app(TWILIO_AUTH_TOKEN=None, IVR_DEVELOPMENT=True).test_client()
+    assert client.post("/voice", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
+    assert client.post("/voice", environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code == 403
+
+
+def test_development_mode_says_so_at_start(make_app, caplog):
+    with caplog.at_level(logging.WARNING):
+        make_app(TWILIO_AUTH_TOKEN=None, IVR_DEVELOPMENT=True)
+    assert "signatures are NOT checked" in caplog.text
+
+
+def start_production(env_changes):
+    env = {k: v for k, v in os.environ.items() if k not in ("TWILIO_AUTH_TOKEN", "IVR_CONFIG")}
+    env.update(env_changes)
+    return subprocess.run([sys.executable, "-c", "import ivr.wsgi"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_the_production_server_refuses_to_start_without_the_token_and_names_it():
+    result = start_production({})
+    assert result.returncode != 0
+    assert "TWILIO_AUTH_TOKEN is not set" in result.stderr
+
+
+def test_the_production_server_refuses_a_broken_line_yaml_naming_the_key(tmp_path):
+    broken = tmp_path / "line.yaml"
+    broken.write_text((ROOT / "line.yaml").read_text().replace('"+443001234333"', '"0300 1234 333"'))
+    result = start_production({"TWILIO_AUTH_TOKEN": "x", "IVR_CONFIG": str(broken)})
+    assert result.returncode != 0
+    assert "contacts.gateway.number" in result.stderr and "E.164" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_production_server_starts_with_a_token():
+    assert start_production({"TWILIO_AUTH_TOKEN": "x"}).returncode == 0
+
+
+def break_the_line(monkeypatch, method="present"):
+    def broken(*args, **kwargs):
+        raise RuntimeError("something unexpected, near +447700900123")
+    monkeypatch.setattr(Line, method, broken)
+
+
+@pytest.mark.parametrize("moment, expected", [("2026-07-14 10:00", GATEWAY), ("2026-07-14 20:00", OUT_OF_HOURS)])
+def test_the_safety_net_apologises_and_puts_the_caller_through_to_whoever_answers_now(
+        phone, clock, monkeypatch, moment, expected):
+    clock.set(moment)
+    break_the_line(monkeypatch)
+    reply = phone.ring()
+    assert reply.said[0] == ("Sorry, something has gone wrong on this line. "
+                             "I will put you through to someone who can help.")
+    assert reply.dialled == [expected]
+    assert reply.hears("on 0300 1234 333") and reply.hangs_up   # numbers said after the transfer
+
+
+def test_when_even_the_routing_fails_the_safety_net_dials_the_out_of_hours_service(phone, clock, monkeypatch):
+    break_the_line(monkeypatch)
+
+    def no_routing(self, now):
+        raise ValueError("the clock broke")
+    monkeypatch.setattr(Routing, "route_for", no_routing)
+    assert phone.ring().dialled == [OUT_OF_HOURS]
+
+
+@pytest.mark.parametrize("method, before, step", [
+    ("key", lambda call: call, lambda reply: reply.press("1")),
+    ("silence", lambda call: call, lambda reply: reply.silence()),
+    ("transfer_done", lambda call: call.press("0"), lambda reply: reply.transfer_ends("busy")),
+])
+def test_every_call_webhook_has_the_safety_net(phone, monkeypatch, method, before, step):
+    reply = before(phone.ring())
+    break_the_line(monkeypatch, method)
+    reply = step(reply)
+    assert reply.said[0].startswith("Sorry, something has gone wrong on this line.")
+    assert reply.dialled == [GATEWAY]
+
+
+def test_the_safety_net_logs_the_error_without_the_callers_number(phone, monkeypatch, caplog):
+    break_the_line(monkeypatch)
+    with caplog.at_level(logging.INFO):
+        phone.ring()
+    assert "safety net" in caplog.text
+    formatted = "\n".join(handler.format(record) for record in caplog.records
+                          for handler in logging.getLogger().handlers
+                          if type(handler.formatter).__name__ == "RedactingFormatter")
+    assert "something unexpected" in formatted and "+447700900123" not in formatted
+
+
+def test_the_fallback_url_serves_static_twiml_that_reaches_a_person(phone):
+    reply = phone.reply("/voice/fallback")
+    assert reply.dialled == [OUT_OF_HOURS]
+    assert reply.said[0].startswith("Sorry, something has gone wrong")
+    assert reply.hears("If a child is in immediate danger, call 999.")
+
+
+def test_the_fallback_command_prints_the_same_twiml(command, phone):
+    result = command("fallback-twiml")
+    assert result.exit_code == 0
+    assert result.output.strip() == phone.post("/voice/fallback").data.decode()
+    assert ET.fromstring(result.output.strip()).find("Dial/Number").text == OUT_OF_HOURS

@@ -1,0 +1,112 @@
+"""Who "speak to someone" reaches: office hours, weekends, daylight saving, bank holidays, closures."""
+import datetime as dt
+import os
+import time
+
+import pytest
+
+from ivr import utc_now
+
+from .conftest import GATEWAY, OUT_OF_HOURS, line_settings, local
+
+UTC = dt.timezone.utc
+
+
+def dialled_at(phone, clock, moment):
+    clock.set(moment)
+    return phone.ring().press("0").dialled[0]
+
+
+@pytest.mark.parametrize("moment, expected", [
+    ("2026-07-14 08:59:59", OUT_OF_HOURS),
+    ("2026-07-14 09:00:00", GATEWAY),
+    ("2026-07-14 16:59:59", GATEWAY),
+    ("2026-07-14 17:00:00", OUT_OF_HOURS),
+    ("2026-07-17 16:59:59", GATEWAY),       # Friday
+    ("2026-07-18 10:00:00", OUT_OF_HOURS),  # Saturday
+    ("2026-07-19 10:00:00", OUT_OF_HOURS),  # Sunday
+    ("2026-07-20 09:00:00", GATEWAY),       # Monday
+])
+def test_office_hours_are_monday_to_friday_from_9_until_just_before_5(phone, clock, moment, expected):
+    assert dialled_at(phone, clock, moment) == expected
+
+
+@pytest.mark.parametrize("utc_moment, expected", [
+    # Clocks go forward on Sunday 29 March 2026: 09:00 in Belfast is 08:00 UTC that week.
+    (dt.datetime(2026, 3, 27, 8, 59, 59, tzinfo=UTC), OUT_OF_HOURS),  # Friday before: GMT, 08:59 local
+    (dt.datetime(2026, 3, 27, 9, 0, tzinfo=UTC), GATEWAY),
+    (dt.datetime(2026, 3, 30, 7, 59, 59, tzinfo=UTC), OUT_OF_HOURS),  # Monday after: BST, 08:59 local
+    (dt.datetime(2026, 3, 30, 8, 0, tzinfo=UTC), GATEWAY),            # 09:00 local
+    (dt.datetime(2026, 3, 30, 15, 59, 59, tzinfo=UTC), GATEWAY),      # 16:59:59 local
+    (dt.datetime(2026, 3, 30, 16, 0, tzinfo=UTC), OUT_OF_HOURS),      # 17:00 local
+    # Clocks go back on Sunday 25 October 2026.
+    (dt.datetime(2026, 10, 23, 8, 0, tzinfo=UTC), GATEWAY),           # Friday before: BST, 09:00 local
+    (dt.datetime(2026, 10, 23, 15, 59, 59, tzinfo=UTC), GATEWAY),
+    (dt.datetime(2026, 10, 23, 16, 0, tzinfo=UTC), OUT_OF_HOURS),
+    (dt.datetime(2026, 10, 26, 8, 59, 59, tzinfo=UTC), OUT_OF_HOURS), # Monday after: GMT, 08:59 local
+    (dt.datetime(2026, 10, 26, 9, 0, tzinfo=UTC), GATEWAY),
+    (dt.datetime(2026, 10, 26, 16, 59, 59, tzinfo=UTC), GATEWAY),
+    (dt.datetime(2026, 10, 26, 17, 0, tzinfo=UTC), OUT_OF_HOURS),
+])
+def test_daylight_saving_weeks_keep_local_office_hours(phone, clock, utc_moment, expected):
+    assert dialled_at(phone, clock, utc_moment) == expected
+
+
+NI_BANK_HOLIDAYS_2026 = [   # weekdays only: a weekend is closed anyway
+    "2026-01-01", "2026-03-17", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25",
+    "2026-07-13",  # Battle of the Boyne falls on a Sunday: substitute day
+    "2026-08-31", "2026-12-25",
+    "2026-12-28",  # Boxing Day falls on a Saturday: substitute day
+]
+
+
+@pytest.mark.parametrize("day", NI_BANK_HOLIDAYS_2026)
+def test_northern_ireland_bank_holidays_go_to_the_out_of_hours_service(phone, clock, day):
+    assert dialled_at(phone, clock, f"{day} 11:00") == OUT_OF_HOURS
+
+
+@pytest.mark.parametrize("day", ["2026-03-18", "2026-07-14", "2026-12-29", "2026-08-24"])
+def test_the_working_days_around_them_are_open(phone, clock, day):
+    assert dialled_at(phone, clock, f"{day} 11:00") == GATEWAY
+
+
+def test_the_day_after_the_weekend_boyne_is_closed_but_not_the_monday_before(phone, clock):
+    assert dialled_at(phone, clock, "2026-07-13 09:30") == OUT_OF_HOURS
+    assert dialled_at(phone, clock, "2026-07-06 09:30") == GATEWAY
+
+
+def test_closures_close_a_whole_day_or_a_range(phone_for, clock):
+    settings = line_settings()
+    settings["office_hours"]["closures"] = ["2026-12-24", {"from": "2026-12-31 13:00", "to": "2027-01-02 00:00"}]
+    phone = phone_for(settings)
+    assert dialled_at(phone, clock, "2026-12-24 09:00") == OUT_OF_HOURS
+    assert dialled_at(phone, clock, "2026-12-23 16:59") == GATEWAY
+    assert dialled_at(phone, clock, "2026-12-31 12:59") == GATEWAY
+    assert dialled_at(phone, clock, "2026-12-31 13:00") == OUT_OF_HOURS
+
+
+def test_the_override_sends_every_call_to_one_contact(phone_for, clock):
+    settings = line_settings()
+    settings["routing"]["override"] = "emergency_social_work"
+    phone = phone_for(settings)
+    assert dialled_at(phone, clock, "2026-07-14 10:00") == OUT_OF_HOURS
+    settings["routing"]["override"] = "gateway"
+    phone = phone_for(settings)
+    assert dialled_at(phone, clock, "2026-07-18 23:00") == GATEWAY
+
+
+def test_the_time_is_the_lines_zone_whatever_tz_the_server_runs_under(app, monkeypatch):
+    line = app.extensions["ivr.line"]
+    hours = line.config.hours
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        now = utc_now()
+        assert now.tzinfo is not None
+        expected = hours.is_open(now.astimezone(hours.zone))
+        assert hours.is_open(now) == expected
+        # 09:30 in Belfast is 04:30 in New York: open, though New York's clock says 04:30.
+        assert hours.is_open(local("2026-07-14 09:30").astimezone(dt.timezone(dt.timedelta(hours=-4))))
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
