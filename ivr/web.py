@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
@@ -33,6 +34,14 @@ def twiml(body: str) -> Response:
     return Response(body, mimetype="text/xml")
 
 
+def signed_url() -> str:
+    """The URL as Twilio requested it: the query string exactly as sent, not re-encoded."""
+    url = request.host_url.rstrip("/") + quote(request.script_root + request.path)
+    if request.query_string:
+        url += "?" + request.query_string.decode("latin-1")
+    return url
+
+
 @bp.before_request
 def check_signature():
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
@@ -43,7 +52,7 @@ def check_signature():
         log.warning("refused %s: no TWILIO_AUTH_TOKEN to check signatures with", request.path)
         abort(403)
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not RequestValidator(token).validate(request.url, request.form, signature):
+    if not RequestValidator(token).validate(signed_url(), request.form, signature):
         log.warning("refused %s: missing or wrong Twilio signature", request.path)
         abort(403)
     log.info("%s node=%s lang=%s call=%s", request.path, request.args.get("node", "-"),

@@ -1,0 +1,121 @@
+"""line.yaml mistakes stop the start with a message that names the key and the problem."""
+import copy
+
+import pytest
+
+from ivr import config_path, create_app
+from ivr.config import ConfigError, parse
+
+from .conftest import line_settings
+
+
+def problems_with(change) -> list[str]:
+    settings = line_settings()
+    change(settings)
+    with pytest.raises(ConfigError) as caught:
+        parse(settings)
+    return caught.value.problems
+
+
+def test_the_shipped_line_yaml_is_valid():
+    config = parse(line_settings())
+    assert [lang.code for lang in config.languages] == ["en-GB"]
+    assert config.contacts["gateway"].number == "+443001234333"
+
+
+@pytest.mark.parametrize("change, key, words", [
+    (lambda s: s["contacts"]["gateway"].update(number="03001234333"), "contacts.gateway.number", "E.164"),
+    (lambda s: s["contacts"]["gateway"].update(number=443001234333), "contacts.gateway.number", "E.164"),
+    (lambda s: s["contacts"]["gateway"].update(spoken="0300 1234 334"), "contacts.gateway.spoken",
+     "not the same number"),
+    (lambda s: s.update(timezone="Europe/Belfast_City"), "timezone", "not a known time zone"),
+    (lambda s: s.pop("timezone"), "timezone", "missing"),
+    (lambda s: s["office_hours"].update(days=["Mon", "Funday"]), "office_hours.days[1]", "not a weekday"),
+    (lambda s: s["office_hours"].update(open="17:00", close="09:00"), "office_hours.close", "not after"),
+    (lambda s: s["office_hours"].update(open=540), "office_hours.open", "in quotes"),
+    (lambda s: s["office_hours"].update(closures=[{"from": "2026-12-31 13:00", "to": "2026-12-31 09:00"}]),
+     "office_hours.closures[0].to", "ends before it starts"),
+    (lambda s: s["office_hours"].update(closures=["the 24th"]), "office_hours.closures[0]", "not a date"),
+    (lambda s: s["office_hours"].update(bank_holidays={"country": "GB", "subdivision": "XYZ"}),
+     "office_hours.bank_holidays.subdivision", "not a subdivision"),
+    (lambda s: s["office_hours"].update(bank_holidays={"country": "ZZ"}),
+     "office_hours.bank_holidays.country", "not a country"),
+    (lambda s: s["routing"].update(in_hours="gatewy"), "routing.in_hours", "not a contact"),
+    (lambda s: s["routing"].update(override="nobody"), "routing.override", "not a contact"),
+    (lambda s: s.pop("contacts"), "contacts", "missing"),
+    (lambda s: s["languages"][0].pop("code"), "languages[0].code", "missing"),
+    (lambda s: s["languages"][0].update(code="english"), "languages[0].code", "not a known BCP 47"),
+    (lambda s: s["languages"][0].update(say_language="pl-PL"), "languages[0].say_language", "does not speak"),
+    (lambda s: s["languages"][0].pop("voice"), "languages[0].voice", "missing"),
+    (lambda s: s.update(languages=[]), "languages", "at least one"),
+    (lambda s: s["input"].update(timeout_seconds=0), "input.timeout_seconds", "whole number from 3 to 60"),
+    (lambda s: s["input"].update(max_silences="three"), "input.max_silences", "whole number"),
+    (lambda s: s["input"].update(after_limit="hang up"), "input.after_limit", "transfer, goodbye"),
+    (lambda s: s["transfer"].update(caller_id="028 9000 0000"), "transfer.caller_id", "E.164"),
+    (lambda s: s.update(called_numbers={"+442890000001": "pl"}), "called_numbers.+442890000001",
+     "not one of the languages"),
+    (lambda s: s["spoken_numbers"].update(emergency="nine nine nine"), "spoken_numbers.emergency", "digits"),
+])
+def test_each_kind_of_mistake_names_its_key_and_the_problem(change, key, words):
+    problems = problems_with(change)
+    assert any(p.startswith(f"{key}:") and words in p for p in problems), problems
+
+
+def test_all_problems_are_reported_at_once():
+    def many(settings):
+        settings["timezone"] = "Mars/Olympus"
+        settings["contacts"]["gateway"]["number"] = "0300"
+        settings["office_hours"]["days"] = ["Mon", "Someday"]
+    assert len(problems_with(many)) == 3
+
+
+def test_a_broken_file_stops_the_app_from_starting_with_the_message(tmp_path):
+    broken = tmp_path / "line.yaml"
+    broken.write_text("timezone: Nowhere/Land\n")
+    with pytest.raises(ConfigError) as caught:
+        create_app({"IVR_CONFIG": broken, "TWILIO_AUTH_TOKEN": "x"})
+    assert f"{broken}: timezone: 'Nowhere/Land' is not a known time zone" in str(caught.value)
+
+
+def test_invalid_yaml_is_reported_as_such(tmp_path):
+    broken = tmp_path / "line.yaml"
+    broken.write_text("timezone: [unclosed\n")
+    with pytest.raises(ConfigError, match="is not valid YAML"):
+        create_app({"IVR_CONFIG": broken, "TWILIO_AUTH_TOKEN": "x"})
+
+
+def test_ivr_config_points_to_another_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("IVR_CONFIG", str(tmp_path / "elsewhere.yaml"))
+    assert config_path() == tmp_path / "elsewhere.yaml"
+    with pytest.raises(ConfigError, match="elsewhere.yaml: cannot be read"):
+        create_app({"TWILIO_AUTH_TOKEN": "x"})
+
+
+def test_a_bad_proxy_setting_is_named(make_app):
+    with pytest.raises(ConfigError, match="IVR_PROXY_HOPS: 'yes' must be the number of proxies"):
+        make_app(IVR_PROXY_HOPS="yes")
+
+
+def test_a_contact_without_its_prompts_is_refused(make_app):
+    settings = line_settings()
+    settings["contacts"]["police"] = {"number": "+442890650222", "spoken": "028 9065 0222"}
+    with pytest.raises(ConfigError) as caught:
+        make_app(settings)
+    assert "prompts/en.yaml: transfer.police: is needed by the line but missing" in caught.value.problems
+
+
+def test_check_says_ok_for_what_ships(command):
+    result = command("check")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("OK:") and "en-GB" in result.output
+
+
+def test_check_lists_each_problem_and_fails(command, tmp_path):
+    broken = tmp_path / "line.yaml"
+    text = (config_path().read_text()
+            .replace('"+442895049999"', '"+44 28 9504 9999"').replace("Europe/London", "Europe/Londres"))
+    broken.write_text(text)
+    result = command("check", config=broken)
+    assert result.exit_code == 1
+    assert "problem: timezone: 'Europe/Londres' is not a known time zone" in result.output
+    assert "problem: contacts.emergency_social_work.number:" in result.output

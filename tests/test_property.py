@@ -1,0 +1,40 @@
+"""Whatever arrives, a call webhook answers well-formed TwiML and dials only configured numbers."""
+import datetime as dt
+import xml.etree.ElementTree as ET
+from urllib.parse import urlencode
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .conftest import GATEWAY, OUT_OF_HOURS
+
+ROUTES = ["/voice", "/voice/key", "/voice/silence", "/voice/transfer/done", "/voice/fallback"]
+NAMES = ["node", "lang", "silences", "wrong", "prompted", "contact"]
+VALUES = ["main", "advice", "what_is", "language", "transfer_failed", "en-GB", "pl", "gateway",
+          "emergency_social_work", "0", "1", "2", "3", "99", "-1", "+447700900123"]
+printable = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+value = st.one_of(st.sampled_from(VALUES), printable)
+query = st.dictionaries(st.one_of(st.sampled_from(NAMES), printable), value, max_size=6)
+form = st.fixed_dictionaries({}, optional={
+    "Digits": st.one_of(st.sampled_from(list("0123456789*#") + ["", "##", "10"]), printable),
+    "SpeechResult": printable,
+    "DialCallStatus": st.one_of(st.sampled_from(["completed", "busy", "no-answer", "failed", "canceled"]),
+                                printable),
+    "To": st.one_of(st.just("+442890000000"), printable),
+})
+moments = st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 12, 31),
+                       timezones=st.just(dt.timezone.utc))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(route=st.sampled_from(ROUTES), query=query, form=form, moment=moments)
+def test_any_request_gets_twiml_that_dials_only_configured_numbers(phone, clock, route, query, form, moment):
+    clock.set(moment)
+    url = f"{route}?{urlencode(query)}" if query else route
+    response = phone.post(url, form)
+    assert response.status_code == 200, (url, form, response.data[:300])
+    root = ET.fromstring(response.data)
+    assert root.tag == "Response"
+    assert {n.text for n in root.iter("Number")} <= {GATEWAY, OUT_OF_HOURS}
+    # Something happens next: a menu listening, a transfer or a hang-up. No dead air.
+    assert {child.tag for child in root} & {"Gather", "Dial", "Hangup"}
