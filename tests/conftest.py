@@ -97,9 +97,9 @@ def command(app):
     The commands are flask plugin commands that read IVR_ROOT and IVR_CONFIG,
     so that `check` works even when line.yaml is too broken to build the app.
     """
-    def run(*args: str, config: Path | None = None):
+    def run(*args: str, config: Path | None = None, input: str | None = None):
         env = {"IVR_ROOT": str(app.config["IVR_ROOT"]), "IVR_CONFIG": str(config or app.config["IVR_CONFIG"])}
-        return CliRunner().invoke(FlaskGroup(), list(args), env=env)
+        return CliRunner().invoke(FlaskGroup(), list(args), env=env, input=input)
     return run
 
 
