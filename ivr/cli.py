@@ -51,9 +51,12 @@ def fallback_twiml():
 def call(at, keys, dial_outcome, called):
     """Walk a call in the terminal through the real webhooks, without a phone."""
     try:
-        app = create_app({"TWILIO_AUTH_TOKEN": secrets.token_hex(16), "IVR_CLOCK": _clock(at)})
+        app = create_app({"TWILIO_AUTH_TOKEN": secrets.token_hex(16)})
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
+    if at is not None:
+        fixed = _local_time(at, app.extensions["ivr.line"].config.hours.zone)
+        app.config["IVR_CLOCK"] = lambda: fixed
     logging.getLogger().setLevel(logging.WARNING)   # the transcript is the output here
     if keys is not None:
         choose = scripted(keys)
@@ -68,16 +71,12 @@ def call(at, keys, dial_outcome, called):
         click.echo("\n".join(transcript.lines()))
 
 
-def _clock(at: str | None):
-    if at is None:
-        return lambda: dt.datetime.now(dt.timezone.utc)
+def _local_time(at: str, zone) -> dt.datetime:
     try:
         local = dt.datetime.fromisoformat(at)
     except ValueError:
         raise click.BadParameter(f'{at!r} is not a time like "2026-07-13 10:00"', param_hint="--at") from None
-    line_zone = Line.load(project_root(), config_path()).config.hours.zone
-    fixed = local.replace(tzinfo=line_zone) if local.tzinfo is None else local
-    return lambda: fixed
+    return local.replace(tzinfo=zone) if local.tzinfo is None else local
 
 
 def _show(event) -> None:
