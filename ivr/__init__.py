@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import web
     app.register_blueprint(web.bp)
+    app.register_blueprint(web.audio)
 
     if not app.config["TWILIO_AUTH_TOKEN"]:
         if app.config["IVR_DEVELOPMENT"]:

@@ -75,6 +75,9 @@ class Catalog:
     def text(self, prompt_id: str, language_code: str) -> str:
         return self._texts[language_code][prompt_id]
 
+    def has(self, prompt_id: str, language_code: str) -> bool:
+        return bool(self._texts.get(language_code, {}).get(prompt_id))
+
     def problems(self, required: Iterable[str], allowed_placeholders: set[str]) -> list[str]:
         """Every way a language could fail to say a prompt, one line each."""
         found = []

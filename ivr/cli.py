@@ -12,25 +12,106 @@ import sys
 
 import click
 
-from . import config_path, create_app, project_root
+from pathlib import Path
+
+from . import config_path, create_app, project_root, recordings, translations
 from .config import ConfigError
-from .line import Line
+from .line import AUDIO_DIR, Line
 from .simulator import SILENCE, Caller, Transcript, scripted
 
 DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")
 
 
-@click.command("check")
-def check():
-    """Check line.yaml, the menu and every prompt; exit 1 with one line per problem."""
+def _line(strict: bool = True) -> Line:
     try:
-        line = Line.load(project_root(), config_path())
+        return Line.load(project_root(), config_path(), strict=strict)
     except ConfigError as error:
         for problem in error.problems:
             click.echo(f"problem: {problem}", err=True)
         sys.exit(1)
+
+
+@click.command("check")
+def check():
+    """Check line.yaml, the menu, every translation and recording; exit 1 with one line per problem."""
+    line = _line()
+    problems = translations.check(line)
+    for problem in problems:
+        click.echo(f"problem: {problem}", err=True)
+    if problems:
+        sys.exit(1)
     codes = ", ".join(lang.code for lang in line.config.languages)
     click.echo(f"OK: {config_path()}, the menu and {len(line.required_prompts())} prompts in: {codes}")
+
+
+@click.group("translations")
+def translations_group():
+    """Keep the translations in locales/ in step with prompts/en.yaml."""
+
+
+@translations_group.command("update")
+def translations_update():
+    """Update every catalog from prompts/en.yaml: new prompts empty, changed ones fuzzy."""
+    for line in translations.update(_line(strict=False), project_root() / "locales"):
+        click.echo(line)
+
+
+@translations_group.command("status")
+def translations_status():
+    """A table per language: translated, fuzzy, missing, changed since sign-off, recordings, review."""
+    line = _line(strict=False)
+    click.echo(translations.status_table(translations.status(line, project_root() / "locales")))
+    for problem in line.problems:
+        click.echo(f"problem: {problem}")
+
+
+@translations_group.command("sign-off")
+@click.option("--lang", "code", required=True, help="The language code, as in line.yaml.")
+@click.option("--as", "state", type=click.Choice(translations.REVIEW_STATES), required=True,
+              help="draft: not yet reviewed; reviewed: checked by a qualified translator.")
+@click.option("--by", required=True, help="Who signs it off (a name or a role).")
+@click.option("--note", default="", help="Anything a later reader should know.")
+def translations_sign_off(code, state, by, note):
+    """Record the language's current translations as signed off."""
+    line = _line(strict=False)
+    language = line.config.language(code)
+    if language is None or language not in translations.translated_languages(line.config.languages):
+        raise click.BadParameter(f"{code!r} is not a translated language in line.yaml", param_hint="--lang")
+    count = translations.sign_off(line, project_root() / "locales", language, state, by, note)
+    click.echo(f"{code}: {count} translations signed off as {state} by {by}")
+
+
+@click.group("recordings")
+def recordings_group():
+    """Make and check the recorded prompts in prompts/audio/."""
+
+
+@recordings_group.command("make")
+@click.option("--lang", "code", required=True, help="The language code, as in line.yaml.")
+@click.option("--from", "human_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A folder of human recordings named <prompt id>.wav/.mp3/.flac/.ogg to convert.")
+@click.option("--espeak-voice", help="The espeak-ng voice for placeholders (default: the language, e.g. ga).")
+@click.option("--no-placeholders", is_flag=True, help="Convert human recordings only; make no placeholders.")
+@click.option("--force", is_flag=True, help="Make every recording again, even those up to date.")
+def recordings_make(code, human_dir, espeak_voice, no_placeholders, force):
+    """Make missing or stale recordings: convert human ones, else make espeak-ng placeholders."""
+    missing = recordings.tools_missing()
+    if missing:
+        raise click.ClickException(f"needs {' and '.join(missing)}: apt-get install espeak-ng sox libsox-fmt-mp3")
+    line = _line(strict=False)
+    language = line.config.language(code)
+    if language is None:
+        raise click.BadParameter(f"{code!r} is not a language in line.yaml", param_hint="--lang")
+    wanted = {u.prompt: line.renderer.plain(u) for u in line.utterances(language)
+              if line.catalog.has(u.prompt, code)}
+    voice = None if no_placeholders else (espeak_voice or language.locale.split("_")[0])
+    try:
+        made = recordings.make(project_root() / AUDIO_DIR / code, wanted, voice, human_dir, force)
+    except recordings.RecordingError as error:
+        raise click.ClickException(str(error)) from None
+    for line_made in made:
+        click.echo(line_made)
+    click.echo(f"{code}: {len(made)} recordings made, {len(wanted) - len(made)} already up to date")
 
 
 @click.command("fallback-twiml")

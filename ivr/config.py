@@ -18,11 +18,18 @@ import yaml
 from babel import Locale, UnknownLocaleError
 
 from .hours import Closure, OfficeHours, Routing
+from .voices import voice_language
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PLACEHOLDER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 AFTER_LIMIT = ("transfer", "goodbye")
+
+
+def primary_language(code: str) -> str:
+    """"pt" for pt-PT; Arabic voices use the macrolanguage member "arb" (Standard Arabic)."""
+    primary = code.split("-")[0].lower()
+    return "ar" if primary == "arb" else primary
 
 
 class ConfigError(Exception):
@@ -37,8 +44,13 @@ class ConfigError(Exception):
 class Language:
     code: str          # BCP 47, as the caller's language is named in URLs
     locale: str        # the same as a gettext locale (pt-PT -> pt_PT)
-    voice: str         # Twilio <Say voice=...>
-    say_language: str  # Twilio <Say language=...>
+    voice: str | None         # Twilio <Say voice=...>; None: recordings only
+    say_language: str | None  # Twilio <Say language=...>
+
+    @property
+    def speaks(self) -> bool:
+        """Whether Twilio can speak this language; if not, every prompt needs a recording."""
+        return self.voice is not None
 
 
 @dataclass(frozen=True)
@@ -214,13 +226,22 @@ class _Reader:
                 self.problem(f"{key}.code", f"{code!r} is listed twice")
             seen.add(code)
             voice, say_language = item.get("voice"), item.get("say_language")
-            for name, field in (("voice", voice), ("say_language", say_language)):
-                if not isinstance(field, str) or not field:
-                    self.problem(f"{key}.{name}", "is missing (see the voices table in the README)")
-            if isinstance(say_language, str) and say_language.split("-")[0].lower() != str(code).split("-")[0].lower():
-                self.problem(f"{key}.say_language", f"{say_language!r} does not speak {code!r}")
-            result.append(Language(str(code), locale, str(voice), str(say_language)))
+            if voice is None:
+                say_language = None   # no Twilio voice: every prompt must have a recording
+            else:
+                self.voice(key, str(code), voice, say_language)
+            result.append(Language(str(code), locale, voice and str(voice), say_language and str(say_language)))
         return tuple(result)
+
+    def voice(self, key: str, code: str, voice: Any, say_language: Any) -> None:
+        spoken = voice_language(str(voice))
+        if spoken is None:
+            self.problem(f"{key}.voice", f"{voice!r} is not a Twilio Polly or Google voice this line knows "
+                                         "(see the voices table in the README; null for recordings only)")
+        elif say_language != spoken:
+            self.problem(f"{key}.say_language", f"{say_language!r} is not the language of {voice} (it speaks {spoken})")
+        elif primary_language(spoken) != primary_language(code):
+            self.problem(f"{key}.voice", f"{voice} speaks {spoken}, not {code}")
 
     def contacts(self, value: Any) -> dict[str, Contact]:
         result = {}

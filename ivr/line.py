@@ -15,11 +15,14 @@ from . import flow
 from .catalog import Catalog
 from .config import ConfigError, Contact, Language, LineConfig
 from .flow import LANGUAGE_MENU, TRANSFER_FAILED, Action, Menu
+from .recordings import Recordings
 from .render import Renderer, Utterance
 from .state import CallState
 
 log = logging.getLogger(__name__)
 
+AUDIO_DIR = "prompts/audio"
+SPOKEN_INSIDE = {"key.star", "key.hash"}   # only ever heard inside other prompts, as {key}
 GREETING = ("greeting.welcome", "greeting.danger", "greeting.privacy")
 ANSWERED = ("completed", "answered")   # DialCallStatus values meaning someone took the call
 FIXED_PROMPTS = GREETING + (
@@ -30,24 +33,33 @@ FIXED_PROMPTS = GREETING + (
 
 
 class Line:
-    def __init__(self, config: LineConfig, menu: Menu, catalog: Catalog):
+    """The call engine. ``strict=False`` builds it despite problems (kept in ``problems``),
+    for the tools that report on a line that cannot start yet."""
+
+    def __init__(self, config: LineConfig, menu: Menu, catalog: Catalog, recordings: Recordings,
+                 strict: bool = True):
         self.config = config
         self.menu = menu
         self.catalog = catalog
-        self.renderer = Renderer(config, catalog)
+        self.recordings = recordings
+        self.renderer = Renderer(config, catalog, recordings)
         self.first_language = config.languages[0]
-        problems = catalog.problems(self.required_prompts(), set(config.numbers) | {"key"})
-        if problems:
-            raise ConfigError("prompts", problems)
+        self.problems = catalog.problems(self.required_prompts(), set(config.numbers) | {"key"})
+        self.problems += self.unsayable()
+        if self.problems and strict:
+            raise ConfigError("prompts", self.problems)
+        for language, prompt in self.stale_recordings():
+            log.warning("the %s recording of %s no longer says its current text", language, prompt)
         # Built now, so the last resort needs nothing that could fail mid-call.
-        self.fallback_twiml = self._rescue(self.first_language, config.routing.out_of_hours)
+        self.fallback_twiml = "" if self.problems else self._rescue(self.first_language, config.routing.out_of_hours)
 
     @classmethod
-    def load(cls, root: Path, config_path: Path) -> "Line":
+    def load(cls, root: Path, config_path: Path, strict: bool = True) -> "Line":
         config = line_config.load(config_path)
         menu = flow.load(root / "prompts" / "menu.yaml")
         catalog = Catalog.load(root / "prompts", root / "locales", config.languages)
-        return cls(config, menu, catalog)
+        recordings = Recordings.load(root / AUDIO_DIR, [lang.code for lang in config.languages])
+        return cls(config, menu, catalog, recordings, strict)
 
     @property
     def multilingual(self) -> bool:
@@ -60,6 +72,28 @@ class Line:
         if self.multilingual:
             required.add("language.choose")
         return required
+
+    def utterances(self, language: Language) -> list[Utterance]:
+        """Everything the line can say in ``language``, each with the key it offers."""
+        keys = {option.say: option.key for node in self.menu.nodes.values() for option in node.options}
+        keys.update({f"option.{kind}": key for kind, key in self.menu.every_node.items()})
+        keys.update({f"option.{kind}": key for kind, key in self.menu.transfer_failed.items()})
+        keys["language.choose"] = str(self.config.languages.index(language) + 1)
+        return [Utterance(prompt, language, keys.get(prompt))
+                for prompt in sorted(self.required_prompts() - SPOKEN_INSIDE)]
+
+    def unsayable(self) -> list[str]:
+        """Prompts a language can neither play nor speak: such a language is refused."""
+        return [f"language {language.code}: {u.prompt}: has no recording in {AUDIO_DIR}/{language.code}/, "
+                "and no Twilio voice speaks the language"
+                for language in self.config.languages if not language.speaks
+                for u in self.utterances(language) if self.recordings.get(language.code, u.prompt) is None]
+
+    def stale_recordings(self) -> list[tuple[str, str]]:
+        return [(language.code, u.prompt) for language in self.config.languages
+                for u in self.utterances(language)
+                if (rec := self.recordings.get(language.code, u.prompt))
+                and self.catalog.has(u.prompt, language.code) and rec.text != self.renderer.plain(u)]
 
     def parse_state(self, args: Mapping[str, str]) -> CallState:
         state = CallState.parse(

@@ -11,6 +11,8 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from .catalog import PLACEHOLDER, Catalog
 from .config import Contact, Language, LineConfig
+from .recordings import Recordings
+from .voices import digits_interpretation
 
 KEY_NAMES = {"*": "key.star", "#": "key.hash"}
 GROUP_PAUSE = "300ms"   # between the groups of a phone number, as a person reads them
@@ -24,9 +26,10 @@ class Utterance:
 
 
 class Renderer:
-    def __init__(self, config: LineConfig, catalog: Catalog):
+    def __init__(self, config: LineConfig, catalog: Catalog, recordings: Recordings):
         self.config = config
         self.catalog = catalog
+        self.recordings = recordings
         self.numbers = config.numbers
 
     def gather(self, utterances: Iterable[Utterance], action: str, on_silence: str) -> str:
@@ -71,9 +74,25 @@ class Renderer:
         for utterance in utterances:
             self._speak(parent, utterance)
 
+    def plain(self, utterance: Utterance) -> str:
+        """The words of an utterance as plain text: what a recording of it must say."""
+        words = []
+        for part in self._parts(utterance):
+            if isinstance(part, Digits):
+                words.append(" ".join(part.digits))
+            else:
+                words.append(", " if part is BREAK else part)
+        return " ".join("".join(words).split())
+
     def _speak(self, parent, utterance: Utterance) -> None:
+        """A recording in the caller's language if there is one, else speech in it."""
         language = utterance.language
+        recording = self.recordings.get(language.code, utterance.prompt)
+        if recording is not None:
+            parent.play(recording.url)
+            return
         say = parent.say(voice=language.voice, language=language.say_language)
+        digits = digits_interpretation(language.voice)
         text = ""   # twilio's builder keeps only the last of two strings in a row, so join them first
         for part in self._parts(utterance):
             if isinstance(part, str):
@@ -85,7 +104,7 @@ class Renderer:
             if part is BREAK:
                 say.break_(time=GROUP_PAUSE)
             else:
-                say.say_as(part.digits, interpret_as="digits")
+                say.say_as(part.digits, interpret_as=digits)
         if text:
             say.append(text)
 

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, request, send_file
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
@@ -19,7 +19,9 @@ from .privacy import mask_sid
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__)
+audio = Blueprint("audio", __name__)   # recordings: public words, fetched by Twilio without a signature
 LOOPBACK = ("127.0.0.1", "::1")
+RECORDING_MAX_AGE = 24 * 3600   # Twilio and proxies may keep a recording this long
 
 
 def line() -> Line:
@@ -98,3 +100,12 @@ def safety_net(error: Exception):
         log.exception("the safety net failed too; answering with the fallback")
         body = line().fallback_twiml
     return twiml(body)
+
+
+@audio.get("/audio/<language>/<prompt>.wav")
+def recording(language: str, prompt: str):
+    """Only a known prompt in a known language: the path never comes from the request."""
+    found = line().recordings.get(language, prompt)
+    if found is None:
+        abort(404)
+    return send_file(found.path, mimetype="audio/wav", max_age=RECORDING_MAX_AGE, conditional=True, etag=True)

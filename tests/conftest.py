@@ -39,14 +39,33 @@ def line_settings() -> dict:
     return yaml.safe_load((ROOT / "line.yaml").read_text())
 
 
+def own_audio(root: Path) -> Path:
+    """Replace the linked recordings of ``root`` by a copy the test may change."""
+    audio = root / "prompts" / "audio"
+    audio.unlink()
+    shutil.copytree(ROOT / "prompts" / "audio", audio)
+    return audio
+
+
 @pytest.fixture
 def clock():
     return Clock()
 
 
+def english_only() -> dict:
+    """The shipped settings with English alone: a one-language line."""
+    settings = line_settings()
+    settings["languages"] = settings["languages"][:1]
+    return settings
+
+
 def make_root(root: Path, settings: dict) -> Path:
-    """A copy of the project's data with ``settings`` as its line.yaml."""
-    shutil.copytree(ROOT / "prompts", root / "prompts")
+    """A copy of the project's data with ``settings`` as its line.yaml.
+
+    The recordings are linked, not copied; a test that changes them calls ``own_audio``.
+    """
+    shutil.copytree(ROOT / "prompts", root / "prompts", ignore=shutil.ignore_patterns("audio"))
+    (root / "prompts" / "audio").symlink_to(ROOT / "prompts" / "audio", target_is_directory=True)
     shutil.copytree(ROOT / "locales", root / "locales")
     (root / "line.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True))
     return root

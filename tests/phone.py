@@ -42,6 +42,10 @@ class Phone:
     def ring(self, to: str | None = None) -> "Reply":
         return self.reply("/voice", {"To": to} if to else None)
 
+    def english(self) -> "Reply":
+        """Ring the shipped line and choose English (key 1): the main menu in English."""
+        return self.ring().press("1")
+
 
 class Reply:
     def __init__(self, phone: Phone, root: ET.Element):

@@ -1,7 +1,7 @@
 """A caller walks the English line: greeting, menus, messages, repeat, back, speak to someone."""
 import pytest
 
-from .conftest import GATEWAY, OUT_OF_HOURS, ROOT, TOKEN, line_settings
+from .conftest import GATEWAY, OUT_OF_HOURS, ROOT, TOKEN, english_only, line_settings
 from .phone import Phone
 
 MESSAGES = {  # path of keys from the main menu -> words the message must contain
@@ -16,7 +16,7 @@ MENUS = {"": "To hear the warning signs, press 2", "3": "Advice for parents, car
 
 
 def walk(phone, keys):
-    reply = phone.ring()
+    reply = phone.english()
     for key in keys:
         reply = reply.press(key)
     return reply
@@ -35,8 +35,8 @@ def test_999_is_said_digit_by_digit(phone):
     assert digits == ["999"]
 
 
-def test_one_language_skips_the_language_menu_straight_to_the_main_menu(phone):
-    reply = phone.ring()
+def test_one_language_skips_the_language_menu_straight_to_the_main_menu(phone_for):
+    reply = phone_for(english_only()).ring()
     assert reply.said[3:] == [
         "To hear what child sexual exploitation is, press 1.",
         "To hear the warning signs, press 2.",
@@ -46,8 +46,19 @@ def test_one_language_skips_the_language_menu_straight_to_the_main_menu(phone):
     ]
 
 
+def test_the_main_menu_of_the_shipped_line_follows_the_language_menu(phone):
+    assert phone.english().said == [
+        "To hear what child sexual exploitation is, press 1.",
+        "To hear the warning signs, press 2.",
+        "For advice, including keeping children safe online, press 3.",
+        "To speak to someone, press 0.",
+        "To hear this again, press star.",
+        "To go back, press hash.",
+    ]
+
+
 def test_every_spoken_prompt_is_inside_the_gather_so_callers_can_press_early(phone):
-    reply = phone.ring()
+    reply = phone.english()
     gather = reply.gather
     assert len(list(gather.iter("Say"))) == len(reply.says)
     assert gather.get("action").startswith("/voice/key?")
@@ -68,7 +79,7 @@ def test_each_message_is_reachable_and_ends_with_what_to_do_next(phone, keys, wo
 def test_star_repeats_what_was_just_said(phone, keys):
     before = walk(phone, keys)
     again = before.press("*")
-    assert again.said == (before.said[3:] if keys == "" else before.said)
+    assert again.said == before.said
 
 
 @pytest.mark.parametrize("keys, parent", [("1", ""), ("2", ""), ("3", ""), ("31", "3"), ("32", "3"),
@@ -78,8 +89,8 @@ def test_hash_goes_back_one_level(phone, keys, parent):
     assert back.hears(MENUS[parent])
 
 
-def test_hash_on_the_main_menu_of_a_one_language_line_stays_there(phone):
-    reply = phone.ring().press("#")
+def test_hash_on_the_main_menu_of_a_one_language_line_stays_there(phone_for):
+    reply = phone_for(english_only()).ring().press("#")
     assert reply.hears("To hear the warning signs, press 2")
 
 
@@ -131,20 +142,20 @@ def test_parents_and_carers_hear_both_numbers_digit_by_digit_in_their_groups(pho
 
 
 def test_each_say_has_the_languages_voice(phone):
-    for say in phone.ring().says:
+    for say in phone.english().says:
         assert say.get("voice") == "Polly.Amy-Neural" and say.get("language") == "en-GB"
 
 
 def test_out_of_hours_the_transfer_goes_to_the_emergency_social_work_service(phone, clock):
     clock.set("2026-07-14 17:00")
-    reply = phone.ring().press("0")
+    reply = phone.english().press("0")
     assert reply.dialled == [OUT_OF_HOURS]
     assert reply.hears("I am putting you through to the Regional Emergency Social Work Service, "
                        "on 028 9504 9999. Please hold.")
 
 
 def test_the_transfer_rings_for_the_configured_time_and_reports_back(phone):
-    dial = phone.ring().press("0").dial
+    dial = phone.english().press("0").dial
     assert dial.get("timeout") == "30"
     assert dial.get("action").startswith("/voice/transfer/done?")
     assert dial.get("callerId") is None   # Twilio passes on the caller's own number
@@ -154,7 +165,7 @@ def test_a_configured_caller_id_is_used(phone_for):
     settings = line_settings()
     settings["transfer"]["caller_id"] = "+442890000000"
     settings["transfer"]["timeout_seconds"] = 45
-    dial = phone_for(settings).ring().press("0").dial
+    dial = phone_for(settings).english().press("0").dial
     assert dial.get("callerId") == "+442890000000" and dial.get("timeout") == "45"
 
 

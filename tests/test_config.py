@@ -19,7 +19,8 @@ def problems_with(change) -> list[str]:
 
 def test_the_shipped_line_yaml_is_valid():
     config = parse(line_settings())
-    assert [lang.code for lang in config.languages] == ["en-GB"]
+    assert [lang.code for lang in config.languages] == ["en-GB", "pl", "lt", "ga", "ar", "ro", "bg", "pt-PT", "sk"]
+    assert config.language("ga").speaks is False
     assert config.contacts["gateway"].number == "+443001234333"
 
 
@@ -45,14 +46,17 @@ def test_the_shipped_line_yaml_is_valid():
     (lambda s: s.pop("contacts"), "contacts", "missing"),
     (lambda s: s["languages"][0].pop("code"), "languages[0].code", "missing"),
     (lambda s: s["languages"][0].update(code="english"), "languages[0].code", "not a known BCP 47"),
-    (lambda s: s["languages"][0].update(say_language="pl-PL"), "languages[0].say_language", "does not speak"),
-    (lambda s: s["languages"][0].pop("voice"), "languages[0].voice", "missing"),
+    (lambda s: s["languages"][0].update(say_language="en-US"), "languages[0].say_language",
+     "'en-US' is not the language of Polly.Amy-Neural (it speaks en-GB)"),
+    (lambda s: s["languages"][0].update(voice="Polly.Ola-Neural", say_language="pl-PL"), "languages[0].voice",
+     "Polly.Ola-Neural speaks pl-PL, not en-GB"),
+    (lambda s: s["languages"][0].update(voice="Alice"), "languages[0].voice", "not a Twilio Polly or Google voice"),
     (lambda s: s.update(languages=[]), "languages", "at least one"),
     (lambda s: s["input"].update(timeout_seconds=0), "input.timeout_seconds", "whole number from 3 to 60"),
     (lambda s: s["input"].update(max_silences="three"), "input.max_silences", "whole number"),
     (lambda s: s["input"].update(after_limit="hang up"), "input.after_limit", "transfer, goodbye"),
     (lambda s: s["transfer"].update(caller_id="028 9000 0000"), "transfer.caller_id", "E.164"),
-    (lambda s: s.update(called_numbers={"+442890000001": "pl"}), "called_numbers.+442890000001",
+    (lambda s: s.update(called_numbers={"+442890000001": "fr"}), "called_numbers.+442890000001",
      "not one of the languages"),
     (lambda s: s["spoken_numbers"].update(emergency="nine nine nine"), "spoken_numbers.emergency", "digits"),
 ])

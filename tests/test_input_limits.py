@@ -8,20 +8,20 @@ WRONG_KEY = "Sorry, that key is not one of the options."
 
 
 def test_silence_on_a_menu_says_so_and_reads_the_options_again(phone):
-    reply = phone.ring().silence()
+    reply = phone.english().silence()
     assert reply.said[0] == NO_INPUT
     assert reply.hears("To hear the warning signs, press 2.")
     assert not reply.hears("Thank you for calling")
 
 
 def test_a_wrong_key_says_so_differently_and_reads_the_options_again(phone):
-    reply = phone.ring().press("7")
+    reply = phone.english().press("7")
     assert reply.said[0] == WRONG_KEY
     assert reply.hears("To hear the warning signs, press 2.")
 
 
 def test_the_third_silence_puts_the_caller_through_to_a_person(phone):
-    reply = phone.ring().silence().silence()
+    reply = phone.english().silence().silence()
     assert reply.said[0] == NO_INPUT and reply.listens
     reply = reply.silence()
     assert reply.dialled == [GATEWAY]
@@ -30,31 +30,31 @@ def test_the_third_silence_puts_the_caller_through_to_a_person(phone):
 
 def test_the_third_wrong_key_puts_the_caller_through_to_a_person(phone, clock):
     clock.set("2026-07-18 11:00")   # a Saturday
-    reply = phone.ring().press("9").press("5")
+    reply = phone.english().press("9").press("5")
     assert reply.said[0] == WRONG_KEY and reply.listens
     assert reply.press("8").dialled == [OUT_OF_HOURS]
 
 
 def test_silences_and_wrong_keys_are_counted_separately(phone):
-    reply = phone.ring().press("9").press("9").silence().silence()
+    reply = phone.english().press("9").press("9").silence().silence()
     assert reply.listens and reply.said[0] == NO_INPUT
     assert reply.press("9").dialled == [GATEWAY]
 
 
 def test_a_good_key_starts_the_counts_again(phone):
-    reply = phone.ring().press("9").press("9").press("3")
+    reply = phone.english().press("9").press("9").press("3")
     reply = reply.press("9").press("9")
     assert reply.listens and reply.said[0] == WRONG_KEY
 
 
 @pytest.mark.parametrize("junk", ["", "12", "A", " ", "ü", "0*", "99999999999", "-1"])
 def test_anything_that_is_not_one_key_on_the_menu_counts_as_a_wrong_key(phone, junk):
-    reply = phone.ring().press(junk)
+    reply = phone.english().press(junk)
     assert reply.said[0] == WRONG_KEY
 
 
 def test_after_a_message_the_first_silence_repeats_the_options_without_counting(phone):
-    message = phone.ring().press("2")
+    message = phone.english().press("2")
     first = message.silence()
     assert first.said == ["To speak to someone, press 0.", "To hear this again, press star.",
                           "To go back, press hash."]
@@ -66,7 +66,7 @@ def test_after_a_message_the_first_silence_repeats_the_options_without_counting(
 
 
 def test_a_wrong_key_after_a_message_repeats_only_what_to_do_next(phone):
-    reply = phone.ring().press("1").press("5")
+    reply = phone.english().press("1").press("5")
     assert reply.said == [WRONG_KEY, "To speak to someone, press 0.", "To hear this again, press star.",
                           "To go back, press hash."]
 
@@ -74,7 +74,7 @@ def test_a_wrong_key_after_a_message_repeats_only_what_to_do_next(phone):
 def test_a_line_set_to_say_goodbye_says_both_numbers_and_hangs_up(phone_for):
     settings = line_settings()
     settings["input"]["after_limit"] = "goodbye"
-    reply = phone_for(settings).ring().silence().silence().silence()
+    reply = phone_for(settings).english().silence().silence().silence()
     assert not reply.dialled and reply.hangs_up
     assert reply.hears("on 0300 1234 333")
     assert reply.hears("on 028 9504 9999")
@@ -85,10 +85,10 @@ def test_limits_and_timeout_come_from_line_yaml(phone_for):
     settings = line_settings()
     settings["input"].update(max_silences=1, max_wrong_keys=2, timeout_seconds=30)
     phone = phone_for(settings)
-    assert phone.ring().gather.get("timeout") == "30"
-    assert phone.ring().silence().dialled == [GATEWAY]
-    assert phone.ring().press("9").listens
-    assert phone.ring().press("9").press("9").dialled == [GATEWAY]
+    assert phone.english().gather.get("timeout") == "30"
+    assert phone.english().silence().dialled == [GATEWAY]
+    assert phone.english().press("9").listens
+    assert phone.english().press("9").press("9").dialled == [GATEWAY]
 
 
 @pytest.mark.parametrize("query", ["wrong=2", "wrong=99", "silences=x", "wrong=-1", "node=nowhere", "lang=xx"])

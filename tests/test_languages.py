@@ -1,102 +1,173 @@
-"""More than one language: the language menu, a language's own number, no English fallback.
-
-Only English ships with this issue; these tests give the line a stand-in second
-catalog (every English text marked "[pl]") to prove the mechanism.
-"""
+"""Nine languages: each can be used for the whole call, in its own voice or recordings."""
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import write_po
+from babel.messages.pofile import read_po
 
-from ivr.catalog import read_source
 from ivr.config import ConfigError
+from ivr.simulator import spoken_text
 
-from ivr import create_app
+from .conftest import GATEWAY, ROOT, line_settings
 
-from .conftest import GATEWAY, TOKEN, line_settings, make_root
-from .phone import Phone
-
-POLISH = {"code": "pl", "voice": "Polly.Ola-Neural", "say_language": "pl-PL"}
-
-
-def write_catalog(root, locale, translate, skip=()):
-    catalog = Catalog(locale=locale)
-    for prompt in read_source(root / "prompts" / "en.yaml").values():
-        if prompt.id not in skip:
-            catalog.add(prompt.text, translate(prompt.text), context=prompt.id, auto_comments=[prompt.note])
-    folder = root / "locales" / locale / "LC_MESSAGES"
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "ivr.po").open("wb") as handle:
-        write_po(handle, catalog)
+SHIPPED = line_settings()["languages"]
+LOCALES = {"pt-PT": "pt_PT"}
 
 
-@pytest.fixture
-def bilingual(tmp_path, clock):
-    def make(settings=None, translate=lambda text: f"[pl] {text}", skip=()):
-        settings = settings or line_settings()
-        settings["languages"].append(POLISH)
-        root = make_root(tmp_path / "line", settings)
-        write_catalog(root, "pl", translate, skip)
-        app = create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml",
-                          "TWILIO_AUTH_TOKEN": TOKEN, "IVR_CLOCK": clock})
-        return Phone(app.test_client(), TOKEN)
-    return make
+def translation(code: str, prompt: str, key: str | None = None) -> str:
+    """The shipped translation of a prompt, as the line says it (with {key} filled in)."""
+    if code == "en-GB":
+        import yaml
+        text = " ".join(yaml.safe_load((ROOT / "prompts" / "en.yaml").read_text())[prompt]["text"].split())
+    else:
+        path = ROOT / "locales" / LOCALES.get(code, code) / "LC_MESSAGES" / "ivr.po"
+        with path.open("rb") as handle:
+            text = next(m.string for m in read_po(handle) if m.context == prompt)
+    return text.replace("{key}", key) if key else text
 
 
-def test_the_language_menu_follows_the_greeting_each_language_in_its_own_voice(bilingual):
-    reply = bilingual().ring()
-    assert reply.said[:2] == ["Thank you for calling the child sexual exploitation information line.",
-                              "If a child is in immediate danger, hang up and call 999."]
-    assert reply.said[3:] == ["For English, press 1.", "[pl] For English, press 2."]
-    assert [(s.get("voice"), s.get("language")) for s in reply.says[3:]] == [
-        ("Polly.Amy-Neural", "en-GB"), ("Polly.Ola-Neural", "pl-PL")]
+def speaks(reply, language: dict) -> bool:
+    """Every sentence of ``reply`` is in ``language``: its voice, or (without one) its recordings."""
+    if language["voice"] is None:
+        plays = [p.text for p in reply.root.iter("Play")]
+        return not reply.says and plays and all(url.startswith(f"/audio/{language['code']}/") for url in plays)
+    return reply.says and all(s.get("voice") == language["voice"] and s.get("language") == language["say_language"]
+                              for s in reply.says)
 
 
-def test_choosing_a_language_speaks_the_rest_of_the_call_in_it(bilingual):
-    main = bilingual().ring().press("2")
-    assert main.said[0] == "[pl] To hear what child sexual exploitation is, press 1."
-    assert {s.get("language") for s in main.says} == {"pl-PL"}
-    message = main.press("2")
-    assert message.said[0].startswith("[pl] Here are the warning signs")
-    transfer = message.press("0")
-    assert transfer.hears("[pl] I am putting you through to the Gateway Team")
-    assert transfer.dialled == [GATEWAY]
-    failed = transfer.transfer_ends("busy")
-    assert {s.get("language") for s in failed.says} == {"pl-PL"}
+def test_the_language_menu_offers_nine_languages_in_order_each_in_its_own_voice(phone):
+    reply = phone.ring()
+    gather = reply.gather
+    spoken = list(gather)[3:]   # after the greeting
+    assert len(spoken) == 9
+    assert spoken_text(spoken[0]) == "For English, press 1."
+    assert spoken_text(spoken[1]) == "Po polsku, naciśnij 2."
+    assert (spoken[1].get("voice"), spoken[1].get("language")) == ("Polly.Ola-Neural", "pl-PL")
+    assert spoken[3].tag == "Play" and spoken[3].text == "/audio/ga/language.choose.wav"
+    assert spoken_text(spoken[8]) == "Po slovensky, stlačte 9."
+    for element, language in zip(spoken, SHIPPED):
+        if language["voice"]:
+            assert element.get("voice") == language["voice"], language["code"]
 
 
-def test_pressing_nothing_on_the_language_menu_chooses_the_first_language(bilingual):
-    reply = bilingual().ring().silence()
+@pytest.mark.parametrize("index, language", list(enumerate(SHIPPED, start=1)), ids=[l["code"] for l in SHIPPED])
+def test_a_caller_can_use_the_whole_line_in_each_language(phone, index, language):
+    code = language["code"]
+    main = phone.ring().press(str(index))
+    assert speaks(main, language)
+    signs = main.press("2")
+    assert speaks(signs, language)
+    transfer = signs.press("0")
+    assert speaks(transfer, language)
+    assert transfer.dialled == [GATEWAY]   # Tuesday 10:00: the Gateway Team
+    failed = transfer.transfer_ends("no-answer")
+    assert speaks(failed, language)
+    if language["voice"]:
+        assert main.said[0] == translation(code, "option.what_is", "1")
+        assert signs.said[0] == translation(code, "content.warning_signs")
+        assert transfer.said[0].startswith(translation(code, "transfer.gateway").split("{gateway}")[0])
+    else:
+        assert [p.text for p in main.root.iter("Play")][0] == f"/audio/{code}/option.what_is.wav"
+        assert [p.text for p in signs.root.iter("Play")][0] == f"/audio/{code}/content.warning_signs.wav"
+        assert [p.text for p in transfer.root.iter("Play")] == [f"/audio/{code}/transfer.gateway.wav"]
+
+
+@pytest.mark.parametrize("language", [l for l in SHIPPED if l["voice"]], ids=lambda l: l["code"])
+def test_numbers_are_read_digit_by_digit_in_the_callers_language(phone, language):
+    index = SHIPPED.index(language) + 1
+    transfer = phone.ring().press(str(index)).press("0")
+    say_as = [el for el in transfer.says[0].iter("say-as")]
+    assert [el.text for el in say_as] == ["0300", "1234", "333"]
+    expected = "digits" if language["voice"].startswith("Polly.") else "characters"
+    assert {el.get("interpret-as") for el in say_as} == {expected}
+
+
+def test_pressing_nothing_on_the_language_menu_gives_english(phone):
+    reply = phone.ring().silence()
     assert reply.said[0] == "To hear what child sexual exploitation is, press 1."
 
 
-def test_back_from_the_main_menu_returns_to_the_language_menu(bilingual):
-    main = bilingual().ring().press("2")
-    assert "To go back, press hash." not in main.said
-    assert "[pl] To go back, press [pl] hash." in main.said
-    assert main.press("#").said == ["For English, press 1.", "[pl] For English, press 2."]
+def test_back_from_the_main_menu_returns_to_the_language_menu(phone):
+    main = phone.ring().press("2")
+    assert "Aby wrócić, naciśnij krzyżyk." in main.said
+    menu = main.press("#")
+    assert menu.said[0] == "For English, press 1." and len(list(menu.gather)) == 9
 
 
-def test_a_wrong_key_on_the_language_menu_is_counted(bilingual):
-    reply = bilingual().ring().press("7")
+def test_star_and_hash_are_named_in_the_callers_language(phone):
+    said = phone.ring().press("8").said   # Portuguese
+    assert "Para ouvir novamente, prima asterisco." in said
+    assert "Para voltar atrás, prima cardinal." in said
+
+
+def test_a_wrong_key_on_the_language_menu_is_counted(phone):
+    reply = phone.ring().press("A")
     assert reply.said[0] == "Sorry, that key is not one of the options."
-    assert reply.press("0").dialled == [GATEWAY]
+    assert reply.press("B").press("C").dialled == [GATEWAY]
 
 
-def test_a_languages_own_number_skips_the_language_menu(bilingual):
+def test_0_on_the_language_menu_reaches_a_person(phone):
+    assert phone.ring().press("0").dialled == [GATEWAY]
+
+
+def test_a_languages_own_number_skips_the_language_menu(phone_for):
     settings = line_settings()
-    settings["called_numbers"] = {"+442890000002": "pl"}
-    reply = bilingual(settings).ring(to="+442890000002")
-    assert reply.said[0] == "[pl] Thank you for calling the child sexual exploitation information line."
-    assert reply.hears("[pl] To hear the warning signs, press 2.")
+    settings["called_numbers"] = {"+442890000002": "pl", "+442890000003": "ga"}
+    phone = phone_for(settings)
+    polish = phone.ring(to="+442890000002")
+    assert polish.said[0] == translation("pl", "greeting.welcome")
+    assert polish.said[-1] == "Aby wrócić, naciśnij krzyżyk."   # back leads to the language menu
+    irish = phone.ring(to="+442890000003")
+    assert [p.text for p in irish.root.iter("Play")][:2] == ["/audio/ga/greeting.welcome.wav",
+                                                             "/audio/ga/greeting.danger.wav"]
+    assert phone.ring(to="+442890000009").said[3] == "For English, press 1."
 
 
-def test_a_language_missing_a_prompt_is_refused_at_start_not_read_in_english(bilingual):
+def remove_entry(root, locale, prompt):
+    from ivr.translations import read_catalog, write_catalog
+    path = root / "locales" / locale / "LC_MESSAGES" / "ivr.po"
+    catalog = read_catalog(path, locale)
+    for message in catalog:
+        if message.context == prompt:
+            message.string = ""
+    write_catalog(path, catalog)
+
+
+def start(make_app_at, change):
     with pytest.raises(ConfigError) as caught:
-        bilingual(skip={"content.warning_signs"})
-    assert "language pl: content.warning_signs: has no translation" in caught.value.problems
+        make_app_at(change)
+    return caught.value.problems
 
 
-def test_a_translation_that_loses_a_number_is_refused(bilingual):
-    with pytest.raises(ConfigError) as caught:
-        bilingual(translate=lambda text: text.replace("{emergency}", "112"))
-    assert any(p.startswith("language pl: greeting.danger: placeholders") for p in caught.value.problems)
+@pytest.fixture
+def make_app_at(tmp_path, clock):
+    """Start a line whose copied data ``change(root)`` has altered first."""
+    from ivr import create_app
+    from .conftest import TOKEN, make_root
+
+    def make(change):
+        root = make_root(tmp_path / "line", line_settings())
+        change(root)
+        return create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml",
+                           "TWILIO_AUTH_TOKEN": TOKEN, "IVR_CLOCK": clock})
+    return make
+
+
+def test_a_language_missing_a_translation_is_refused_at_start_not_read_in_english(make_app_at):
+    problems = start(make_app_at, lambda root: remove_entry(root, "pl", "content.warning_signs"))
+    assert "language pl: content.warning_signs: has no translation" in problems
+
+
+def test_a_translation_that_loses_a_number_is_refused(make_app_at):
+    def lose_999(root):
+        path = root / "locales" / "sk" / "LC_MESSAGES" / "ivr.po"
+        path.write_text(path.read_text().replace("zavolajte na číslo {emergency}.", "zavolajte na číslo 112."))
+    problems = start(make_app_at, lose_999)
+    assert any(p.startswith("language sk: greeting.danger: placeholders") for p in problems)
+
+
+def test_a_language_without_a_voice_or_a_recording_for_a_prompt_is_refused(make_app_at):
+    from .conftest import own_audio
+
+    def lose_recording(root):
+        (own_audio(root) / "ga" / "content.what_is.wav").unlink()
+    problems = start(make_app_at, lose_recording)
+    assert problems == ["language ga: content.what_is: has no recording in prompts/audio/ga/, "
+                        "and no Twilio voice speaks the language"]

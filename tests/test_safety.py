@@ -146,7 +146,7 @@ def test_when_even_the_routing_fails_the_safety_net_dials_the_out_of_hours_servi
     ("transfer_done", lambda call: call.press("0"), lambda reply: reply.transfer_ends("busy")),
 ])
 def test_every_call_webhook_has_the_safety_net(phone, monkeypatch, method, before, step):
-    reply = before(phone.ring())
+    reply = before(phone.english())
     break_the_line(monkeypatch, method)
     reply = step(reply)
     assert reply.said[0].startswith("Sorry, something has gone wrong on this line.")

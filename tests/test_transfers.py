@@ -8,13 +8,13 @@ FAILED = ["busy", "no-answer", "failed", "canceled"]
 
 @pytest.mark.parametrize("status", ["completed", "answered"])
 def test_an_answered_transfer_ends_the_call_when_it_is_over(phone, status):
-    reply = phone.ring().press("0").transfer_ends(status)
+    reply = phone.english().press("0").transfer_ends(status)
     assert reply.hangs_up and not reply.said and not reply.dialled
 
 
 @pytest.mark.parametrize("status", FAILED + ["", "something-new"])
 def test_an_unanswered_transfer_is_explained_with_999_and_a_way_on(phone, status):
-    reply = phone.ring().press("0").transfer_ends(status)
+    reply = phone.english().press("0").transfer_ends(status)
     assert reply.said[:2] == ["Sorry, the Gateway Team could not take your call just now.",
                               "If a child is in immediate danger, hang up and call 999."]
     assert "To try again, press 1." in reply.said
@@ -23,14 +23,14 @@ def test_an_unanswered_transfer_is_explained_with_999_and_a_way_on(phone, status
 
 @pytest.mark.parametrize("status", FAILED)
 def test_in_office_hours_the_emergency_service_is_offered_if_urgent(phone, status):
-    reply = phone.ring().press("0").transfer_ends(status)
+    reply = phone.english().press("0").transfer_ends(status)
     assert ("If it is urgent, to speak to the Regional Emergency Social Work Service instead, press 2."
             in reply.said)
     assert reply.press("2").dialled == [OUT_OF_HOURS]
 
 
 def test_try_again_dials_whoever_answers_now(phone, clock):
-    failed = phone.ring().press("0").transfer_ends("no-answer")
+    failed = phone.english().press("0").transfer_ends("no-answer")
     assert failed.press("1").dialled == [GATEWAY]
     clock.set("2026-07-14 17:00")   # closed while the caller was deciding
     assert failed.press("1").dialled == [OUT_OF_HOURS]
@@ -38,21 +38,21 @@ def test_try_again_dials_whoever_answers_now(phone, clock):
 
 def test_out_of_hours_only_try_again_is_offered(phone, clock):
     clock.set("2026-07-14 22:00")
-    reply = phone.ring().press("0").transfer_ends("busy")
+    reply = phone.english().press("0").transfer_ends("busy")
     assert reply.said[0] == "Sorry, the Regional Emergency Social Work Service could not take your call just now."
     assert not reply.hears("If it is urgent")
     assert reply.press("2").said[0] == "Sorry, that key is not one of the options."
 
 
 def test_after_a_failed_transfer_star_repeats_hash_goes_to_the_main_menu_and_0_tries_again(phone):
-    failed = phone.ring().press("3").press("0").transfer_ends("busy")
+    failed = phone.english().press("3").press("0").transfer_ends("busy")
     assert failed.press("*").said == failed.said
     assert failed.press("#").hears("To hear the warning signs, press 2.")
     assert failed.press("0").dialled == [GATEWAY]
 
 
 def test_silence_after_a_failed_transfer_is_counted_like_any_menu(phone):
-    failed = phone.ring().press("0").transfer_ends("busy")
+    failed = phone.english().press("0").transfer_ends("busy")
     reply = failed.silence().silence()
     assert reply.said[0] == "Sorry, I did not hear a choice."
     assert reply.silence().dialled == [GATEWAY]

@@ -14,7 +14,7 @@ UTC = dt.timezone.utc
 
 def dialled_at(phone, clock, moment):
     clock.set(moment)
-    return phone.ring().press("0").dialled[0]
+    return phone.english().press("0").dialled[0]
 
 
 @pytest.mark.parametrize("moment, expected", [

@@ -1,0 +1,155 @@
+"""Recorded prompts: prompts/audio/<language>/<prompt id>.wav, played instead of speech.
+
+Each language folder has a manifest, recordings.yaml, that remembers for every
+recording the exact words it was made from and who made it. When a prompt's
+words change, its recording no longer matches them and is "stale".
+
+The same `make` step turns text into placeholder recordings with espeak-ng and
+turns human recordings (WAV, MP3, FLAC, OGG) into what Twilio plays best:
+8 kHz mono u-law WAV, the telephone network's own format, about 8 kB a second.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Iterable, Mapping
+
+import yaml
+
+MANIFEST = "recordings.yaml"
+HUMAN_FORMATS = (".wav", ".mp3", ".flac", ".ogg")
+PLACEHOLDER = "placeholder (espeak-ng)"   # made_by of a machine-made stand-in
+TELEPHONE_WAV = ["-r", "8000", "-c", "1", "-e", "u-law", "-b", "8"]
+
+
+@dataclass(frozen=True)
+class Recording:
+    language: str
+    prompt: str
+    path: Path
+    text: str      # the words it was made from
+    made_by: str
+
+    @property
+    def url(self) -> str:
+        return f"/audio/{self.language}/{self.prompt}.wav"
+
+    @property
+    def placeholder(self) -> bool:
+        return self.made_by == PLACEHOLDER
+
+
+class RecordingError(Exception):
+    pass
+
+
+class Recordings:
+    def __init__(self, by_language: Mapping[str, Mapping[str, Recording]]):
+        self._by_language = by_language
+
+    @classmethod
+    def load(cls, audio_dir: Path, language_codes: Iterable[str]) -> "Recordings":
+        found = {}
+        for code in language_codes:
+            folder = audio_dir / code
+            manifest = read_manifest(folder)
+            found[code] = MappingProxyType({
+                prompt: Recording(code, prompt, folder / f"{prompt}.wav", entry["text"], entry["made_by"])
+                for prompt, entry in manifest.items()
+                if (folder / f"{prompt}.wav").is_file()
+            })
+        return cls(MappingProxyType(found))
+
+    def get(self, language: str, prompt: str) -> Recording | None:
+        return self._by_language.get(language, {}).get(prompt)
+
+    def of(self, language: str) -> Mapping[str, Recording]:
+        return self._by_language.get(language, {})
+
+
+def read_manifest(folder: Path) -> dict[str, dict]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        return {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(prompt): {"text": str(entry.get("text", "")), "made_by": str(entry.get("made_by", ""))}
+            for prompt, entry in raw.items() if isinstance(entry, dict)}
+
+
+def write_manifest(folder: Path, manifest: Mapping[str, dict]) -> None:
+    header = ("# Which words each recording here says, and who made it. Written by\n"
+              "# `flask --app ivr recordings make`; a recording whose words no longer match\n"
+              "# its prompt is stale. Placeholders are machine speech until a native speaker\n"
+              "# records the prompt.\n")
+    body = yaml.safe_dump(dict(sorted(manifest.items())), allow_unicode=True, sort_keys=True, width=100)
+    (folder / MANIFEST).write_text(header + body, encoding="utf-8")
+
+
+def tools_missing() -> list[str]:
+    return [tool for tool in ("espeak-ng", "sox") if shutil.which(tool) is None]
+
+
+def to_telephone_wav(source: Path, target: Path) -> None:
+    """Any audio sox reads -> 8 kHz mono u-law WAV, trimmed of silence at both ends."""
+    result = subprocess.run(
+        ["sox", str(source), *TELEPHONE_WAV, str(target),
+         "silence", "1", "0.05", "0.5%", "reverse", "silence", "1", "0.05", "0.5%", "reverse", "pad", "0", "0.3"],
+        capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RecordingError(f"sox could not convert {source.name}: {result.stderr.strip()}")
+
+
+def synthesise(text: str, espeak_voice: str, target: Path) -> None:
+    """A placeholder recording of ``text`` in the espeak-ng voice ``espeak_voice``."""
+    with tempfile.TemporaryDirectory() as scratch:
+        raw = Path(scratch) / "espeak.wav"
+        # -s 150: a little slower than espeak's default 175 words a minute, for the phone
+        result = subprocess.run(["espeak-ng", "-v", espeak_voice, "-s", "150", "-w", str(raw), text],
+                                capture_output=True, text=True)
+        if result.returncode != 0 or not raw.is_file():
+            raise RecordingError(f"espeak-ng could not speak {espeak_voice!r}: {result.stderr.strip()}")
+        to_telephone_wav(raw, target)
+
+
+def human_recording(folder: Path | None, prompt: str) -> Path | None:
+    if folder is None:
+        return None
+    return next((folder / f"{prompt}{ext}" for ext in HUMAN_FORMATS if (folder / f"{prompt}{ext}").is_file()), None)
+
+
+def make(folder: Path, wanted: Mapping[str, str], espeak_voice: str | None, human_dir: Path | None = None,
+         force: bool = False) -> list[str]:
+    """Make the recordings of ``wanted`` (prompt id -> words) that are missing or stale.
+
+    A human recording in ``human_dir`` named <prompt id>.<wav|mp3|flac|ogg> is
+    converted; otherwise, with an ``espeak_voice``, a placeholder is made.
+    Returns one line per recording made.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = read_manifest(folder)
+    made = []
+    for prompt, text in sorted(wanted.items()):
+        target = folder / f"{prompt}.wav"
+        human = human_recording(human_dir, prompt)
+        current = manifest.get(prompt)
+        up_to_date = current and current["text"] == text and target.is_file()
+        if up_to_date and not force and not human:
+            continue
+        if human:
+            to_telephone_wav(human, target)
+            manifest[prompt] = {"text": text, "made_by": f"human recording ({human.name})"}
+        elif espeak_voice:
+            synthesise(text, espeak_voice, target)
+            manifest[prompt] = {"text": text, "made_by": PLACEHOLDER}
+        else:
+            continue
+        made.append(f"{prompt}: {manifest[prompt]['made_by']}")
+    for prompt in set(manifest) - set(wanted):   # prompts the line no longer says
+        manifest.pop(prompt)
+        (folder / f"{prompt}.wav").unlink(missing_ok=True)
+    write_manifest(folder, manifest)
+    return made

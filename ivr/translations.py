@@ -1,0 +1,197 @@
+"""The translators' workflow: catalogs kept up to date from the English, their status, their check.
+
+Catalogs are gettext .po files, read, written and updated with Babel, so that
+Poedit, Weblate or any translation tool opens them. Each entry's message
+context is its prompt id; its extracted comment says where it is heard and what
+its placeholders mean.
+
+Sign-off lives beside each catalog in review.yaml: who signed the language off,
+as a draft or as reviewed by a qualified translator, and a fingerprint of each
+translation as it was signed off, so that a sentence changed since shows up.
+"""
+from __future__ import annotations
+
+import hashlib
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import yaml
+from babel.messages.catalog import Catalog as PoCatalog
+from babel.messages.pofile import read_po, write_po
+
+from .catalog import DOMAIN, SOURCE_LANGUAGE, SourcePrompt, catalog_path, placeholders
+from .config import Language
+from .line import Line
+
+PROJECT = "cse-info-line"
+REVIEW_FILE = "review.yaml"
+REVIEW_STATES = ("draft", "reviewed")
+
+
+def explain_placeholders(text: str, numbers: Mapping[str, str]) -> str:
+    notes = []
+    for name in sorted(placeholders(text)):
+        if name == "key":
+            notes.append("{key} is the key to press, said by the line")
+        else:
+            notes.append(f"{{{name}}} is the phone number {numbers[name]}, said digit by digit")
+    return ("Keep these unchanged: " + "; ".join(notes) + ".") if notes else ""
+
+
+def template(source: Mapping[str, SourcePrompt], numbers: Mapping[str, str]) -> PoCatalog:
+    catalog = PoCatalog(project=PROJECT, domain=DOMAIN)
+    for prompt in source.values():
+        comments = [prompt.note, explain_placeholders(prompt.text, numbers)]
+        catalog.add(prompt.text, context=prompt.id, auto_comments=[c for c in comments if c])
+    return catalog
+
+
+def read_catalog(path: Path, locale: str) -> PoCatalog:
+    if not path.is_file():
+        return PoCatalog(locale=locale, project=PROJECT, domain=DOMAIN)
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def write_catalog(path: Path, catalog: PoCatalog) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, omit_header=False, sort_by_file=False)
+
+
+def translated_languages(languages) -> list[Language]:
+    return [lang for lang in languages if lang.locale.split("_")[0] != SOURCE_LANGUAGE]
+
+
+def update(line: Line, locales_dir: Path) -> list[str]:
+    """Bring every catalog in line with prompts/en.yaml.
+
+    A changed English text keeps its translation but marks it fuzzy (with the old
+    English beside it); a new prompt appears untranslated; a removed one becomes obsolete.
+    """
+    pot = template(line.catalog.source, line.config.numbers)
+    write_catalog(locales_dir / f"{DOMAIN}.pot", pot)
+    report = [f"{locales_dir / (DOMAIN + '.pot')}: {len(pot)} prompts"]
+    for language in translated_languages(line.config.languages):
+        path = catalog_path(locales_dir, language)
+        catalog = read_catalog(path, language.locale)
+        before = {m.context: (m.id, m.string) for m in catalog if m.id}
+        catalog.update(pot, update_header_comment=False)
+        changed = sum(1 for m in catalog if m.id and m.context in before and before[m.context][0] != m.id)
+        new = sum(1 for m in catalog if m.id and m.context not in before)
+        write_catalog(path, catalog)
+        report.append(f"{path}: {new} new, {changed} changed in English (marked fuzzy)")
+    return report
+
+
+def fingerprint(text: str) -> str:
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:12]
+
+
+def review_path(locales_dir: Path, language: Language) -> Path:
+    return locales_dir / language.locale / REVIEW_FILE
+
+
+def read_review(locales_dir: Path, language: Language) -> dict:
+    path = review_path(locales_dir, language)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    raw = raw if isinstance(raw, dict) else {}
+    return {"status": raw.get("status", "draft"), "by": raw.get("by"), "date": raw.get("date"),
+            "note": raw.get("note", ""), "entries": raw.get("entries") or {}}
+
+
+def sign_off(line: Line, locales_dir: Path, language: Language, status: str, by: str, note: str = "") -> int:
+    """Record the current translations as signed off (as a draft, or reviewed)."""
+    if status not in REVIEW_STATES:
+        raise ValueError(f"status must be one of {REVIEW_STATES}")
+    catalog = read_catalog(catalog_path(locales_dir, language), language.locale)
+    entries = {m.context: fingerprint(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
+    review = {"status": status, "by": by, "date": dt.date.today().isoformat(), "note": note,
+              "entries": dict(sorted(entries.items()))}
+    header = ("# Sign-off of this language's translations: draft (awaiting review by a qualified\n"
+              "# translator) or reviewed. Written by `flask --app ivr translations sign-off`;\n"
+              "# a translation changed since has a different fingerprint and shows as changed.\n")
+    review_path(locales_dir, language).write_text(
+        header + yaml.safe_dump(review, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return len(entries)
+
+
+@dataclass
+class LanguageStatus:
+    language: Language
+    total: int
+    translated: int = 0
+    fuzzy: int = 0
+    missing: int = 0
+    changed: list[str] = None
+    recordings: int = 0
+    needed: int = 0           # recordings a language without a voice must have
+    placeholders: int = 0
+    stale: int = 0
+    review: str = ""
+
+    @property
+    def needs_recordings(self) -> bool:
+        return not self.language.speaks
+
+
+def status(line: Line, locales_dir: Path) -> list[LanguageStatus]:
+    required = line.required_prompts()
+    stale = set(line.stale_recordings())
+    rows = []
+    for language in line.config.languages:
+        row = LanguageStatus(language, total=len(required), changed=[])
+        recorded = line.recordings.of(language.code)
+        row.recordings = sum(1 for prompt in recorded if prompt in required)
+        row.placeholders = sum(1 for rec in recorded.values() if rec.placeholder)
+        row.stale = sum(1 for lang, _ in stale if lang == language.code)
+        row.needed = 0 if language.speaks else len(line.utterances(language))
+        if language not in translated_languages([language]):
+            row.translated, row.review = len(required), "English source"
+        else:
+            catalog = read_catalog(catalog_path(locales_dir, language), language.locale)
+            entries = {m.context: m for m in catalog if m.id and m.context in required}
+            done = [m for m in entries.values() if m.string and m.string.strip()]
+            row.translated = len(done)
+            row.fuzzy = sum(1 for m in done if m.fuzzy)
+            row.missing = len(required) - len(done)
+            review = read_review(locales_dir, language)
+            row.changed = sorted(m.context for m in done
+                                 if review["entries"].get(m.context) != fingerprint(m.string))
+            row.review = (f"reviewed by {review['by']} on {review['date']}" if review["status"] == "reviewed"
+                          else "draft, awaiting review by a qualified translator")
+        rows.append(row)
+    return rows
+
+
+def status_table(rows: list[LanguageStatus]) -> str:
+    head = ("language", "voice", "translated", "fuzzy", "missing", "changed", "recordings", "stale", "review")
+    lines = [head]
+    for row in rows:
+        recordings = f"{row.recordings}" + (f" ({row.placeholders} placeholder)" if row.placeholders else "")
+        if row.needs_recordings:
+            recordings += f" of {row.needed} needed"
+        lines.append((row.language.code, row.language.voice or "none: recordings only",
+                      f"{row.translated}/{row.total}", str(row.fuzzy), str(row.missing),
+                      str(len(row.changed)), recordings, str(row.stale), row.review))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    text = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines]
+    for row in rows:
+        if row.changed:
+            text.append(f"{row.language.code}: changed since sign-off: {', '.join(row.changed)}")
+    return "\n".join(text)
+
+
+def check(line: Line) -> list[str]:
+    """What start-up lets pass but a caller would still hear wrong, one line each.
+
+    Start-up already refuses missing translations, mismatched placeholders and
+    missing recordings (see Line); here: stale recordings in a language that has
+    no voice to fall back on, where callers would hear words that are out of date.
+    """
+    needs = {lang.code for lang in line.config.languages if not lang.speaks}
+    return [f"language {lang}: {prompt}: the recording says old words (its prompt has changed): "
+            "make it again with `flask --app ivr recordings make`"
+            for lang, prompt in line.stale_recordings() if lang in needs]
