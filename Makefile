@@ -1,13 +1,14 @@
 # make run   serve the line on http://127.0.0.1:5000 (development mode)
 # make test  run the whole test suite
 # make call  walk a call in the terminal (ARGS='--at "2026-07-13 10:00" --keys 1*0')
-# make check check line.yaml, the menu and every prompt
+# make check check line.yaml, the menu, every translation and recording
+# make status the translations and recordings of each language
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test call check clean
+.PHONY: install run test call check status clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,7 @@ run: $(STAMP)
 	IVR_DEVELOPMENT=1 $(BIN)/flask --app ivr run --host 127.0.0.1 --port 5000
 
 test: $(STAMP)
+	$(BIN)/flask --app ivr check
 	$(BIN)/pytest
 
 call: $(STAMP)
@@ -31,6 +33,9 @@ call: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/flask --app ivr check
+
+status: $(STAMP)
+	$(BIN)/flask --app ivr translations status
 
 clean:
 	rm -rf $(VENV)

@@ -58,7 +58,8 @@ def read_catalog(path: Path, locale: str) -> PoCatalog:
 def write_catalog(path: Path, catalog: PoCatalog) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        write_po(handle, catalog, width=100, omit_header=False, sort_by_file=False)
+        # include_previous: a fuzzy entry shows the old English beside it ("#| msgid")
+        write_po(handle, catalog, width=100, include_previous=True)
 
 
 def translated_languages(languages) -> list[Language]:

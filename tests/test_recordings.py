@@ -1,0 +1,119 @@
+"""Recordings: played before speech, served safely, made and converted by one command."""
+import shutil
+import struct
+import subprocess
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from flask.cli import FlaskGroup
+
+from ivr import create_app
+from ivr.recordings import tools_missing
+
+from .conftest import ROOT, TOKEN, line_settings, make_root, own_audio
+from .phone import Phone
+
+needs_tools = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and sox (.ci/run installs them)")
+
+
+def wav_format(data: bytes) -> tuple[int, int, int]:
+    """(format code, channels, sample rate) from a WAV header; format 7 is u-law."""
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    fmt = data.index(b"fmt ")
+    code, channels, rate = struct.unpack("<HHI", data[fmt + 8:fmt + 16])
+    return code, channels, rate
+
+
+def test_every_shipped_recording_is_telephone_quality_and_small():
+    files = sorted((ROOT / "prompts" / "audio").rglob("*.wav"))
+    assert len(files) == 33
+    for path in files:
+        assert wav_format(path.read_bytes()) == (7, 1, 8000), path.name
+    assert sum(path.stat().st_size for path in files) < 8_000_000
+
+
+def test_the_irish_manifest_labels_every_recording_a_placeholder_and_keeps_its_words():
+    manifest = yaml.safe_load((ROOT / "prompts" / "audio" / "ga" / "recordings.yaml").read_text())
+    assert len(manifest) == 33
+    assert {entry["made_by"] for entry in manifest.values()} == {"placeholder (espeak-ng)"}
+    assert manifest["greeting.danger"]["text"] == "Má tá leanbh i mbaol láithreach, croch suas agus glaoigh ar 9 9 9."
+    assert manifest["language.choose"]["text"] == "Don Ghaeilge, brúigh 4."
+
+
+def test_a_recording_is_served_with_caching_headers(client):
+    response = client.get("/audio/ga/greeting.welcome.wav")
+    assert response.status_code == 200
+    assert response.mimetype == "audio/wav"
+    assert "max-age=86400" in response.headers["Cache-Control"]
+    assert wav_format(response.data) == (7, 1, 8000)
+    again = client.get("/audio/ga/greeting.welcome.wav", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("path", [
+    "/audio/ga/not_a_prompt.wav",
+    "/audio/xx/greeting.welcome.wav",
+    "/audio/en-GB/greeting.welcome.wav",          # English speaks; it has no recordings
+    "/audio/ga/recordings.wav",
+    "/audio/ga/..%2F..%2F..%2Fline.yaml.wav",
+    "/audio/ga/%2E%2E%2Fpl%2Fgreeting.welcome.wav",
+    "/audio/../line.yaml",
+    "/audio/ga/greeting.welcome.mp3",
+])
+def test_anything_but_a_known_prompt_in_a_known_language_is_a_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_a_recording_in_the_callers_language_is_played_instead_of_speech(tmp_path, clock):
+    root = make_root(tmp_path / "line", line_settings())
+    audio = own_audio(root)
+    (audio / "pl").mkdir()
+    shutil.copy(audio / "ga" / "option.what_is.wav", audio / "pl" / "option.what_is.wav")
+    (audio / "pl" / "recordings.yaml").write_text(yaml.safe_dump({"option.what_is": {
+        "text": "Aby dowiedzieć się, czym jest wykorzystywanie seksualne dzieci, naciśnij 1.",
+        "made_by": "human recording (option.what_is.wav)"}}, allow_unicode=True))
+    app = create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": TOKEN,
+                      "IVR_CLOCK": clock})
+    main = Phone(app.test_client(), TOKEN).ring().press("2")
+    first = list(main.gather)[0]
+    assert first.tag == "Play" and first.text == "/audio/pl/option.what_is.wav"
+    assert main.said[0] == "Aby usłyszeć sygnały ostrzegawcze, naciśnij 2."   # the rest is still spoken
+    assert app.test_client().get("/audio/pl/option.what_is.wav").status_code == 200
+
+
+@needs_tools
+def test_recordings_make_converts_human_recordings_and_remembers_them(tmp_path):
+    root = make_root(tmp_path / "line", line_settings())
+    audio = own_audio(root)
+    studio = tmp_path / "studio"
+    studio.mkdir()
+    subprocess.run(["sox", "-n", "-r", "44100", "-c", "2", str(studio / "greeting.welcome.wav"),
+                    "synth", "1.5", "sine", "440"], check=True)
+    env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
+    result = CliRunner().invoke(FlaskGroup(), ["recordings", "make", "--lang", "ga", "--from", str(studio),
+                                               "--no-placeholders"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "greeting.welcome: human recording (greeting.welcome.wav)" in result.output
+    assert wav_format((audio / "ga" / "greeting.welcome.wav").read_bytes()) == (7, 1, 8000)
+    manifest = yaml.safe_load((audio / "ga" / "recordings.yaml").read_text())
+    assert manifest["greeting.welcome"]["made_by"] == "human recording (greeting.welcome.wav)"
+    assert manifest["greeting.danger"]["made_by"] == "placeholder (espeak-ng)"
+
+
+@needs_tools
+def test_recordings_make_remakes_only_what_is_stale(tmp_path):
+    root = make_root(tmp_path / "line", line_settings())
+    audio = own_audio(root)
+    path = root / "locales" / "ga" / "LC_MESSAGES" / "ivr.po"
+    path.write_text(path.read_text().replace('msgstr "Chun dul siar, brúigh {key}."',
+                                             'msgstr "Chun filleadh, brúigh {key}."'))
+    env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
+    before = (audio / "ga" / "option.back.wav").read_bytes()
+    result = CliRunner().invoke(FlaskGroup(), ["recordings", "make", "--lang", "ga"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "ga: 1 recordings made, 32 already up to date" in result.output
+    assert (audio / "ga" / "option.back.wav").read_bytes() != before
+    manifest = yaml.safe_load((audio / "ga" / "recordings.yaml").read_text())
+    assert manifest["option.back"]["text"] == "Chun filleadh, brúigh haisc."
+    assert CliRunner().invoke(FlaskGroup(), ["check"], env=env).exit_code == 0

@@ -1,0 +1,139 @@
+"""The translators' workflow: update from the English, status per language, sign-off, check."""
+import pytest
+from click.testing import CliRunner
+from flask.cli import FlaskGroup
+
+from ivr.line import Line
+from ivr.translations import read_catalog, status
+
+from .conftest import line_settings, make_root
+
+
+@pytest.fixture
+def root(tmp_path):
+    return make_root(tmp_path / "line", line_settings())
+
+
+def run(root, *args):
+    env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
+    return CliRunner().invoke(FlaskGroup(), list(args), env=env)
+
+
+def polish(root):
+    return read_catalog(root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po", "pl")
+
+
+def entry(catalog, prompt):
+    return next(m for m in catalog if m.context == prompt)
+
+
+def status_row(output: str, code: str) -> list[str]:
+    line = next(line for line in output.splitlines() if line.startswith(code + " "))
+    return line.split()
+
+
+def test_each_entry_has_its_prompt_id_as_context_and_a_comment_for_translators(root):
+    message = entry(polish(root), "content.advice_parents_carers")
+    assert message.id.startswith("Information for parents and foster carers.")
+    assert any("Advice menu, option 4" in c for c in message.auto_comments)
+    assert any("{gateway} is the phone number 0300 1234 333, said digit by digit" in c
+               for c in message.auto_comments)
+
+
+def test_update_keeps_translations_and_marks_changed_english_fuzzy(root):
+    source = root / "prompts" / "en.yaml"
+    source.write_text(source.read_text()
+                      .replace("text: To hear the warning signs, press {key}.",
+                               "text: To hear the signs to look out for, press {key}.")
+                      + "\ncontent.extra:\n  note: A new message.\n  text: Something new.\n")
+    result = run(root, "translations", "update")
+    assert result.exit_code == 0, result.output
+    assert "1 new, 1 changed in English (marked fuzzy)" in result.output
+    catalog = polish(root)
+    changed = entry(catalog, "option.warning_signs")
+    assert changed.fuzzy and changed.string == "Aby usłyszeć sygnały ostrzegawcze, naciśnij {key}."
+    written = (root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po").read_text()
+    assert '#| msgid "To hear the warning signs, press {key}."' in written   # the old English, for the translator
+    assert entry(catalog, "content.extra").string == ""
+    assert not entry(catalog, "greeting.welcome").fuzzy
+    assert status_row(run(root, "translations", "status").output, "pl")[3] == "1"   # fuzzy
+
+
+def test_update_twice_changes_nothing(root):
+    run(root, "translations", "update")
+    before = (root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po").read_text()
+    run(root, "translations", "update")
+    after = (root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po").read_text()
+    strip = lambda text: [l for l in text.splitlines() if not l.startswith('"POT-Creation-Date')]
+    assert strip(before) == strip(after)
+
+
+def test_status_shows_every_language_its_voice_and_its_review_state(root):
+    result = run(root, "translations", "status")
+    assert result.exit_code == 0
+    for code in ("en-GB", "pl", "lt", "ga", "ar", "ro", "bg", "pt-PT", "sk"):
+        assert status_row(result.output, code)
+    assert "draft, awaiting review by a qualified translator" in status_row_text(result.output, "pl")
+    assert "33 (33 placeholder) of 33 needed" in status_row_text(result.output, "ga")
+    assert status_row(result.output, "pl")[2] == "35/35"
+
+
+def status_row_text(output, code):
+    return next(line for line in output.splitlines() if line.startswith(code + " "))
+
+
+def test_a_changed_polish_sentence_shows_in_the_status_until_signed_off(root):
+    path = root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po"
+    path.write_text(path.read_text().replace('msgstr "Aby wrócić, naciśnij {key}."',
+                                             'msgstr "Aby cofnąć się, naciśnij {key}."'))
+    output = run(root, "translations", "status").output
+    assert status_row(output, "pl")[5] == "1"
+    assert "pl: changed since sign-off: option.back" in output
+    result = run(root, "translations", "sign-off", "--lang", "pl", "--as", "reviewed", "--by", "A. Tłumacz")
+    assert result.exit_code == 0, result.output
+    output = run(root, "translations", "status").output
+    assert status_row(output, "pl")[5] == "0"
+    assert "reviewed by A. Tłumacz on" in status_row_text(output, "pl")
+
+
+def test_the_changed_sentence_is_heard_in_a_terminal_call(root):
+    path = root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po"
+    path.write_text(path.read_text().replace('msgstr "Aby wrócić, naciśnij {key}."',
+                                             'msgstr "Aby cofnąć się, naciśnij {key}."'))
+    result = run(root, "call", "--keys", "2", "--at", "2026-07-14 10:00")
+    assert "  [pl-PL] Aby cofnąć się, naciśnij krzyżyk." in result.output.splitlines()
+
+
+def test_check_passes_on_what_ships(root):
+    result = run(root, "check")
+    assert result.exit_code == 0, result.output
+    assert "en-GB, pl, lt, ga, ar, ro, bg, pt-PT, sk" in result.output
+
+
+def test_check_fails_on_an_empty_translation_naming_it(root):
+    path = root / "locales" / "ro" / "LC_MESSAGES" / "ivr.po"
+    path.write_text(path.read_text().replace('msgstr "Pentru a reveni, apăsați {key}."', 'msgstr ""'))
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert "problem: language ro: option.back: has no translation" in result.output
+
+
+def test_check_fails_on_mismatched_placeholders(root):
+    path = root / "locales" / "bg" / "LC_MESSAGES" / "ivr.po"
+    path.write_text(path.read_text().replace("на {gateway}. Моля", "на {gatway}. Моля"))
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert "problem: language bg: transfer.gateway: placeholders ['gatway'] differ from the English ['gateway']" \
+        in result.output
+
+
+def test_check_fails_on_a_stale_irish_recording(root):
+    path = root / "locales" / "ga" / "LC_MESSAGES" / "ivr.po"
+    path.write_text(path.read_text().replace('msgstr "Chun dul siar, brúigh {key}."',
+                                             'msgstr "Chun filleadh, brúigh {key}."'))
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert "problem: language ga: option.back: the recording says old words" in result.output
+    line = Line.load(root, root / "line.yaml", strict=False)
+    ga = next(row for row in status(line, root / "locales") if row.language.code == "ga")
+    assert ga.stale == 1 and ga.changed == ["option.back"]
