@@ -13,10 +13,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
-import yaml
 from babel.messages.pofile import read_po
 
-from .config import ConfigError, Language
+from .config import ConfigError, Language, read_yaml
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 SOURCE_LANGUAGE = "en"   # prompts/en.yaml speaks for every en-* language
@@ -35,10 +34,7 @@ def placeholders(text: str) -> set[str]:
 
 
 def read_source(path: Path) -> dict[str, SourcePrompt]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(str(path), [f"cannot be read: {exc}"]) from None
+    raw = read_yaml(path) or {}
     problems, prompts = [], {}
     for prompt_id, body in raw.items():
         if not isinstance(body, dict) or not isinstance(body.get("text"), str) or not body["text"].strip():

@@ -96,15 +96,19 @@ class LineConfig:
         return merged
 
 
-def load(path: str | Path) -> LineConfig:
+def read_yaml(path: str | Path) -> Any:
+    """A YAML file of the line's (line.yaml, the menu, the English prompts), or a ConfigError saying why not."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(str(path), [f"cannot be read: {exc.strerror}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError(str(path), [f"is not valid YAML: {exc}"]) from None
-    return parse(raw, source=str(path))
+
+
+def load(path: str | Path) -> LineConfig:
+    return parse(read_yaml(path), source=str(path))
 
 
 def parse(raw: Any, source: str = "line.yaml") -> LineConfig:

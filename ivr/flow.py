@@ -10,9 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-import yaml
-
-from .config import ConfigError
+from .config import ConfigError, read_yaml
 
 KEYS = frozenset("0123456789*#")
 MAX_OPTIONS = 5          # counting "speak to someone": more is too many to remember
@@ -77,11 +75,7 @@ class Menu:
 
 
 def load(path: str | Path) -> Menu:
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(str(path), [f"cannot be read: {exc}"]) from None
+    raw = read_yaml(path)
     problems: list[str] = []
     menu = _parse(raw if isinstance(raw, dict) else {}, problems)
     if problems:

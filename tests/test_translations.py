@@ -110,21 +110,18 @@ def test_check_passes_on_what_ships(root):
     assert "en-GB, pl, lt, ga, ar, ro, bg, pt-PT, sk" in result.output
 
 
-def test_check_fails_on_an_empty_translation_naming_it(root):
-    path = root / "locales" / "ro" / "LC_MESSAGES" / "ivr.po"
-    path.write_text(path.read_text().replace('msgstr "Pentru a reveni, apăsați {key}."', 'msgstr ""'))
+@pytest.mark.parametrize("locale, before, after, problem", [
+    ("ro", 'msgstr "Pentru a reveni, apăsați {key}."', 'msgstr ""',
+     "problem: language ro: option.back: has no translation"),
+    ("bg", "на {gateway}. Моля", "на {gatway}. Моля",
+     "problem: language bg: transfer.gateway: placeholders ['gatway'] differ from the English ['gateway']"),
+])
+def test_check_fails_on_a_broken_translation_naming_it(root, locale, before, after, problem):
+    path = root / "locales" / locale / "LC_MESSAGES" / "ivr.po"
+    path.write_text(path.read_text().replace(before, after))
     result = run(root, "check")
     assert result.exit_code == 1
-    assert "problem: language ro: option.back: has no translation" in result.output
-
-
-def test_check_fails_on_mismatched_placeholders(root):
-    path = root / "locales" / "bg" / "LC_MESSAGES" / "ivr.po"
-    path.write_text(path.read_text().replace("на {gateway}. Моля", "на {gatway}. Моля"))
-    result = run(root, "check")
-    assert result.exit_code == 1
-    assert "problem: language bg: transfer.gateway: placeholders ['gatway'] differ from the English ['gateway']" \
-        in result.output
+    assert problem in result.output
 
 
 def test_check_fails_on_a_stale_irish_recording(root):
