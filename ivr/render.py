@@ -4,6 +4,7 @@ The only module that builds XML, always with twilio's TwiML builder.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -15,6 +16,10 @@ from .recordings import Recordings
 from .voices import digits_interpretation
 
 KEY_NAMES = {"*": "key.star", "#": "key.hash"}
+# Where recordings are fetched from: the web layer sets the public base URL of the
+# request being answered, so <Play> URLs are absolute (Twilio documents relative
+# URLs for <Redirect> and actions, not for <Play>). Empty: relative URLs.
+AUDIO_BASE: ContextVar[str] = ContextVar("audio_base", default="")
 GROUP_PAUSE = "300ms"   # between the groups of a phone number, as a person reads them
 
 
@@ -89,7 +94,7 @@ class Renderer:
         language = utterance.language
         recording = self.recordings.get(language.code, utterance.prompt)
         if recording is not None:
-            parent.play(recording.url)
+            parent.play(AUDIO_BASE.get() + recording.url)
             return
         say = parent.say(voice=language.voice, language=language.say_language)
         digits = digits_interpretation(language.voice)

@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
 from .line import Line
+from .render import AUDIO_BASE
 from .privacy import mask_sid
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def check_signature():
     if not RequestValidator(token).validate(signed_url(), request.form, signature):
         log.warning("refused %s: missing or wrong Twilio signature", request.path)
         abort(403)
+    AUDIO_BASE.set(request.host_url.rstrip("/") + request.script_root)
     log.info("%s node=%s lang=%s call=%s", request.path, request.args.get("node", "-"),
              request.args.get("lang", "-"), mask_sid(request.form.get("CallSid")))
     return None

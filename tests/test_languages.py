@@ -6,6 +6,7 @@ from ivr.config import ConfigError
 from ivr.simulator import spoken_text
 
 from .conftest import GATEWAY, ROOT, line_settings
+from .phone import BASE_URL
 
 SHIPPED = line_settings()["languages"]
 LOCALES = {"pt-PT": "pt_PT"}
@@ -27,7 +28,7 @@ def speaks(reply, language: dict) -> bool:
     """Every sentence of ``reply`` is in ``language``: its voice, or (without one) its recordings."""
     if language["voice"] is None:
         plays = [p.text for p in reply.root.iter("Play")]
-        return not reply.says and plays and all(url.startswith(f"/audio/{language['code']}/") for url in plays)
+        return not reply.says and plays and all(url.startswith(f"{BASE_URL}/audio/{language['code']}/") for url in plays)
     return reply.says and all(s.get("voice") == language["voice"] and s.get("language") == language["say_language"]
                               for s in reply.says)
 
@@ -40,7 +41,7 @@ def test_the_language_menu_offers_nine_languages_in_order_each_in_its_own_voice(
     assert spoken_text(spoken[0]) == "For English, press 1."
     assert spoken_text(spoken[1]) == "Po polsku, naciśnij 2."
     assert (spoken[1].get("voice"), spoken[1].get("language")) == ("Polly.Ola-Neural", "pl-PL")
-    assert spoken[3].tag == "Play" and spoken[3].text == "/audio/ga/language.choose.wav"
+    assert spoken[3].tag == "Play" and spoken[3].text == f"{BASE_URL}/audio/ga/language.choose.wav"
     assert spoken_text(spoken[8]) == "Po slovensky, stlačte 9."
     for element, language in zip(spoken, SHIPPED):
         if language["voice"]:
@@ -64,9 +65,9 @@ def test_a_caller_can_use_the_whole_line_in_each_language(phone, index, language
         assert signs.said[0] == translation(code, "content.warning_signs")
         assert transfer.said[0].startswith(translation(code, "transfer.gateway").split("{gateway}")[0])
     else:
-        assert [p.text for p in main.root.iter("Play")][0] == f"/audio/{code}/option.what_is.wav"
-        assert [p.text for p in signs.root.iter("Play")][0] == f"/audio/{code}/content.warning_signs.wav"
-        assert [p.text for p in transfer.root.iter("Play")] == [f"/audio/{code}/transfer.gateway.wav"]
+        assert [p.text for p in main.root.iter("Play")][0] == f"{BASE_URL}/audio/{code}/option.what_is.wav"
+        assert [p.text for p in signs.root.iter("Play")][0] == f"{BASE_URL}/audio/{code}/content.warning_signs.wav"
+        assert [p.text for p in transfer.root.iter("Play")] == [f"{BASE_URL}/audio/{code}/transfer.gateway.wav"]
 
 
 @pytest.mark.parametrize("language", [l for l in SHIPPED if l["voice"]], ids=lambda l: l["code"])
@@ -115,8 +116,8 @@ def test_a_languages_own_number_skips_the_language_menu(phone_for):
     assert polish.said[0] == translation("pl", "greeting.welcome")
     assert polish.said[-1] == "Aby wrócić, naciśnij krzyżyk."   # back leads to the language menu
     irish = phone.ring(to="+442890000003")
-    assert [p.text for p in irish.root.iter("Play")][:2] == ["/audio/ga/greeting.welcome.wav",
-                                                             "/audio/ga/greeting.danger.wav"]
+    assert [p.text for p in irish.root.iter("Play")][:2] == [f"{BASE_URL}/audio/ga/greeting.welcome.wav",
+                                                             f"{BASE_URL}/audio/ga/greeting.danger.wav"]
     assert phone.ring(to="+442890000009").said[3] == "For English, press 1."
 
 

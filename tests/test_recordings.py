@@ -12,7 +12,7 @@ from ivr import create_app
 from ivr.recordings import tools_missing
 
 from .conftest import ROOT, TOKEN, line_settings, make_root, own_audio
-from .phone import Phone
+from .phone import BASE_URL, Phone
 
 needs_tools = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and sox (.ci/run installs them)")
 
@@ -77,7 +77,7 @@ def test_a_recording_in_the_callers_language_is_played_instead_of_speech(tmp_pat
                       "IVR_CLOCK": clock})
     main = Phone(app.test_client(), TOKEN).ring().press("2")
     first = list(main.gather)[0]
-    assert first.tag == "Play" and first.text == "/audio/pl/option.what_is.wav"
+    assert first.tag == "Play" and first.text == f"{BASE_URL}/audio/pl/option.what_is.wav"   # absolute
     assert main.said[0] == "Aby usłyszeć sygnały ostrzegawcze, naciśnij 2."   # the rest is still spoken
     assert app.test_client().get("/audio/pl/option.what_is.wav").status_code == 200
 
