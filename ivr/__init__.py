@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .config import ConfigError
 from .line import Line
 from .privacy import install_log_redaction
+from .texting import Texter
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         IVR_DEVELOPMENT=os.environ.get("IVR_DEVELOPMENT") == "1",
         IVR_PROXY_HOPS=os.environ.get("IVR_PROXY_HOPS"),
         IVR_CLOCK=utc_now,
+        TWILIO_ACCOUNT_SID=os.environ.get("TWILIO_ACCOUNT_SID") or None,
+        TWILIO_HTTP_CLIENT=None,   # tests put a recording client here; None: twilio's own, with a timeout
     )
     if test_config:
         app.config.update(test_config)
@@ -63,7 +66,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Twilio signs the public https URL; the proxy's X-Forwarded-* headers restore it.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
-    app.extensions["ivr.line"] = Line.load(Path(app.config["IVR_ROOT"]), Path(app.config["IVR_CONFIG"]))
+    line = Line.load(Path(app.config["IVR_ROOT"]), Path(app.config["IVR_CONFIG"]))
+    if line.config.texting:
+        line.enable_texting(Texter(line.config.texting, app.config["TWILIO_ACCOUNT_SID"],
+                                   app.config["TWILIO_AUTH_TOKEN"], app.config["TWILIO_HTTP_CLIENT"]))
+        if not line.texting:
+            log.warning("Texts are set up in line.yaml but TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN is not "
+                        "set: the line will not offer them.")
+    app.extensions["ivr.line"] = line
 
     from . import web
     app.register_blueprint(web.bp)

@@ -124,7 +124,8 @@ def fallback_twiml():
 @click.option("--at", "at", metavar='"YYYY-MM-DD HH:MM"',
               help="Pretend it is this local time (to see who answers then). Default: now.")
 @click.option("--keys", metavar="KEYS",
-              help='Press these keys in turn, "_" for silence, then hang up. Default: ask at each menu.')
+              help='Press these keys in turn ("_" is silence), then hang up; with spaces, each word is one '
+                   'answer and quoted words are said: "1 3 \'photos\' 0". Default: ask at each menu.')
 @click.option("--dial", "dial_outcome", type=click.Choice(DIAL_OUTCOMES), default="completed",
               show_default=True, help="How a transfer ends.")
 @click.option("--to", "called", default="+442890000000", show_default=True,
@@ -143,10 +144,18 @@ def call(at, keys, dial_outcome, called):
         choose = scripted(keys)
         on_event = None
     else:
-        click.echo("Press a key (0-9, * or #) and Enter at each menu; Enter alone is silence; q hangs up.")
+        click.echo("At each menu type a key (0-9, * or #) or words to say, then Enter; Enter alone is "
+                   "silence; q hangs up.")
         choose, on_event = _ask, _show
     with app.test_client() as client:
-        caller = Caller(client, app.config["TWILIO_AUTH_TOKEN"], called_number=called)
+        line = app.extensions["ivr.line"]
+
+        def recording_text(language: str, prompt: str) -> str:
+            found = line.recordings.get(language, prompt)
+            return found.text if found else prompt
+
+        caller = Caller(client, app.config["TWILIO_AUTH_TOKEN"], called_number=called,
+                        recording_text=recording_text)
         transcript = caller.run(choose, dial_outcome=dial_outcome, on_event=on_event)
     if keys is not None:
         click.echo("\n".join(transcript.lines()))

@@ -18,7 +18,7 @@ import yaml
 from babel import Locale, UnknownLocaleError
 
 from .hours import Closure, OfficeHours, Routing
-from .voices import voice_language
+from .voices import SPEECH_LANGUAGES, voice_language
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -46,11 +46,17 @@ class Language:
     locale: str        # the same as a gettext locale (pt-PT -> pt_PT)
     voice: str | None         # Twilio <Say voice=...>; None: recordings only
     say_language: str | None  # Twilio <Say language=...>
+    speech: str | None = None  # Twilio <Gather language=...> for spoken choices; None: keypad only
 
     @property
     def speaks(self) -> bool:
         """Whether Twilio can speak this language; if not, every prompt needs a recording."""
         return self.voice is not None
+
+    @property
+    def listens(self) -> bool:
+        """Whether callers may say their choice; if not, prompts only ever say "press"."""
+        return self.speech is not None
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,13 @@ class TransferSettings:
 
 
 @dataclass(frozen=True)
+class TextSettings:
+    sender: str                  # the Twilio number texts come from
+    links: Mapping[str, str]     # name -> web address, used in the text as {link_<name>}
+    timeout_seconds: float
+
+
+@dataclass(frozen=True)
 class LineConfig:
     languages: tuple[Language, ...]
     called_numbers: Mapping[str, str]     # Twilio "To" -> language code
@@ -84,6 +97,7 @@ class LineConfig:
     routing: Routing
     input: InputSettings
     transfer: TransferSettings
+    texting: TextSettings | None = None   # None: the line does not offer texts
 
     def language(self, code: str | None) -> Language | None:
         return next((lang for lang in self.languages if lang.code == code), None)
@@ -94,6 +108,11 @@ class LineConfig:
         merged = {key: c.spoken for key, c in self.contacts.items()}
         merged.update(self.spoken_numbers)
         return merged
+
+    @property
+    def links(self) -> Mapping[str, str]:
+        """{link_<name>} placeholders of the text message, to their web address."""
+        return {f"link_{name}": url for name, url in (self.texting.links.items() if self.texting else ())}
 
 
 def read_yaml(path: str | Path) -> Any:
@@ -184,6 +203,7 @@ class _Reader:
         routing = self.routing(raw.get("routing"), contacts, hours)
         input_settings = self.input(raw.get("input"))
         transfer = self.transfer(raw.get("transfer"))
+        texting = self.texting(raw.get("texting"))
         if self.problems:
             return None
         return LineConfig(
@@ -195,6 +215,7 @@ class _Reader:
             routing=routing,
             input=input_settings,
             transfer=transfer,
+            texting=texting,
         )
 
     def zone(self, value: Any) -> ZoneInfo:
@@ -234,7 +255,14 @@ class _Reader:
                 say_language = None   # no Twilio voice: every prompt must have a recording
             else:
                 self.voice(key, str(code), voice, say_language)
-            result.append(Language(str(code), locale, voice and str(voice), say_language and str(say_language)))
+            speech = item.get("speech")
+            if speech is not None and (speech not in SPEECH_LANGUAGES
+                                       or primary_language(str(speech)) != primary_language(str(code))):
+                self.problem(f"{key}.speech", f"{speech!r} is not a language Twilio recognises speech in for "
+                                              f"{code} (null: keypad only)")
+                speech = None
+            result.append(Language(str(code), locale, voice and str(voice), say_language and str(say_language),
+                                   speech and str(speech)))
         return tuple(result)
 
     def voice(self, key: str, code: str, voice: Any, say_language: Any) -> None:
@@ -364,6 +392,24 @@ class _Reader:
             max_wrong_keys=self.integer(section, "max_wrong_keys", "input", 3, 1, 10),
             after_limit=after,
         )
+
+    def texting(self, value: Any) -> TextSettings | None:
+        section = self.mapping(value, "texting", required=False)
+        if not section or section.get("from") is None:
+            return None
+        sender = self.e164(section.get("from"), "texting.from")
+        links = {}
+        for name, url in self.mapping(section.get("links"), "texting.links", required=False).items():
+            if not PLACEHOLDER_NAME.match(str(name)):
+                self.problem(f"texting.links.{name}", "names are lower-case letters, digits and _")
+            if not isinstance(url, str) or not url.startswith("https://") or " " in url:
+                self.problem(f"texting.links.{name}", f"{url!r} must be a web address starting https://")
+            links[str(name)] = str(url)
+        timeout = section.get("timeout_seconds", 4)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 1 <= timeout <= 10:
+            self.problem("texting.timeout_seconds", f"must be a number of seconds from 1 to 10, not {timeout!r}")
+            timeout = 4
+        return TextSettings(sender, MappingProxyType(links), float(timeout))
 
     def transfer(self, value: Any) -> TransferSettings:
         section = self.mapping(value, "transfer", required=False)

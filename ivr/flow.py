@@ -17,13 +17,22 @@ MAX_OPTIONS = 5          # counting "speak to someone": more is too many to reme
 LANGUAGE_MENU = "language"  # the node the engine adds when the line has several languages
 TRANSFER_FAILED = "transfer_failed"  # the menu the engine adds after an unanswered transfer
 RESERVED = (LANGUAGE_MENU, TRANSFER_FAILED)
+EVERY_NODE = ("speak_to_someone", "repeat", "back", "slower")
+ACTIONS = ("send_text",)      # what an option may `do` instead of going to a node
+NEEDS = ("texting",)          # what a node may need from line.yaml to be offered
 
 
 @dataclass(frozen=True)
 class Option:
     key: str
-    say: str   # prompt id
-    go: str    # node id
+    say: str                # prompt id
+    go: str | None = None   # node id
+    do: str | None = None   # or an action (ACTIONS)
+
+    @property
+    def name(self) -> str:
+        """The option's name in prompt ids: option.<name>, keywords.<name>."""
+        return self.say.removeprefix("option.")
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class Node:
     say: str | None                 # prompt id: the message, or the menu's opening words
     options: tuple[Option, ...] = ()
     parent: str | None = None
+    needs: str | None = None        # offered only when line.yaml provides this (NEEDS)
 
     @property
     def is_menu(self) -> bool:
@@ -40,7 +50,7 @@ class Node:
 
 @dataclass(frozen=True)
 class Action:
-    """What a key does: "go" (to ``target``), "speak_to_someone", "repeat" or "back"."""
+    """What a key does: "go" (to ``target``), an option's action (ACTIONS), or one of EVERY_NODE."""
     kind: str
     target: str | None = None
 
@@ -59,7 +69,7 @@ class Menu:
         """What ``key`` does on ``node``; None when it is not an option there."""
         for option in node.options:
             if option.key == key:
-                return Action("go", option.go)
+                return Action("go", option.go) if option.go else Action(option.do)
         for kind, bound in self.every_node.items():
             if bound == key:
                 return Action(kind)
@@ -69,6 +79,7 @@ class Menu:
         ids = set()
         for node in self.nodes.values():
             ids.update(option.say for option in node.options)
+            ids.update(f"keywords.{option.name}" for option in node.options)
             if node.say:
                 ids.add(node.say)
         return ids
@@ -93,7 +104,7 @@ def _key(value: Any, where: str, problems: list[str]) -> str:
 def _parse(raw: dict, problems: list[str]) -> Menu:
     every = raw.get("every_node") or {}
     every_node = {}
-    for kind in ("speak_to_someone", "repeat", "back"):
+    for kind in EVERY_NODE:
         if kind not in every:
             problems.append(f"every_node.{kind}: is missing; every node needs it")
         else:
@@ -128,21 +139,27 @@ def _parse(raw: dict, problems: list[str]) -> Menu:
                 problems.append(f"{spot}.key: {key!r} is already used on every node by every_node")
             if key in (o.key for o in options):
                 problems.append(f"{spot}.key: {key!r} is used twice on this menu")
-            go = str(item.get("go"))
-            if go not in raw_nodes:
+            go, do = item.get("go"), item.get("do")
+            if do is not None:
+                if go is not None or do not in ACTIONS:
+                    problems.append(f"{spot}.do: {do!r} must be one of {', '.join(ACTIONS)}, without go")
+            elif str(go) not in raw_nodes:
                 problems.append(f"{spot}.go: {go!r} is not a node")
             elif go in parents and parents[go] != node_id:
                 problems.append(f"{spot}.go: {go!r} is already reached from {parents[go]!r}; a node has one parent")
             else:
-                parents[go] = node_id
-            if not item.get("say"):
-                problems.append(f"{spot}.say: is missing (the prompt that offers this option)")
-            options.append(Option(key, str(item.get("say")), go))
+                parents[str(go)] = node_id
+            if not str(item.get("say", "")).startswith("option."):
+                problems.append(f"{spot}.say: the prompt that offers this option, named option.<something>")
+            options.append(Option(key, str(item.get("say")), go and str(go), do and str(do)))
         if len(options) + 1 > MAX_OPTIONS:
             problems.append(f"{where}.options: {len(options)} options plus \"speak to someone\" is more than {MAX_OPTIONS}")
         if not options and not body.get("say"):
             problems.append(f"{where}.say: a message needs the prompt it says")
-        parsed[str(node_id)] = (body.get("say"), tuple(options))
+        needs = body.get("needs")
+        if needs is not None and needs not in NEEDS:
+            problems.append(f"{where}.needs: {needs!r} must be one of {', '.join(NEEDS)}")
+        parsed[str(node_id)] = (body.get("say"), tuple(options), needs)
 
     start = str(raw.get("start"))
     if start not in parsed:
@@ -153,7 +170,7 @@ def _parse(raw: dict, problems: list[str]) -> Menu:
         if node_id != start and node_id not in parents:
             problems.append(f"nodes.{node_id}: cannot be reached from {start!r}")
     nodes = {
-        node_id: Node(node_id, say, options, parents.get(node_id))
-        for node_id, (say, options) in parsed.items()
+        node_id: Node(node_id, say, options, parents.get(node_id), needs)
+        for node_id, (say, options, needs) in parsed.items()
     }
     return Menu(start, MappingProxyType(nodes), MappingProxyType(every_node), MappingProxyType(transfer_failed))

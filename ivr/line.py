@@ -7,27 +7,38 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from babel import Locale
+
+from . import choices as choosing
 from . import config as line_config
 from . import flow
-from .catalog import Catalog
+from .catalog import PLACEHOLDERS, Catalog
+from .choices import Choice
 from .config import ConfigError, Contact, Language, LineConfig
-from .flow import LANGUAGE_MENU, TRANSFER_FAILED, Action, Menu
+from .flow import LANGUAGE_MENU, TRANSFER_FAILED, Action, Menu, Option
 from .recordings import Recordings
-from .render import Renderer, Utterance
+from .render import Listening, Renderer, Utterance
 from .state import CallState
+from .texting import Texter
 
 log = logging.getLogger(__name__)
 
 AUDIO_DIR = "prompts/audio"
-SPOKEN_INSIDE = {"key.star", "key.hash"}   # only ever heard inside other prompts, as {key}
+# Prompts never heard on their own: parts of other prompts, words to say, the text message.
+NOT_SPOKEN_ALONE = ("key.", "keywords.", "choice.", "sms.")
 GREETING = ("greeting.welcome", "greeting.danger", "greeting.privacy")
 ANSWERED = ("completed", "answered")   # DialCallStatus values meaning someone took the call
 FIXED_PROMPTS = GREETING + (
-    "key.star", "key.hash", "option.speak_to_someone", "option.repeat", "option.back",
-    "transfer.after_limit", "transfer_failed.danger", "option.try_again", "option.urgent",
+    "key.star", "key.hash", "choice.press", "choice.say_or_press",
+    "option.speak_to_someone", "option.repeat", "option.back", "option.slower",
+    "keywords.speak_to_someone", "keywords.repeat", "keywords.back", "keywords.slower",
+    "transfer.relay", "transfer.after_limit", "transfer_failed.danger",
+    "option.try_again", "option.urgent", "keywords.try_again", "keywords.urgent",
+    "text.sent", "text.failed", "text.withheld", "text.not_mobile", "text.already_sent", "sms.body",
     "error.no_input", "error.wrong_key", "error.safety_net", "goodbye.numbers",
 )
 
@@ -42,13 +53,16 @@ class Line:
         self.menu = menu
         self.catalog = catalog
         self.recordings = recordings
+        self.texter: Texter | None = None   # see enable_texting
         self.renderer = Renderer(config, catalog, recordings)
         self.first_language = config.languages[0]
-        self.problems = catalog.problems(self.required_prompts(), set(config.numbers) | {"key"})
-        self.problems += self.unsayable()
+        allowed = PLACEHOLDERS | set(config.numbers) | set(config.links)
+        self.problems = catalog.problems(self.required_prompts(), allowed)
+        if not self.problems:
+            self.problems = self.unsayable()
         if self.problems and strict:
             raise ConfigError("prompts", self.problems)
-        for language, prompt in self.stale_recordings():
+        for language, prompt in ([] if self.problems else self.stale_recordings()):
             log.warning("the %s recording of %s no longer says its current text", language, prompt)
         # Built now, so the last resort needs nothing that could fail mid-call.
         self.fallback_twiml = "" if self.problems else self._rescue(self.first_language, config.routing.out_of_hours)
@@ -61,9 +75,17 @@ class Line:
         recordings = Recordings.load(root / AUDIO_DIR, [lang.code for lang in config.languages])
         return cls(config, menu, catalog, recordings, strict)
 
+    def enable_texting(self, texter: Texter | None) -> None:
+        self.texter = texter
+
     @property
     def multilingual(self) -> bool:
         return len(self.config.languages) > 1
+
+    @property
+    def texting(self) -> bool:
+        """Whether the "send me these numbers by text" option is offered."""
+        return self.texter is not None and self.texter.ready
 
     def required_prompts(self) -> set[str]:
         contacts = self.config.contacts.keys()
@@ -74,13 +96,22 @@ class Line:
         return required
 
     def utterances(self, language: Language) -> list[Utterance]:
-        """Everything the line can say in ``language``, each with the key it offers."""
+        """Everything the line can say on its own in ``language``, as a call says it."""
         keys = {option.say: option.key for node in self.menu.nodes.values() for option in node.options}
         keys.update({f"option.{kind}": key for kind, key in self.menu.every_node.items()})
         keys.update({f"option.{kind}": key for kind, key in self.menu.transfer_failed.items()})
-        keys["language.choose"] = str(self.config.languages.index(language) + 1)
-        return [Utterance(prompt, language, keys.get(prompt))
-                for prompt in sorted(self.required_prompts() - SPOKEN_INSIDE)]
+        found = []
+        for prompt in sorted(self.required_prompts()):
+            if prompt.startswith(NOT_SPOKEN_ALONE):
+                continue
+            if prompt == "language.choose":
+                found.append(self._offer(self._language_choice(language), self.first_language.listens))
+            elif prompt in keys:
+                choice = Choice(keys[prompt], Action("say"), language, prompt, self._keywords(prompt, language))
+                found.append(self._offer(choice, language.listens))
+            else:
+                found.append(Utterance(prompt, language))
+        return found
 
     def unsayable(self) -> list[str]:
         """Prompts a language can neither play nor speak: such a language is refused."""
@@ -90,6 +121,7 @@ class Line:
                 for u in self.utterances(language) if self.recordings.get(language.code, u.prompt) is None]
 
     def stale_recordings(self) -> list[tuple[str, str]]:
+        """(language, prompt) of each recording whose words are no longer what the prompt says."""
         return [(language.code, u.prompt) for language in self.config.languages
                 for u in self.utterances(language)
                 if (rec := self.recordings.get(language.code, u.prompt))
@@ -121,36 +153,39 @@ class Line:
 
     def present(self, state: CallState, now: dt.datetime, lead: Iterable[str] = (),
                 options_only: bool = False) -> str:
-        """Say a node (unless ``options_only``) and its options, and listen for a key."""
+        """Say a node (unless ``options_only``) and its options, and listen for a key or a word."""
         language = self._language(state)
+        listening = self._listening(state, language)
         spoken = [Utterance(prompt, language) for prompt in lead]
         if not options_only:
             spoken += self._body(state, language)
-        spoken += self._options(state, language, now)
-        return self.renderer.gather(spoken, state.url("key"), state.url("silence"))
+        choices = self._choices(state, language, now)
+        spoken += [self._offer(choice, listening is not None) for choice in choices if choice.prompt]
+        if listening:
+            listening = Listening(listening.language, tuple(word for c in choices for word in c.keywords))
+        return self.renderer.gather(spoken, state.url("key"), state.url("silence"), listening, state.slow)
 
-    def key(self, state: CallState, digits: str | None, now: dt.datetime) -> str:
-        action = self._action(state, digits or "", now)
-        if action is None:
+    def key(self, state: CallState, digits: str | None, now: dt.datetime, speech: str | None = None,
+            caller: str | None = None) -> str:
+        """A key pressed (``digits``) or words said (``speech``) where ``state`` is."""
+        language = self._language(state)
+        choices = self._choices(state, language, now)
+        if digits:
+            choice = choosing.by_key(choices, digits)
+        elif speech and self._listening(state, language):
+            choice = choosing.by_speech(choices, speech)
+        else:
+            choice = None
+        if choice is None:   # a wrong key, words that choose nothing, or nothing: counted alike
             state = state.counted(wrong_keys=1)
             if state.wrong_keys >= self.config.input.max_wrong_keys:
                 return self._after_limit(state, now)
             return self.present(state, now, lead=["error.wrong_key"], options_only=True)
-        if action.kind == "go":
-            return self.present(state.at(action.target), now)
-        if action.kind == "language":
-            return self.present(CallState(self.menu.start, action.target), now)
-        if action.kind == "speak_to_someone":
-            return self.transfer(state, now)
-        if action.kind == "urgent":
-            return self.transfer(state, now, contact=self.config.routing.out_of_hours)
-        if action.kind == "repeat":
-            return self.present(state.at(state.node, state.contact), now)
-        return self.present(state.at(self._parent(state)), now)   # "back"
+        return self._do(choice.action, state, now, caller)
 
     def silence(self, state: CallState, now: dt.datetime) -> str:
         if state.node == LANGUAGE_MENU:   # pressing nothing chooses the first language
-            return self.present(CallState(self.menu.start, self.first_language.code), now)
+            return self.present(replace(state.at(self.menu.start), lang=self.first_language.code), now)
         node = self.menu.node(state.node)
         if node is not None and not node.is_menu and not state.prompted:
             # After a message, silence is no mistake: say what can be done next, uncounted.
@@ -164,10 +199,12 @@ class Line:
                  lead: Iterable[str] = ()) -> str:
         contact = contact or self.config.routing.route_for(now)
         language = self._language(state)
-        spoken = [Utterance(prompt, language) for prompt in (*lead, f"transfer.{contact.key}")]
+        # Textphone users hear first how to reach the same teams through Relay UK.
+        prompts = (*lead, "transfer.relay", f"transfer.{contact.key}")
         log.info("transfer to %s", contact.key)
-        after = CallState(TRANSFER_FAILED, language.code, contact=contact.key)
-        return self.renderer.dial(spoken, contact, action=after.url("transfer/done"))
+        after = state.at(TRANSFER_FAILED, contact.key)   # keeps the language and slower speech
+        return self.renderer.dial([Utterance(p, language) for p in prompts], contact,
+                                  action=after.url("transfer/done"), slow=state.slow)
 
     def transfer_done(self, state: CallState, status: str | None, now: dt.datetime) -> str:
         """Twilio reports how a transfer went: end the call, or offer what else can be done."""
@@ -187,6 +224,40 @@ class Line:
             contact = self.config.routing.out_of_hours
         return self._rescue(language, contact)
 
+    # -- what a choice does -----------------------------------------------------
+    def _do(self, action: Action, state: CallState, now: dt.datetime, caller: str | None) -> str:
+        if action.kind == "go":
+            return self.present(state.at(action.target), now)
+        if action.kind == "language":
+            return self.present(replace(state.at(self.menu.start), lang=action.target), now)
+        if action.kind == "speak_to_someone":
+            return self.transfer(state, now)
+        if action.kind == "urgent":
+            return self.transfer(state, now, contact=self.config.routing.out_of_hours)
+        if action.kind == "repeat":
+            return self.present(state.at(state.node, state.contact), now)
+        if action.kind == "slower":
+            return self.present(replace(state.at(state.node, state.contact), slow=True), now)
+        if action.kind == "send_text":
+            return self._send_text(state, now, caller)
+        return self.present(state.at(self._parent(state)), now)   # "back"
+
+    def _send_text(self, state: CallState, now: dt.datetime, caller: str | None) -> str:
+        """Send the text the caller agreed to, at most once a call, and say how it went."""
+        back = state.at(self._parent(state))
+        refusal = Texter.refusal(caller)
+        if not self.texting:   # only a forged URL gets here: texts are not offered
+            outcome = "text.failed"
+        elif state.texted:
+            outcome = "text.already_sent"
+        elif refusal:
+            outcome = refusal
+        elif self.texter.send(caller, self.renderer.text_message("sms.body", self._language(state))):
+            outcome, back = "text.sent", replace(back, texted=True)
+        else:
+            outcome = "text.failed"
+        return self.present(back, now, lead=[outcome])
+
     # -- parts ----------------------------------------------------------------
     def _rescue(self, language: Language, contact: Contact) -> str:
         return self.renderer.dial([Utterance("error.safety_net", language)], contact, action=None,
@@ -194,7 +265,7 @@ class Line:
 
     def _after_limit(self, state: CallState, now: dt.datetime) -> str:
         if self.config.input.after_limit == "goodbye":
-            return self.renderer.hangup([Utterance("goodbye.numbers", self._language(state))])
+            return self.renderer.hangup([Utterance("goodbye.numbers", self._language(state))], slow=state.slow)
         return self.transfer(state, now, lead=["transfer.after_limit"])
 
     def _language(self, state: CallState) -> Language:
@@ -209,41 +280,64 @@ class Line:
         node = self.menu.nodes[state.node]
         return [Utterance(node.say, language)] if node.say else []
 
-    def _options(self, state: CallState, language: Language, now: dt.datetime) -> list[Utterance]:
-        keys = self.menu.every_node
-        every = [Utterance("option.repeat", language, keys["repeat"])]
-        if self._parent(state) != state.node:
-            every.append(Utterance("option.back", language, keys["back"]))
-        if state.node == LANGUAGE_MENU:
-            # Each language offers itself, in its own words and voice.
-            return [Utterance("language.choose", lang, str(index))
-                    for index, lang in enumerate(self.config.languages, start=1)]
-        if state.node == TRANSFER_FAILED:
-            failed = self.menu.transfer_failed
-            options = [Utterance("option.try_again", language, failed["try_again"])]
-            if self._urgent_offered(state, now):
-                options.append(Utterance("option.urgent", language, failed["urgent"]))
-            return options + every
-        node = self.menu.nodes[state.node]
-        options = [Utterance(option.say, language, option.key) for option in node.options]
-        speak = Utterance("option.speak_to_someone", language, keys["speak_to_someone"])
-        return options + [speak] + every
+    def _choices(self, state: CallState, language: Language, now: dt.datetime) -> list[Choice]:
+        """Everything that can be chosen here; those with a prompt are announced, in this order."""
+        def every(kind: str, announced: bool = True) -> Choice:
+            prompt = f"option.{kind}"
+            return Choice(self.menu.every_node[kind], Action(kind), language, prompt if announced else None,
+                          self._keywords(prompt, language))
 
-    def _action(self, state: CallState, key: str, now: dt.datetime) -> Action | None:
-        if len(key) != 1:
-            return None
-        if state.node == LANGUAGE_MENU and key.isdigit() and 1 <= int(key) <= len(self.config.languages):
-            return Action("language", self.config.languages[int(key) - 1].code)
+        if state.node == LANGUAGE_MENU:
+            return [self._language_choice(lang) for lang in self.config.languages] + [
+                every(kind, announced=False) for kind in ("speak_to_someone", "repeat", "back", "slower")]
         if state.node == TRANSFER_FAILED:
             failed = self.menu.transfer_failed
-            if key == failed["try_again"]:
-                return Action("speak_to_someone")
-            if key == failed["urgent"] and self._urgent_offered(state, now):
-                return Action("urgent")
-        node = self.menu.node(state.node)
-        if node is not None:
-            return self.menu.action(node, key)
-        return next((Action(kind) for kind, bound in self.menu.every_node.items() if bound == key), None)
+            options = [Choice(failed["try_again"], Action("speak_to_someone"), language, "option.try_again",
+                              self._keywords("option.try_again", language))]
+            if self._urgent_offered(state, now):
+                options.append(Choice(failed["urgent"], Action("urgent"), language, "option.urgent",
+                                      self._keywords("option.urgent", language)))
+            return options + [every("repeat"), every("back"), every("speak_to_someone", announced=False),
+                              every("slower", announced=False)]
+        node = self.menu.nodes[state.node]
+        options = [Choice(option.key, self.menu.action(node, option.key), language, option.say,
+                          self._keywords(option.say, language))
+                   for option in node.options if self._offered(option)]
+        return options + [every("speak_to_someone"), every("repeat"),
+                          every("back", announced=self._parent(state) != state.node),
+                          every("slower", announced=node.id == self.menu.start)]
+
+    def _offered(self, option: Option) -> bool:
+        target = self.menu.node(option.go)
+        return not (target and target.needs == "texting" and not self.texting)
+
+    def _keywords(self, option_prompt: str, language: Language) -> tuple[str, ...]:
+        prompt = option_prompt.replace("option.", "keywords.", 1)
+        if not self.catalog.has(prompt, language.code):   # only while a translation is missing (status, update)
+            return ()
+        return choosing.keywords(self.catalog.text(prompt, language.code))
+
+    def _language_choice(self, language: Language) -> Choice:
+        """A language offers itself in its own words, and is chosen by its name, in it or in English.
+
+        The names are CLDR's, from Babel: "polski"/"Polish", "Gaeilge"/"Irish".
+        """
+        locale = Locale.parse(language.locale)
+        names = (locale.get_language_name(language.locale), locale.get_language_name("en"))
+        key = str(self.config.languages.index(language) + 1)
+        return Choice(key, Action("language", language.code), language, "language.choose", names)
+
+    @staticmethod
+    def _offer(choice: Choice, listening: bool) -> Utterance:
+        """The prompt that offers a choice: "say <first keyword>, or press <key>" where the menu
+        listens and Twilio recognises the choice's language; otherwise only "press <key>"."""
+        spoken = listening and choice.language.listens and choice.keywords
+        return Utterance(choice.prompt, choice.language, choice.key, choice.keywords[0] if spoken else None)
+
+    def _listening(self, state: CallState, language: Language) -> Listening | None:
+        """Whether this node takes spoken choices, and in which language Twilio hears them."""
+        hearing = self.first_language if state.node == LANGUAGE_MENU else language
+        return Listening(hearing.speech, ()) if hearing.listens else None
 
     def _urgent_offered(self, state: CallState, now: dt.datetime) -> bool:
         """In office hours, a caller the day team could not take may try the emergency service."""

@@ -21,13 +21,30 @@ KEY_NAMES = {"*": "key.star", "#": "key.hash"}
 # URLs for <Redirect> and actions, not for <Play>). Empty: relative URLs.
 AUDIO_BASE: ContextVar[str] = ContextVar("audio_base", default="")
 GROUP_PAUSE = "300ms"   # between the groups of a phone number, as a person reads them
+SLOWER = "80%"          # the slower speech a caller can ask for (SSML prosody rate)
 
 
 @dataclass(frozen=True)
 class Utterance:
     prompt: str
     language: Language
-    key: str | None = None   # fills {key}
+    key: str | None = None       # fills {key}, and {choice} ("press 2")
+    keyword: str | None = None   # with a key: "say <keyword>, or press 2"; None: "press 2" only
+
+
+@dataclass(frozen=True)
+class Listening:
+    """Spoken choices a <Gather> also takes: in ``language`` (Twilio's code), helped by ``hints``."""
+    language: str
+    hints: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Digits:
+    digits: str
+
+
+BREAK = object()
 
 
 class Renderer:
@@ -37,25 +54,30 @@ class Renderer:
         self.recordings = recordings
         self.numbers = config.numbers
 
-    def gather(self, utterances: Iterable[Utterance], action: str, on_silence: str) -> str:
-        """Speak while listening for one key; ``on_silence`` is fetched if none comes."""
+    def gather(self, utterances: Iterable[Utterance], action: str, on_silence: str,
+               listening: Listening | None = None, slow: bool = False) -> str:
+        """Speak while listening for one key (and speech); ``on_silence`` is fetched if none comes."""
         response = VoiceResponse()
-        gather = response.gather(action=action, method="POST", input="dtmf", num_digits=1,
-                                 timeout=self.config.input.timeout_seconds,
-                                 finish_on_key="")  # "#" means "back" here, so nothing finishes input
-        self._speak_all(gather, utterances)
+        options = dict(action=action, method="POST", input="dtmf", num_digits=1,
+                       timeout=self.config.input.timeout_seconds,
+                       finish_on_key="")   # "#" means "back" here, so nothing finishes input
+        if listening:
+            options.update(input="dtmf speech", language=listening.language, speech_timeout="auto",
+                           hints=", ".join(listening.hints))
+        gather = response.gather(**options)
+        self._speak_all(gather, utterances, slow)
         response.redirect(on_silence, method="POST")
         return str(response)
 
     def dial(self, utterances: Iterable[Utterance], contact: Contact, action: str | None,
-             afterwards: Sequence[Utterance] = ()) -> str:
+             afterwards: Sequence[Utterance] = (), slow: bool = False) -> str:
         """Speak, then put the caller through to ``contact``.
 
         With an ``action`` Twilio reports how the transfer went; without one (the
         safety net) the call carries on with ``afterwards`` and ends.
         """
         response = VoiceResponse()
-        self._speak_all(response, utterances)
+        self._speak_all(response, utterances, slow)
         options = {"timeout": self.config.transfer.timeout_seconds}
         if action:
             options.update(action=action, method="POST")
@@ -64,20 +86,15 @@ class Renderer:
         dial = response.dial(**options)
         dial.number(contact.number)
         if afterwards:
-            self._speak_all(response, afterwards)
+            self._speak_all(response, afterwards, slow)
             response.hangup()
         return str(response)
 
-    def hangup(self, utterances: Iterable[Utterance] = ()) -> str:
+    def hangup(self, utterances: Iterable[Utterance] = (), slow: bool = False) -> str:
         response = VoiceResponse()
-        self._speak_all(response, utterances)
+        self._speak_all(response, utterances, slow)
         response.hangup()
         return str(response)
-
-    # -- speech ---------------------------------------------------------------
-    def _speak_all(self, parent, utterances: Iterable[Utterance]) -> None:
-        for utterance in utterances:
-            self._speak(parent, utterance)
 
     def plain(self, utterance: Utterance) -> str:
         """The words of an utterance as plain text: what a recording of it must say."""
@@ -89,14 +106,26 @@ class Renderer:
                 words.append(", " if part is BREAK else part)
         return " ".join("".join(words).split())
 
-    def _speak(self, parent, utterance: Utterance) -> None:
+    def text_message(self, prompt: str, language: Language) -> str:
+        """A prompt written to be read: numbers as published, web addresses in full."""
+        values = {**self.numbers, **self.config.links}
+        text = self.catalog.text(prompt, language.code)
+        return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+    # -- speech ---------------------------------------------------------------
+    def _speak_all(self, parent, utterances: Iterable[Utterance], slow: bool) -> None:
+        for utterance in utterances:
+            self._speak(parent, utterance, slow)
+
+    def _speak(self, parent, utterance: Utterance, slow: bool) -> None:
         """A recording in the caller's language if there is one, else speech in it."""
         language = utterance.language
         recording = self.recordings.get(language.code, utterance.prompt)
         if recording is not None:
-            parent.play(AUDIO_BASE.get() + recording.url)
+            parent.play(AUDIO_BASE.get() + recording.url)   # recordings keep their own pace
             return
         say = parent.say(voice=language.voice, language=language.say_language)
+        target = say.prosody(rate=SLOWER) if slow else say
         digits = digits_interpretation(language.voice)
         text = ""   # twilio's builder keeps only the last of two strings in a row, so join them first
         for part in self._parts(utterance):
@@ -104,18 +133,18 @@ class Renderer:
                 text += part
                 continue
             if text:
-                say.append(text)
+                target.append(text)
                 text = ""
             if part is BREAK:
-                say.break_(time=GROUP_PAUSE)
+                target.break_(time=GROUP_PAUSE)
             else:
-                say.say_as(part.digits, interpret_as=digits)
+                target.say_as(part.digits, interpret_as=digits)
         if text:
-            say.append(text)
+            target.append(text)
 
-    def _parts(self, utterance: Utterance) -> list:
+    def _parts(self, utterance: Utterance, prompt: str | None = None) -> list:
         """The prompt's text, with each placeholder replaced by words or digits."""
-        text = self.catalog.text(utterance.prompt, utterance.language.code)
+        text = self.catalog.text(prompt or utterance.prompt, utterance.language.code)
         parts, position = [], 0
         for match in PLACEHOLDER.finditer(text):
             parts.append(text[position:match.start()])
@@ -125,6 +154,10 @@ class Renderer:
         return parts
 
     def _fill(self, name: str, utterance: Utterance) -> list:
+        if name == "choice":
+            return self._parts(utterance, "choice.say_or_press" if utterance.keyword else "choice.press")
+        if name == "keyword":
+            return [utterance.keyword or ""]
         if name == "key":
             key = utterance.key or ""
             if key in KEY_NAMES:
@@ -134,11 +167,3 @@ class Renderer:
         for group in self.numbers[name].split():
             parts += [BREAK, Digits(group)] if parts else [Digits(group)]
         return parts
-
-
-@dataclass(frozen=True)
-class Digits:
-    digits: str
-
-
-BREAK = object()

@@ -7,7 +7,9 @@ and the tests, so both walk exactly what a caller would hear.
 """
 from __future__ import annotations
 
+import re
 import secrets
+import shlex
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Callable
@@ -17,6 +19,8 @@ from twilio.request_validator import RequestValidator
 
 BASE_URL = "https://line.invalid"   # the test client never leaves the process
 SILENCE = None
+KEYS = set("0123456789*#")
+AUDIO_URL = re.compile(r"/audio/(?P<language>[^/]+)/(?P<prompt>[^/]+)\.wav$")
 
 
 @dataclass
@@ -38,9 +42,10 @@ class Transcript:
 
     def lines(self) -> list[str]:
         shown = {
-            "say": lambda e: f"  [{e.language}] {e.text}",
-            "play": lambda e: f"  [plays] {e.text}",
+            "play": lambda e: f"  [{e.language}, recording] {e.text}",
             "press": lambda e: f"> pressed {e.text}",
+            "say": lambda e: f"  [{e.language}] {e.text}",
+            "speak": lambda e: f"> said \"{e.text}\"",
             "silence": lambda e: "> (silence)",
             "dial": lambda e: f"  ~ putting the caller through to {e.text}",
             "hangup": lambda e: "  ~ the line hangs up",
@@ -63,8 +68,9 @@ class Caller:
     """One simulated call. ``choose`` answers each <Gather>: a key, SILENCE, or "hangup"."""
 
     def __init__(self, client, auth_token: str, caller_number: str = "+447700900123",
-                 called_number: str = "+442890000000"):
+                 called_number: str = "+442890000000", recording_text=None):
         self.client = client
+        self.recording_text = recording_text or (lambda language, prompt: prompt)
         self.validator = RequestValidator(auth_token)
         self.call_params = {
             "CallSid": "CA" + secrets.token_hex(16),
@@ -107,8 +113,12 @@ class Caller:
                     if choice is SILENCE:
                         emit(Event("silence"))
                         continue       # Twilio goes on to the verb after <Gather>
-                    emit(Event("press", choice))
-                    url, params = verb.get("action"), {"Digits": choice}
+                    if choice in KEYS or "speech" not in verb.get("input", ""):
+                        emit(Event("press", choice))
+                        url, params = verb.get("action"), {"Digits": choice}
+                    else:   # words, where the menu listens: Twilio sends what it recognised
+                        emit(Event("speak", choice))
+                        url, params = verb.get("action"), {"SpeechResult": choice, "Confidence": "0.9"}
                     break
                 if verb.tag == "Redirect":
                     url, params = verb.text, {}
@@ -132,12 +142,15 @@ class Caller:
         emit(Event("end", f"stopped after {max_requests} requests"))
         return transcript
 
-    @staticmethod
-    def _speak_one(verb: ET.Element, emit) -> None:
+    def _speak_one(self, verb: ET.Element, emit) -> None:
         if verb.tag == "Say":
             emit(Event("say", spoken_text(verb), verb.get("language", "")))
         elif verb.tag == "Play":
-            emit(Event("play", verb.text or ""))
+            found = AUDIO_URL.search(verb.text or "")
+            if found:
+                emit(Event("play", self.recording_text(found["language"], found["prompt"]), found["language"]))
+            else:
+                emit(Event("play", verb.text or ""))
 
     def _speak(self, gather: ET.Element, emit) -> None:
         for verb in gather:
@@ -145,8 +158,12 @@ class Caller:
 
 
 def scripted(keys: str) -> Callable[[Transcript], str | None]:
-    """Answers Gathers from a script: each character a key, "_" for silence; then hangs up."""
-    queue = list(keys)
+    """Answers Gathers from a script, then hangs up.
+
+    "12#0": each character a key, "_" silence. With spaces, each word is one answer
+    and quoted words are spoken: "1 3 'photos' _ 0".
+    """
+    queue = shlex.split(keys) if any(c.isspace() or c in "'\"" for c in keys) else list(keys)
 
     def choose(_transcript: Transcript) -> str | None:
         if not queue:

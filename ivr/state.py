@@ -18,10 +18,12 @@ class CallState:
     wrong_keys: int = 0
     prompted: bool = False      # after a message: the options were read again once, uncounted
     contact: str | None = None  # the contact a transfer went to (on the transfer-failed menu)
+    slow: bool = False          # the caller asked for slower speech: kept for the rest of the call
+    texted: bool = False        # the text message has been sent: at most once a call
 
     def at(self, node: str, contact: str | None = None) -> "CallState":
-        """A fresh visit to ``node``: counters start again."""
-        return CallState(node, self.lang, contact=contact)
+        """A fresh visit to ``node``: counters start again; language and choices stay."""
+        return CallState(node, self.lang, contact=contact, slow=self.slow, texted=self.texted)
 
     def counted(self, silences: int = 0, wrong_keys: int = 0, prompted: bool | None = None) -> "CallState":
         return replace(self, silences=self.silences + silences, wrong_keys=self.wrong_keys + wrong_keys,
@@ -37,6 +39,10 @@ class CallState:
             query["prompted"] = 1
         if self.contact:
             query["contact"] = self.contact
+        if self.slow:
+            query["slow"] = 1
+        if self.texted:
+            query["texted"] = 1
         return f"/voice/{step}?{urlencode(query)}"
 
     @classmethod
@@ -55,4 +61,6 @@ class CallState:
             wrong_keys=count("wrong"),
             prompted=args.get("prompted") == "1",
             contact=contact if contact in contacts else None,
+            slow=args.get("slow") == "1",
+            texted=args.get("texted") == "1",
         )

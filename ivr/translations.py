@@ -30,20 +30,30 @@ REVIEW_FILE = "review.yaml"
 REVIEW_STATES = ("draft", "reviewed")
 
 
-def explain_placeholders(text: str, numbers: Mapping[str, str]) -> str:
+FILLED_BY_THE_LINE = {
+    "key": "{key} is the key to press, said by the line",
+    "choice": "{choice} is how to choose: press a key, or say a word and press a key (see choice.*)",
+    "keyword": "{keyword} is the first word of the option's keywords",
+}
+
+
+def explain_placeholders(text: str, numbers: Mapping[str, str], links: Mapping[str, str]) -> str:
     notes = []
     for name in sorted(placeholders(text)):
-        if name == "key":
-            notes.append("{key} is the key to press, said by the line")
+        if name in FILLED_BY_THE_LINE:
+            notes.append(FILLED_BY_THE_LINE[name])
+        elif name in links:
+            notes.append(f"{{{name}}} is the web address {links[name]}")
         else:
-            notes.append(f"{{{name}}} is the phone number {numbers[name]}, said digit by digit")
+            notes.append(f"{{{name}}} is the phone number {numbers.get(name, '?')}, said digit by digit")
     return ("Keep these unchanged: " + "; ".join(notes) + ".") if notes else ""
 
 
-def template(source: Mapping[str, SourcePrompt], numbers: Mapping[str, str]) -> PoCatalog:
+def template(source: Mapping[str, SourcePrompt], numbers: Mapping[str, str],
+             links: Mapping[str, str]) -> PoCatalog:
     catalog = PoCatalog(project=PROJECT, domain=DOMAIN)
     for prompt in source.values():
-        comments = [prompt.note, explain_placeholders(prompt.text, numbers)]
+        comments = [prompt.note, explain_placeholders(prompt.text, numbers, links)]
         catalog.add(prompt.text, context=prompt.id, auto_comments=[c for c in comments if c])
     return catalog
 
@@ -72,16 +82,31 @@ def update(line: Line, locales_dir: Path) -> list[str]:
     A changed English text keeps its translation but marks it fuzzy (with the old
     English beside it); a new prompt appears untranslated; a removed one becomes obsolete.
     """
-    pot = template(line.catalog.source, line.config.numbers)
+    pot = template(line.catalog.source, line.config.numbers, line.config.links)
     write_catalog(locales_dir / f"{DOMAIN}.pot", pot)
     report = [f"{locales_dir / (DOMAIN + '.pot')}: {len(pot)} prompts"]
     for language in translated_languages(line.config.languages):
         path = catalog_path(locales_dir, language)
         catalog = read_catalog(path, language.locale)
-        before = {m.context: (m.id, m.string) for m in catalog if m.id}
-        catalog.update(pot, update_header_comment=False)
-        changed = sum(1 for m in catalog if m.id and m.context in before and before[m.context][0] != m.id)
-        new = sum(1 for m in catalog if m.id and m.context not in before)
+        before = {m.context: (m.id, m.string) for m in catalog if m.id and m.string}
+        # Matched by prompt id only: Babel's guesses from similar English would put one
+        # prompt's translation on another, and a caller would hear it.
+        # A template of its own: Babel puts the template's new entries into the catalog
+        # as they are, so filling them in must not touch the next language's.
+        catalog.update(template(line.catalog.source, line.config.numbers, line.config.links),
+                       no_fuzzy_matching=True, update_header_comment=False)
+        changed = new = 0
+        for message in catalog:
+            if not message.id or message.string:
+                continue
+            if message.context in before:      # same prompt, new English: keep the old translation, fuzzy
+                old_id, old_string = before[message.context]
+                message.string, message.previous_id = old_string, [old_id]
+                message.flags.add("fuzzy")
+                catalog.obsolete.pop((old_id, message.context), None)
+                changed += 1
+            else:
+                new += 1
         write_catalog(path, catalog)
         report.append(f"{path}: {new} new, {changed} changed in English (marked fuzzy)")
     return report

@@ -47,3 +47,13 @@ def voice_language(voice: str) -> str | None:
 
 def digits_interpretation(voice: str) -> str:
     return DIGITS[voice.split(".", 1)[0]]
+
+
+# Languages Twilio's <Gather input="speech"> recognises, of those a council here
+# might offer (Twilio, "Speech recognition language support"). Irish is not one.
+SPEECH_LANGUAGES = frozenset({
+    "en-GB", "en-IE", "en-US", "pl-PL", "lt-LT", "ro-RO", "bg-BG", "pt-PT", "pt-BR", "sk-SK", "cs-CZ",
+    "lv-LV", "hu-HU", "ru-RU", "uk-UA", "de-DE", "fr-FR", "es-ES", "it-IT", "tr-TR", "fa-IR", "ur-PK",
+    "ar-AE", "ar-BH", "ar-DZ", "ar-EG", "ar-IQ", "ar-JO", "ar-KW", "ar-LB", "ar-MA", "ar-OM", "ar-PS",
+    "ar-QA", "ar-SA", "ar-TN",
+})

@@ -71,7 +71,9 @@ def incoming():
 
 @bp.post("/voice/key")
 def key():
-    return twiml(line().key(line().parse_state(request.args), request.form.get("Digits"), now()))
+    form = request.form
+    return twiml(line().key(line().parse_state(request.args), form.get("Digits"), now(),
+                            speech=form.get("SpeechResult"), caller=form.get("From")))
 
 
 @bp.post("/voice/silence")

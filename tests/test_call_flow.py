@@ -12,7 +12,7 @@ MESSAGES = {  # path of keys from the main menu -> words the message must contai
     "33": "If you are worried that a child is sending explicit photos",
     "34": "Information for parents and foster carers",
 }
-MENUS = {"": "To hear the warning signs, press 2", "3": "Advice for parents, carers and professionals"}
+MENUS = {"": "To hear the warning signs, say warning signs, or press 2", "3": "Advice for parents, carers and professionals"}
 
 
 def walk(phone, keys):
@@ -38,22 +38,24 @@ def test_999_is_said_digit_by_digit(phone):
 def test_one_language_skips_the_language_menu_straight_to_the_main_menu(phone_for):
     reply = phone_for(english_only()).ring()
     assert reply.said[3:] == [
-        "To hear what child sexual exploitation is, press 1.",
-        "To hear the warning signs, press 2.",
-        "For advice, including keeping children safe online, press 3.",
-        "To speak to someone, press 0.",
-        "To hear this again, press star.",
+        "To hear what child sexual exploitation is, say information, or press 1.",
+        "To hear the warning signs, say warning signs, or press 2.",
+        "For advice, including keeping children safe online, say advice, or press 3.",
+        "To speak to someone, say speak to someone, or press 0.",
+        "To hear this again, say repeat, or press star.",
+        "To hear messages more slowly, say slower, or press 9.",
     ]
 
 
 def test_the_main_menu_of_the_shipped_line_follows_the_language_menu(phone):
     assert phone.english().said == [
-        "To hear what child sexual exploitation is, press 1.",
-        "To hear the warning signs, press 2.",
-        "For advice, including keeping children safe online, press 3.",
-        "To speak to someone, press 0.",
-        "To hear this again, press star.",
-        "To go back, press hash.",
+        "To hear what child sexual exploitation is, say information, or press 1.",
+        "To hear the warning signs, say warning signs, or press 2.",
+        "For advice, including keeping children safe online, say advice, or press 3.",
+        "To speak to someone, say speak to someone, or press 0.",
+        "To hear this again, say repeat, or press star.",
+        "To go back, say go back, or press hash.",
+        "To hear messages more slowly, say slower, or press 9.",
     ]
 
 
@@ -71,8 +73,8 @@ def test_every_spoken_prompt_is_inside_the_gather_so_callers_can_press_early(pho
 def test_each_message_is_reachable_and_ends_with_what_to_do_next(phone, keys, words):
     reply = walk(phone, keys)
     assert words in reply.said[0]
-    assert reply.said[1:] == ["To speak to someone, press 0.", "To hear this again, press star.",
-                              "To go back, press hash."]
+    assert reply.said[1:] == ["To speak to someone, say speak to someone, or press 0.", "To hear this again, say repeat, or press star.",
+                              "To go back, say go back, or press hash."]
 
 
 @pytest.mark.parametrize("keys", list(MESSAGES) + list(MENUS))
@@ -91,7 +93,7 @@ def test_hash_goes_back_one_level(phone, keys, parent):
 
 def test_hash_on_the_main_menu_of_a_one_language_line_stays_there(phone_for):
     reply = phone_for(english_only()).ring().press("#")
-    assert reply.hears("To hear the warning signs, press 2")
+    assert reply.hears("To hear the warning signs, say warning signs, or press 2")
 
 
 @pytest.mark.parametrize("keys", list(MESSAGES) + list(MENUS))

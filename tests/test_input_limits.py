@@ -10,14 +10,14 @@ WRONG_KEY = "Sorry, that key is not one of the options."
 def test_silence_on_a_menu_says_so_and_reads_the_options_again(phone):
     reply = phone.english().silence()
     assert reply.said[0] == NO_INPUT
-    assert reply.hears("To hear the warning signs, press 2.")
+    assert reply.hears("To hear the warning signs, say warning signs, or press 2.")
     assert not reply.hears("Thank you for calling")
 
 
 def test_a_wrong_key_says_so_differently_and_reads_the_options_again(phone):
     reply = phone.english().press("7")
     assert reply.said[0] == WRONG_KEY
-    assert reply.hears("To hear the warning signs, press 2.")
+    assert reply.hears("To hear the warning signs, say warning signs, or press 2.")
 
 
 def test_the_third_silence_puts_the_caller_through_to_a_person(phone):
@@ -30,20 +30,20 @@ def test_the_third_silence_puts_the_caller_through_to_a_person(phone):
 
 def test_the_third_wrong_key_puts_the_caller_through_to_a_person(phone, clock):
     clock.set("2026-07-18 11:00")   # a Saturday
-    reply = phone.english().press("9").press("5")
+    reply = phone.english().press("7").press("5")
     assert reply.said[0] == WRONG_KEY and reply.listens
     assert reply.press("8").dialled == [OUT_OF_HOURS]
 
 
 def test_silences_and_wrong_keys_are_counted_separately(phone):
-    reply = phone.english().press("9").press("9").silence().silence()
+    reply = phone.english().press("7").press("7").silence().silence()
     assert reply.listens and reply.said[0] == NO_INPUT
-    assert reply.press("9").dialled == [GATEWAY]
+    assert reply.press("7").dialled == [GATEWAY]
 
 
 def test_a_good_key_starts_the_counts_again(phone):
-    reply = phone.english().press("9").press("9").press("3")
-    reply = reply.press("9").press("9")
+    reply = phone.english().press("7").press("7").press("3")
+    reply = reply.press("7").press("7")
     assert reply.listens and reply.said[0] == WRONG_KEY
 
 
@@ -56,8 +56,8 @@ def test_anything_that_is_not_one_key_on_the_menu_counts_as_a_wrong_key(phone, j
 def test_after_a_message_the_first_silence_repeats_the_options_without_counting(phone):
     message = phone.english().press("2")
     first = message.silence()
-    assert first.said == ["To speak to someone, press 0.", "To hear this again, press star.",
-                          "To go back, press hash."]
+    assert first.said == ["To speak to someone, say speak to someone, or press 0.", "To hear this again, say repeat, or press star.",
+                          "To go back, say go back, or press hash."]
     second = first.silence()
     assert second.said[0] == NO_INPUT
     third = second.silence()
@@ -67,8 +67,8 @@ def test_after_a_message_the_first_silence_repeats_the_options_without_counting(
 
 def test_a_wrong_key_after_a_message_repeats_only_what_to_do_next(phone):
     reply = phone.english().press("1").press("5")
-    assert reply.said == [WRONG_KEY, "To speak to someone, press 0.", "To hear this again, press star.",
-                          "To go back, press hash."]
+    assert reply.said == [WRONG_KEY, "To speak to someone, say speak to someone, or press 0.", "To hear this again, say repeat, or press star.",
+                          "To go back, say go back, or press hash."]
 
 
 def test_a_line_set_to_say_goodbye_says_both_numbers_and_hangs_up(phone_for):
@@ -87,14 +87,14 @@ def test_limits_and_timeout_come_from_line_yaml(phone_for):
     phone = phone_for(settings)
     assert phone.english().gather.get("timeout") == "30"
     assert phone.english().silence().dialled == [GATEWAY]
-    assert phone.english().press("9").listens
-    assert phone.english().press("9").press("9").dialled == [GATEWAY]
+    assert phone.english().press("7").listens
+    assert phone.english().press("7").press("7").dialled == [GATEWAY]
 
 
 @pytest.mark.parametrize("query", ["wrong=2", "wrong=99", "silences=x", "wrong=-1", "node=nowhere", "lang=xx"])
 def test_counts_and_nodes_in_the_url_are_checked(phone, query):
     """A forged or garbled URL never crashes the call; out-of-range counts start again."""
-    reply = phone.reply(f"/voice/key?node=main&lang=en-GB&{query}", {"Digits": "9"})
+    reply = phone.reply(f"/voice/key?node=main&lang=en-GB&{query}", {"Digits": "7"})
     if query == "wrong=2":
         assert reply.dialled == [GATEWAY]
     else:

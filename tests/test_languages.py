@@ -12,16 +12,21 @@ SHIPPED = line_settings()["languages"]
 LOCALES = {"pt-PT": "pt_PT"}
 
 
-def translation(code: str, prompt: str, key: str | None = None) -> str:
-    """The shipped translation of a prompt, as the line says it (with {key} filled in)."""
+def translation(code: str, prompt: str) -> str:
+    """The shipped translation of a prompt, read straight from its file."""
     if code == "en-GB":
         import yaml
-        text = " ".join(yaml.safe_load((ROOT / "prompts" / "en.yaml").read_text())[prompt]["text"].split())
-    else:
-        path = ROOT / "locales" / LOCALES.get(code, code) / "LC_MESSAGES" / "ivr.po"
-        with path.open("rb") as handle:
-            text = next(m.string for m in read_po(handle) if m.context == prompt)
-    return text.replace("{key}", key) if key else text
+        return " ".join(yaml.safe_load((ROOT / "prompts" / "en.yaml").read_text())[prompt]["text"].split())
+    path = ROOT / "locales" / LOCALES.get(code, code) / "LC_MESSAGES" / "ivr.po"
+    with path.open("rb") as handle:
+        return next(m.string for m in read_po(handle) if m.context == prompt)
+
+
+def offered(code: str, option: str, key: str) -> str:
+    """An option as a listening language offers it: "..., say <first keyword>, or press <key>."."""
+    keyword = translation(code, option.replace("option.", "keywords.")).split(",")[0].strip()
+    choice = translation(code, "choice.say_or_press").replace("{keyword}", keyword).replace("{key}", key)
+    return translation(code, option).replace("{choice}", choice)
 
 
 def speaks(reply, language: dict) -> bool:
@@ -38,11 +43,11 @@ def test_the_language_menu_offers_nine_languages_in_order_each_in_its_own_voice(
     gather = reply.gather
     spoken = list(gather)[3:]   # after the greeting
     assert len(spoken) == 9
-    assert spoken_text(spoken[0]) == "For English, press 1."
-    assert spoken_text(spoken[1]) == "Po polsku, naciśnij 2."
+    assert spoken_text(spoken[0]) == "For English, say English, or press 1."
+    assert spoken_text(spoken[1]) == "Po polsku, powiedz polski albo naciśnij 2."
     assert (spoken[1].get("voice"), spoken[1].get("language")) == ("Polly.Ola-Neural", "pl-PL")
     assert spoken[3].tag == "Play" and spoken[3].text == f"{BASE_URL}/audio/ga/language.choose.wav"
-    assert spoken_text(spoken[8]) == "Po slovensky, stlačte 9."
+    assert spoken_text(spoken[8]) == "Po slovensky, povedzte slovenčina alebo stlačte 9."
     for element, language in zip(spoken, SHIPPED):
         if language["voice"]:
             assert element.get("voice") == language["voice"], language["code"]
@@ -61,20 +66,22 @@ def test_a_caller_can_use_the_whole_line_in_each_language(phone, index, language
     failed = transfer.transfer_ends("no-answer")
     assert speaks(failed, language)
     if language["voice"]:
-        assert main.said[0] == translation(code, "option.what_is", "1")
+        assert main.said[0] == offered(code, "option.what_is", "1")
         assert signs.said[0] == translation(code, "content.warning_signs")
-        assert transfer.said[0].startswith(translation(code, "transfer.gateway").split("{gateway}")[0])
+        assert transfer.said[0].startswith(translation(code, "transfer.relay").split("{relay_uk}")[0])
+        assert transfer.said[1].startswith(translation(code, "transfer.gateway").split("{gateway}")[0])
     else:
         assert [p.text for p in main.root.iter("Play")][0] == f"{BASE_URL}/audio/{code}/option.what_is.wav"
         assert [p.text for p in signs.root.iter("Play")][0] == f"{BASE_URL}/audio/{code}/content.warning_signs.wav"
-        assert [p.text for p in transfer.root.iter("Play")] == [f"{BASE_URL}/audio/{code}/transfer.gateway.wav"]
+        assert [p.text for p in transfer.root.iter("Play")] == [f"{BASE_URL}/audio/{code}/transfer.relay.wav",
+                                                                f"{BASE_URL}/audio/{code}/transfer.gateway.wav"]
 
 
 @pytest.mark.parametrize("language", [l for l in SHIPPED if l["voice"]], ids=lambda l: l["code"])
 def test_numbers_are_read_digit_by_digit_in_the_callers_language(phone, language):
     index = SHIPPED.index(language) + 1
     transfer = phone.ring().press(str(index)).press("0")
-    say_as = [el for el in transfer.says[0].iter("say-as")]
+    say_as = [el for el in transfer.says[1].iter("say-as")]   # after the Relay UK sentence
     assert [el.text for el in say_as] == ["0300", "1234", "333"]
     expected = "digits" if language["voice"].startswith("Polly.") else "characters"
     assert {el.get("interpret-as") for el in say_as} == {expected}
@@ -82,20 +89,20 @@ def test_numbers_are_read_digit_by_digit_in_the_callers_language(phone, language
 
 def test_pressing_nothing_on_the_language_menu_gives_english(phone):
     reply = phone.ring().silence()
-    assert reply.said[0] == "To hear what child sexual exploitation is, press 1."
+    assert reply.said[0] == "To hear what child sexual exploitation is, say information, or press 1."
 
 
 def test_back_from_the_main_menu_returns_to_the_language_menu(phone):
     main = phone.ring().press("2")
-    assert "Aby wrócić, naciśnij krzyżyk." in main.said
+    assert "Aby wrócić, powiedz wróć albo naciśnij krzyżyk." in main.said
     menu = main.press("#")
-    assert menu.said[0] == "For English, press 1." and len(list(menu.gather)) == 9
+    assert menu.said[0] == "For English, say English, or press 1." and len(list(menu.gather)) == 9
 
 
 def test_star_and_hash_are_named_in_the_callers_language(phone):
     said = phone.ring().press("8").said   # Portuguese
-    assert "Para ouvir novamente, prima asterisco." in said
-    assert "Para voltar atrás, prima cardinal." in said
+    assert "Para ouvir novamente, diga repetir ou prima asterisco." in said
+    assert "Para voltar atrás, diga voltar ou prima cardinal." in said
 
 
 def test_a_wrong_key_on_the_language_menu_is_counted(phone):
@@ -114,11 +121,11 @@ def test_a_languages_own_number_skips_the_language_menu(phone_for):
     phone = phone_for(settings)
     polish = phone.ring(to="+442890000002")
     assert polish.said[0] == translation("pl", "greeting.welcome")
-    assert polish.said[-1] == "Aby wrócić, naciśnij krzyżyk."   # back leads to the language menu
+    assert "Aby wrócić, powiedz wróć albo naciśnij krzyżyk." in polish.said   # back leads to the language menu
     irish = phone.ring(to="+442890000003")
     assert [p.text for p in irish.root.iter("Play")][:2] == [f"{BASE_URL}/audio/ga/greeting.welcome.wav",
                                                              f"{BASE_URL}/audio/ga/greeting.danger.wav"]
-    assert phone.ring(to="+442890000009").said[3] == "For English, press 1."
+    assert phone.ring(to="+442890000009").said[3] == "For English, say English, or press 1."
 
 
 def remove_entry(root, locale, prompt):

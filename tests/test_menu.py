@@ -25,17 +25,16 @@ def problems_with(tmp_path, change) -> list[str]:
 def test_the_shipped_menu_loads_with_parents_from_the_graph():
     menu = flow.load(ROOT / "prompts" / "menu.yaml")
     assert menu.start == "main"
-    assert [o.key for o in menu.nodes["main"].options] == ["1", "2", "3"]
+    assert [o.key for o in menu.nodes["main"].options] == ["1", "2", "3", "4"]
+    assert menu.nodes["text_me"].needs == "texting" and menu.nodes["text_me"].options[0].do == "send_text"
     assert menu.nodes["advice_photos"].parent == "advice"
     assert menu.nodes["advice"].parent == "main"
     assert menu.nodes["main"].parent is None
-    assert dict(menu.every_node) == {"speak_to_someone": "0", "repeat": "*", "back": "#"}
+    assert dict(menu.every_node) == {"speak_to_someone": "0", "repeat": "*", "back": "#", "slower": "9"}
 
 
 def six_options(menu):
-    menu["nodes"]["main"]["options"] += [{"key": "4", "say": "option.what_is", "go": "extra4"},
-                                         {"key": "5", "say": "option.what_is", "go": "extra5"}]
-    menu["nodes"]["extra4"] = {"say": "content.what_is"}
+    menu["nodes"]["main"]["options"].append({"key": "5", "say": "option.what_is", "go": "extra5"})
     menu["nodes"]["extra5"] = {"say": "content.what_is"}
 
 
@@ -75,4 +74,4 @@ def test_a_prompt_with_an_unknown_placeholder_is_refused(tmp_path):
     root = make_root(tmp_path / "line", line_settings())
     source = (root / "prompts" / "en.yaml").read_text().replace("on {childline}", "on {samaritans}")
     (root / "prompts" / "en.yaml").write_text(source)
-    assert any("{samaritans} is not a number in line.yaml" in p for p in start(root))
+    assert any("{samaritans} is not a number or link in line.yaml" in p for p in start(root))

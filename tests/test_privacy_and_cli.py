@@ -64,6 +64,6 @@ def test_the_call_command_rejects_a_time_it_cannot_read(command):
 
 def test_the_call_command_asks_for_keys_when_run_by_hand(command):
     result = command("call", "--at", "2026-07-14 10:00", input="1\n1\nq\n")
-    assert "Press a key" in result.output
+    assert "At each menu type a key" in result.output
     assert "Child sexual exploitation is a form of sexual abuse" in result.output
     assert "the caller hangs up" in result.output

@@ -27,7 +27,7 @@ def wav_format(data: bytes) -> tuple[int, int, int]:
 
 def test_every_shipped_recording_is_telephone_quality_and_small():
     files = sorted((ROOT / "prompts" / "audio").rglob("*.wav"))
-    assert len(files) == 33
+    assert len(files) == 43
     for path in files:
         assert wav_format(path.read_bytes()) == (7, 1, 8000), path.name
     assert sum(path.stat().st_size for path in files) < 8_000_000
@@ -35,7 +35,7 @@ def test_every_shipped_recording_is_telephone_quality_and_small():
 
 def test_the_irish_manifest_labels_every_recording_a_placeholder_and_keeps_its_words():
     manifest = yaml.safe_load((ROOT / "prompts" / "audio" / "ga" / "recordings.yaml").read_text())
-    assert len(manifest) == 33
+    assert len(manifest) == 43
     assert {entry["made_by"] for entry in manifest.values()} == {"placeholder (espeak-ng)"}
     assert manifest["greeting.danger"]["text"] == "Má tá leanbh i mbaol láithreach, croch suas agus glaoigh ar 9 9 9."
     assert manifest["language.choose"]["text"] == "Don Ghaeilge, brúigh 4."
@@ -71,14 +71,15 @@ def test_a_recording_in_the_callers_language_is_played_instead_of_speech(tmp_pat
     (audio / "pl").mkdir()
     shutil.copy(audio / "ga" / "option.what_is.wav", audio / "pl" / "option.what_is.wav")
     (audio / "pl" / "recordings.yaml").write_text(yaml.safe_dump({"option.what_is": {
-        "text": "Aby dowiedzieć się, czym jest wykorzystywanie seksualne dzieci, naciśnij 1.",
+        "text": "Aby dowiedzieć się, czym jest wykorzystywanie seksualne dzieci, powiedz informacje albo naciśnij 1.",
         "made_by": "human recording (option.what_is.wav)"}}, allow_unicode=True))
     app = create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": TOKEN,
                       "IVR_CLOCK": clock})
     main = Phone(app.test_client(), TOKEN).ring().press("2")
     first = list(main.gather)[0]
     assert first.tag == "Play" and first.text == f"{BASE_URL}/audio/pl/option.what_is.wav"   # absolute
-    assert main.said[0] == "Aby usłyszeć sygnały ostrzegawcze, naciśnij 2."   # the rest is still spoken
+    assert main.said[0] == ("Aby usłyszeć sygnały ostrzegawcze, powiedz sygnały ostrzegawcze albo naciśnij 2.")
+    # the rest is still spoken
     assert app.test_client().get("/audio/pl/option.what_is.wav").status_code == 200
 
 
@@ -106,13 +107,13 @@ def test_recordings_make_remakes_only_what_is_stale(tmp_path):
     root = make_root(tmp_path / "line", line_settings())
     audio = own_audio(root)
     path = root / "locales" / "ga" / "LC_MESSAGES" / "ivr.po"
-    path.write_text(path.read_text().replace('msgstr "Chun dul siar, brúigh {key}."',
-                                             'msgstr "Chun filleadh, brúigh {key}."'))
+    path.write_text(path.read_text().replace('msgstr "Chun dul siar, {choice}."',
+                                             'msgstr "Chun filleadh, {choice}."'))
     env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
     before = (audio / "ga" / "option.back.wav").read_bytes()
     result = CliRunner().invoke(FlaskGroup(), ["recordings", "make", "--lang", "ga"], env=env)
     assert result.exit_code == 0, result.output
-    assert "ga: 1 recordings made, 32 already up to date" in result.output
+    assert "ga: 1 recordings made, 42 already up to date" in result.output
     assert (audio / "ga" / "option.back.wav").read_bytes() != before
     manifest = yaml.safe_load((audio / "ga" / "recordings.yaml").read_text())
     assert manifest["option.back"]["text"] == "Chun filleadh, brúigh haisc."

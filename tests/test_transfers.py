@@ -17,14 +17,14 @@ def test_an_unanswered_transfer_is_explained_with_999_and_a_way_on(phone, status
     reply = phone.english().press("0").transfer_ends(status)
     assert reply.said[:2] == ["Sorry, the Gateway Team could not take your call just now.",
                               "If a child is in immediate danger, hang up and call 999."]
-    assert "To try again, press 1." in reply.said
+    assert "To try again, say try again, or press 1." in reply.said
     assert reply.listens
 
 
 @pytest.mark.parametrize("status", FAILED)
 def test_in_office_hours_the_emergency_service_is_offered_if_urgent(phone, status):
     reply = phone.english().press("0").transfer_ends(status)
-    assert ("If it is urgent, to speak to the Regional Emergency Social Work Service instead, press 2."
+    assert ("If it is urgent, to speak to the Regional Emergency Social Work Service instead, say urgent, or press 2."
             in reply.said)
     assert reply.press("2").dialled == [OUT_OF_HOURS]
 
@@ -47,7 +47,7 @@ def test_out_of_hours_only_try_again_is_offered(phone, clock):
 def test_after_a_failed_transfer_star_repeats_hash_goes_to_the_main_menu_and_0_tries_again(phone):
     failed = phone.english().press("3").press("0").transfer_ends("busy")
     assert failed.press("*").said == failed.said
-    assert failed.press("#").hears("To hear the warning signs, press 2.")
+    assert failed.press("#").hears("To hear the warning signs, say warning signs, or press 2.")
     assert failed.press("0").dialled == [GATEWAY]
 
 

@@ -43,17 +43,19 @@ def test_each_entry_has_its_prompt_id_as_context_and_a_comment_for_translators(r
 def test_update_keeps_translations_and_marks_changed_english_fuzzy(root):
     source = root / "prompts" / "en.yaml"
     source.write_text(source.read_text()
-                      .replace("text: To hear the warning signs, press {key}.",
-                               "text: To hear the signs to look out for, press {key}.")
+                      .replace("text: To hear the warning signs, {choice}.",
+                               "text: To hear the signs to look out for, {choice}.")
                       + "\ncontent.extra:\n  note: A new message.\n  text: Something new.\n")
     result = run(root, "translations", "update")
     assert result.exit_code == 0, result.output
     assert "1 new, 1 changed in English (marked fuzzy)" in result.output
     catalog = polish(root)
     changed = entry(catalog, "option.warning_signs")
-    assert changed.fuzzy and changed.string == "Aby usłyszeć sygnały ostrzegawcze, naciśnij {key}."
+    assert changed.fuzzy and changed.string == "Aby usłyszeć sygnały ostrzegawcze, {choice}."
+    lithuanian = read_catalog(root / "locales" / "lt" / "LC_MESSAGES" / "ivr.po", "lt")
+    assert entry(lithuanian, "option.warning_signs").string == "Norėdami išgirsti įspėjamuosius ženklus, {choice}."
     written = (root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po").read_text()
-    assert '#| msgid "To hear the warning signs, press {key}."' in written   # the old English, for the translator
+    assert '#| msgid "To hear the warning signs, {choice}."' in written   # the old English, for the translator
     assert entry(catalog, "content.extra").string == ""
     assert not entry(catalog, "greeting.welcome").fuzzy
     assert status_row(run(root, "translations", "status").output, "pl")[3] == "1"   # fuzzy
@@ -74,8 +76,8 @@ def test_status_shows_every_language_its_voice_and_its_review_state(root):
     for code in ("en-GB", "pl", "lt", "ga", "ar", "ro", "bg", "pt-PT", "sk"):
         assert status_row(result.output, code)
     assert "draft, awaiting review by a qualified translator" in status_row_text(result.output, "pl")
-    assert "33 (33 placeholder) of 33 needed" in status_row_text(result.output, "ga")
-    assert status_row(result.output, "pl")[2] == "35/35"
+    assert "43 (43 placeholder) of 43 needed" in status_row_text(result.output, "ga")
+    assert status_row(result.output, "pl")[2] == "63/63"
 
 
 def status_row_text(output, code):
@@ -84,8 +86,8 @@ def status_row_text(output, code):
 
 def test_a_changed_polish_sentence_shows_in_the_status_until_signed_off(root):
     path = root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po"
-    path.write_text(path.read_text().replace('msgstr "Aby wrócić, naciśnij {key}."',
-                                             'msgstr "Aby cofnąć się, naciśnij {key}."'))
+    path.write_text(path.read_text().replace('msgstr "Aby wrócić, {choice}."',
+                                             'msgstr "Aby cofnąć się, {choice}."'))
     output = run(root, "translations", "status").output
     assert status_row(output, "pl")[5] == "1"
     assert "pl: changed since sign-off: option.back" in output
@@ -98,10 +100,10 @@ def test_a_changed_polish_sentence_shows_in_the_status_until_signed_off(root):
 
 def test_the_changed_sentence_is_heard_in_a_terminal_call(root):
     path = root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po"
-    path.write_text(path.read_text().replace('msgstr "Aby wrócić, naciśnij {key}."',
-                                             'msgstr "Aby cofnąć się, naciśnij {key}."'))
+    path.write_text(path.read_text().replace('msgstr "Aby wrócić, {choice}."',
+                                             'msgstr "Aby cofnąć się, {choice}."'))
     result = run(root, "call", "--keys", "2", "--at", "2026-07-14 10:00")
-    assert "  [pl-PL] Aby cofnąć się, naciśnij krzyżyk." in result.output.splitlines()
+    assert "  [pl-PL] Aby cofnąć się, powiedz wróć albo naciśnij krzyżyk." in result.output.splitlines()
 
 
 def test_check_passes_on_what_ships(root):
@@ -111,7 +113,7 @@ def test_check_passes_on_what_ships(root):
 
 
 @pytest.mark.parametrize("locale, before, after, problem", [
-    ("ro", 'msgstr "Pentru a reveni, apăsați {key}."', 'msgstr ""',
+    ("ro", 'msgstr "Pentru a reveni, {choice}."', 'msgstr ""',
      "problem: language ro: option.back: has no translation"),
     ("bg", "на {gateway}. Моля", "на {gatway}. Моля",
      "problem: language bg: transfer.gateway: placeholders ['gatway'] differ from the English ['gateway']"),
@@ -126,8 +128,8 @@ def test_check_fails_on_a_broken_translation_naming_it(root, locale, before, aft
 
 def test_check_fails_on_a_stale_irish_recording(root):
     path = root / "locales" / "ga" / "LC_MESSAGES" / "ivr.po"
-    path.write_text(path.read_text().replace('msgstr "Chun dul siar, brúigh {key}."',
-                                             'msgstr "Chun filleadh, brúigh {key}."'))
+    path.write_text(path.read_text().replace('msgstr "Chun dul siar, {choice}."',
+                                             'msgstr "Chun filleadh, {choice}."'))
     result = run(root, "check")
     assert result.exit_code == 1
     assert "problem: language ga: option.back: the recording says old words" in result.output

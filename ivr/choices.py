@@ -1,0 +1,53 @@
+"""What a caller can choose where they are, by key or by saying it.
+
+A spoken choice is matched by its keywords (the translatable prompts
+keywords.<option>), whole words within whatever the caller said; the longest
+matching keyword wins, so "try again" beats "again". A number said on its own
+("2") chooses that key. Anything else is no choice: a wrong key.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from .config import Language
+from .flow import Action
+
+NOT_A_WORD = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    action: Action
+    language: Language            # the language it is offered in (on the language menu, its own)
+    prompt: str | None = None     # the option prompt that offers it; None: it works but is not announced
+    keywords: tuple[str, ...] = ()
+
+
+def keywords(text: str) -> tuple[str, ...]:
+    """ "warning signs, signs, warning" -> ("warning signs", "signs", "warning")"""
+    return tuple(word.strip() for word in text.split(",") if word.strip())
+
+
+def normalise(text: str) -> str:
+    return f" {' '.join(NOT_A_WORD.sub(' ', text.casefold()).split())} "
+
+
+def by_key(choices: Iterable[Choice], key: str) -> Choice | None:
+    return next((choice for choice in choices if choice.key == key), None)
+
+
+def by_speech(choices: Iterable[Choice], speech: str) -> Choice | None:
+    choices = list(choices)
+    said = normalise(speech)
+    if said.strip().isdigit():
+        return by_key(choices, said.strip())
+    best, longest = None, 0
+    for choice in choices:
+        for word in choice.keywords:
+            wanted = normalise(word)
+            if wanted.strip() and wanted in said and len(wanted) > longest:
+                best, longest = choice, len(wanted)
+    return best

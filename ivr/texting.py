@@ -1,0 +1,58 @@
+"""The text message a caller may ask for: who may have one, and sending it through Twilio.
+
+Sent with twilio's REST client, bounded to a few seconds: a text that fails or
+times out is reported to the caller, and the call goes on. The caller's number
+is used only to send it, never logged or kept.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from .config import TextSettings
+
+log = logging.getLogger(__name__)
+
+# UK mobile numbers: 071-075 and 077-079, and 07624 (Isle of Man).
+# Source: Ofcom, National Telephone Numbering Plan, 07 range.
+UK_MOBILE = re.compile(r"^\+447(?:[1-57-9][0-9]{8}|624[0-9]{6})$")
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+# What Twilio puts in "From" when the caller withholds their number (it spells
+# ANONYMOUS, UNKNOWN, RESTRICTED, BLOCKED on a keypad), or the words some carriers send.
+# Source: Twilio support, "Why do I see strange numbers such as +266696687 in my call logs?"
+WITHHELD = {"+266696687", "+86282452253", "+7378742833", "+2562533"}
+
+
+class Texter:
+    def __init__(self, settings: TextSettings, account_sid: str | None, auth_token: str | None,
+                 http_client=None):
+        self.settings = settings
+        self.ready = bool(account_sid and auth_token)
+        self._client = None
+        if self.ready:
+            http_client = http_client or TwilioHttpClient(timeout=settings.timeout_seconds)
+            self._client = Client(account_sid, auth_token, http_client=http_client)
+
+    @staticmethod
+    def refusal(caller: str | None) -> str | None:
+        """Why this caller cannot have a text (a prompt id), or None if they can."""
+        if not caller or caller in WITHHELD or not E164.match(caller):
+            return "text.withheld"
+        if not UK_MOBILE.match(caller):
+            return "text.not_mobile"
+        return None
+
+    def send(self, to: str, body: str) -> bool:
+        if not self.ready:
+            log.warning("text not sent: TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN is not set")
+            return False
+        try:
+            self._client.messages.create(to=to, from_=self.settings.sender, body=body)
+        except Exception as error:   # a failed text must never break the call
+            log.warning("text not sent: %s", type(error).__name__)
+            return False
+        log.info("text sent")
+        return True
