@@ -60,6 +60,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     install_log_redaction()
+    # twilio's client logs each API request at INFO; a text's request names the caller's number.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
     hops = proxy_hops(str(app.config["IVR_PROXY_HOPS"] or ""))
     if hops:

@@ -17,6 +17,7 @@ from pathlib import Path
 from . import config_path, create_app, project_root, recordings, translations
 from .config import ConfigError
 from .line import AUDIO_DIR, Line
+from .texting import EXAMPLE_MOBILE
 from .simulator import SILENCE, Caller, Transcript, scripted
 
 DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")
@@ -42,6 +43,10 @@ def check():
         sys.exit(1)
     codes = ", ".join(lang.code for lang in line.config.languages)
     click.echo(f"OK: {config_path()}, the menu and {len(line.required_prompts())} prompts in: {codes}")
+    texting = line.config.texting
+    if texting and EXAMPLE_MOBILE.match(texting.sender):
+        click.echo(f"warning: texting.from: {texting.sender} is an example number (Ofcom's drama range); "
+                   "set a Twilio number of yours before going live, or texts will fail")
 
 
 @click.group("translations")

@@ -24,6 +24,8 @@ E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 # ANONYMOUS, UNKNOWN, RESTRICTED, BLOCKED on a keypad), or the words some carriers send.
 # Source: Twilio support, "Why do I see strange numbers such as +266696687 in my call logs?"
 WITHHELD = {"+266696687", "+86282452253", "+7378742833", "+2562533"}
+# Ofcom keeps 07700 900000-900999 for drama: the example sender that ships in line.yaml.
+EXAMPLE_MOBILE = re.compile(r"^\+447700900[0-9]{3}$")
 
 
 class Texter:
