@@ -15,8 +15,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ConfigError
 from .line import Line
-from .privacy import install_log_redaction
+from . import logs
 from .texting import Texter
+from .usage import Recorder, UsageStore, database_url
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,25 @@ def proxy_hops(value: str | None) -> int:
     return int(value)
 
 
+def open_usage(app: Flask, line: Line) -> Recorder:
+    """The usage figures' store. A store that cannot be opened is logged and the line runs on:
+    figures are never worth a failed call."""
+    if not app.config["IVR_RECORD_USAGE"]:
+        return Recorder(None)
+    url = app.config["IVR_DATABASE_URL"] or database_url(line.config.usage_database, Path(app.config["IVR_ROOT"]))
+    secret = app.config["IVR_USAGE_SECRET"]
+    store = UsageStore(url)
+    try:
+        store.create()
+    except Exception as error:
+        log.error("usage figures: the store could not be opened (%s); events will be dropped",
+                  type(error).__name__)
+    if not secret:
+        log.warning("IVR_USAGE_SECRET is not set: calls are tied together in the figures only within this "
+                    "server's life")
+    return Recorder(store, secret.encode() if secret else None)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
@@ -56,12 +76,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         IVR_CLOCK=utc_now,
         TWILIO_ACCOUNT_SID=os.environ.get("TWILIO_ACCOUNT_SID") or None,
         TWILIO_HTTP_CLIENT=None,   # tests put a recording client here; None: twilio's own, with a timeout
+        IVR_DATABASE_URL=None,     # the usage store; None: DATABASE_URL, else line.yaml's SQLite file
+        IVR_USAGE_SECRET=os.environ.get("IVR_USAGE_SECRET") or None,
+        IVR_RECORD_USAGE=True,     # False: keep no figures (the terminal call)
     )
     if test_config:
         app.config.update(test_config)
-    install_log_redaction()
-    # twilio's client logs each API request at INFO; a text's request names the caller's number.
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    logs.install()
 
     hops = proxy_hops(str(app.config["IVR_PROXY_HOPS"] or ""))
     if hops:
@@ -75,11 +96,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not line.texting:
             log.warning("Texts are set up in line.yaml but TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN is not "
                         "set: the line will not offer them.")
+    line.usage = app.extensions["ivr.usage"] = open_usage(app, line)
     app.extensions["ivr.line"] = line
 
     from . import web
     app.register_blueprint(web.bp)
     app.register_blueprint(web.audio)
+    app.register_blueprint(web.health)
 
     if not app.config["TWILIO_AUTH_TOKEN"]:
         if app.config["IVR_DEVELOPMENT"]:

@@ -14,7 +14,10 @@ import click
 
 from pathlib import Path
 
-from . import config_path, create_app, project_root, recordings, translations
+import csv
+import os
+
+from . import config_path, create_app, project_root, recordings, translations, twilio_number, usage
 from .config import ConfigError
 from .line import AUDIO_DIR, Line
 from .texting import EXAMPLE_MOBILE
@@ -138,7 +141,7 @@ def fallback_twiml():
 def call(at, keys, dial_outcome, called):
     """Walk a call in the terminal through the real webhooks, without a phone."""
     try:
-        app = create_app({"TWILIO_AUTH_TOKEN": secrets.token_hex(16)})
+        app = create_app({"TWILIO_AUTH_TOKEN": secrets.token_hex(16), "IVR_RECORD_USAGE": False})
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
     if at is not None:
@@ -184,3 +187,57 @@ def _ask(_transcript):
     if answer.lower() == "q":
         return "hangup"
     return answer or SILENCE
+
+
+@click.command("stats")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 6 days ago).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: today).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the figures to this CSV file (section, item, count).")
+def stats(start, end, csv_path):
+    """Print the anonymous usage figures for a range of days (default: the last 7)."""
+    line = _line(strict=False)
+    today = dt.datetime.now(line.config.hours.zone).date()
+    end = end.date() if end else today
+    start = start.date() if start else end - dt.timedelta(days=6)
+    if end < start:
+        raise click.BadParameter("--to is before --from", param_hint="--to")
+    store = usage.UsageStore(usage.database_url(line.config.usage_database, project_root()))
+    try:
+        store.create()   # a line that has had no calls yet has no table yet
+        figures = usage.figures(store, start, end)
+    except Exception as error:
+        raise click.ClickException(f"the usage store could not be read: {type(error).__name__}") from None
+    rows = figures.table()
+    click.echo(f"Usage figures, {start} to {end}")
+    share = f" ({100 * figures.out_of_hours // figures.calls}%)" if figures.calls else ""
+    width = max(len(item) for _, item, _ in rows)
+    for section, item, count in rows:
+        suffix = share if (section, item) == ("calls", "out of hours") else ""
+        click.echo(f"  {section:<18} {item:<{width}}  {count:>6}{suffix}")
+    if csv_path:
+        with csv_path.open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["section", "item", "count"])
+            writer.writerows(rows)
+        click.echo(f"written: {csv_path}")
+
+
+@click.command("twilio-number")
+@click.argument("number")
+@click.argument("base_url")
+@click.option("--apply", is_flag=True, help="Make the change; without it, only show what would change.")
+def twilio_number_command(number, base_url, apply):
+    """Point the Twilio NUMBER (+44…) at the line served at BASE_URL (https://…)."""
+    try:
+        client = twilio_number.client_from(os.environ, http_client=twilio_http_client())
+        plan = twilio_number.point(client, number, base_url, apply)
+    except twilio_number.NumberError as error:
+        raise click.ClickException(str(error)) from None
+    for shown in plan.lines():
+        click.echo(shown)
+
+
+def twilio_http_client():
+    """The HTTP client for Twilio's API: twilio's own (tests put a recording one here)."""
+    return None

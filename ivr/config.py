@@ -98,6 +98,7 @@ class LineConfig:
     input: InputSettings
     transfer: TransferSettings
     texting: TextSettings | None = None   # None: the line does not offer texts
+    usage_database: str = "var/usage.sqlite3"   # SQLite file for the usage figures (DATABASE_URL wins)
 
     def language(self, code: str | None) -> Language | None:
         return next((lang for lang in self.languages if lang.code == code), None)
@@ -204,6 +205,10 @@ class _Reader:
         input_settings = self.input(raw.get("input"))
         transfer = self.transfer(raw.get("transfer"))
         texting = self.texting(raw.get("texting"))
+        usage = self.mapping(raw.get("usage"), "usage", required=False)
+        usage_database = usage.get("database", "var/usage.sqlite3")
+        if not isinstance(usage_database, str) or not usage_database.strip():
+            self.problem("usage.database", f"{usage_database!r} must be the path of a SQLite file")
         if self.problems:
             return None
         return LineConfig(
@@ -216,6 +221,7 @@ class _Reader:
             input=input_settings,
             transfer=transfer,
             texting=texting,
+            usage_database=usage_database,
         )
 
     def zone(self, value: Any) -> ZoneInfo:

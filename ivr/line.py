@@ -24,6 +24,7 @@ from .recordings import Recordings
 from .render import Listening, Renderer, Utterance
 from .state import CallState
 from .texting import Texter
+from .usage import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class Line:
         self.catalog = catalog
         self.recordings = recordings
         self.texter: Texter | None = None   # see enable_texting
+        self.usage = Recorder(None)         # records nothing until the app gives it a store
         self.renderer = Renderer(config, catalog, recordings)
         self.first_language = config.languages[0]
         allowed = PLACEHOLDERS | set(config.numbers) | set(config.links)
@@ -145,8 +147,10 @@ class Line:
     def incoming(self, called: str | None, now: dt.datetime) -> str:
         """The first answer to a call: greeting, then the language or main menu."""
         chosen = self.config.called_numbers.get(called or "")
+        self.usage.record("call")
         if chosen or not self.multilingual:
             state = CallState(self.menu.start, chosen or self.first_language.code)
+            self.usage.record("language", state.lang)
         else:
             state = CallState(LANGUAGE_MENU, self.first_language.code)
         return self.present(state, now, lead=GREETING)
@@ -157,8 +161,11 @@ class Line:
         language = self._language(state)
         listening = self._listening(state, language)
         spoken = [Utterance(prompt, language) for prompt in lead]
+        self.usage.record("at", state.node)
         if not options_only:
             spoken += self._body(state, language)
+            if state.node in self.menu.nodes and not self.menu.nodes[state.node].is_menu:
+                self.usage.record("heard", state.node)
         choices = self._choices(state, language, now)
         spoken += [self._offer(choice, listening is not None) for choice in choices if choice.prompt]
         if listening:
@@ -185,6 +192,7 @@ class Line:
 
     def silence(self, state: CallState, now: dt.datetime) -> str:
         if state.node == LANGUAGE_MENU:   # pressing nothing chooses the first language
+            self.usage.record("language", self.first_language.code)
             return self.present(replace(state.at(self.menu.start), lang=self.first_language.code), now)
         node = self.menu.node(state.node)
         if node is not None and not node.is_menu and not state.prompted:
@@ -202,6 +210,7 @@ class Line:
         # Textphone users hear first how to reach the same teams through Relay UK.
         prompts = (*lead, "transfer.relay", f"transfer.{contact.key}")
         log.info("transfer to %s", contact.key)
+        self.usage.record("transfer", contact.key)
         after = state.at(TRANSFER_FAILED, contact.key)   # keeps the language and slower speech
         return self.renderer.dial([Utterance(p, language) for p in prompts], contact,
                                   action=after.url("transfer/done"), slow=state.slow)
@@ -209,6 +218,7 @@ class Line:
     def transfer_done(self, state: CallState, status: str | None, now: dt.datetime) -> str:
         """Twilio reports how a transfer went: end the call, or offer what else can be done."""
         log.info("transfer to %s ended: %s", state.contact, status)
+        self.usage.record("transfer_outcome", f"{state.contact}:{status or 'unknown'}")
         if status in ANSWERED:
             return self.renderer.hangup()
         contact = state.contact or self.config.routing.route_for(now).key
@@ -229,6 +239,7 @@ class Line:
         if action.kind == "go":
             return self.present(state.at(action.target), now)
         if action.kind == "language":
+            self.usage.record("language", action.target)
             return self.present(replace(state.at(self.menu.start), lang=action.target), now)
         if action.kind == "speak_to_someone":
             return self.transfer(state, now)
@@ -256,6 +267,7 @@ class Line:
             outcome, back = "text.sent", replace(back, texted=True)
         else:
             outcome = "text.failed"
+        self.usage.record("text", outcome.removeprefix("text."))
         return self.present(back, now, lead=[outcome])
 
     # -- parts ----------------------------------------------------------------

@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, request, send_file
+from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
 from .line import Line
-from .render import AUDIO_BASE
+from .logs import REQUEST_ID
 from .privacy import mask_sid
+from .render import AUDIO_BASE
+from .usage import CURRENT_CALL, length_bucket
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__)
 audio = Blueprint("audio", __name__)   # recordings: public words, fetched by Twilio without a signature
+health = Blueprint("health", __name__)
 LOOPBACK = ("127.0.0.1", "::1")
 RECORDING_MAX_AGE = 24 * 3600   # Twilio and proxies may keep a recording this long
 
@@ -45,6 +49,11 @@ def signed_url() -> str:
     return url
 
 
+@bp.before_app_request
+def name_the_request():
+    REQUEST_ID.set(secrets.token_hex(6))   # ties together the log lines of one request
+
+
 @bp.before_request
 def check_signature():
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
@@ -59,6 +68,10 @@ def check_signature():
         log.warning("refused %s: missing or wrong Twilio signature", request.path)
         abort(403)
     AUDIO_BASE.set(request.host_url.rstrip("/") + request.script_root)
+    moment = now()
+    hours = line().config.hours
+    CURRENT_CALL.set(current_app.extensions["ivr.usage"].call(
+        request.form.get("CallSid"), hours.local(moment).date(), not hours.is_open(moment)))
     log.info("%s node=%s lang=%s call=%s", request.path, request.args.get("node", "-"),
              request.args.get("lang", "-"), mask_sid(request.form.get("CallSid")))
     return None
@@ -87,6 +100,15 @@ def transfer_done():
     return twiml(line().transfer_done(state, request.form.get("DialCallStatus"), now()))
 
 
+@bp.post("/voice/status")
+def call_status():
+    """Twilio's status callback: the call has ended. Only its length is kept, in a bucket."""
+    if request.form.get("CallStatus") in ("completed", "busy", "failed", "no-answer", "canceled"):
+        seconds = request.form.get("CallDuration", "0")
+        current_app.extensions["ivr.usage"].record("ended", length_bucket(int(seconds) if seconds.isdigit() else 0))
+    return Response(status=204)
+
+
 @bp.route("/voice/fallback", methods=["GET", "POST"])
 def fallback():
     """For Twilio's VoiceFallbackUrl: the same TwiML `flask --app ivr fallback-twiml` prints."""
@@ -113,3 +135,23 @@ def recording(language: str, prompt: str):
     if found is None:
         abort(404)
     return send_file(found.path, mimetype="audio/wav", max_age=RECORDING_MAX_AGE, conditional=True, etag=True)
+
+
+@health.get("/healthz")
+def healthz():
+    """For the operator's monitoring: no signature, nothing about callers or secrets."""
+    app_line = line()
+    store = current_app.extensions["ivr.usage"].store
+    store_ok = store is not None and store.healthy()
+    checks = {
+        "config": "ok",   # the app would not have started without it
+        "catalogs": "ok" if not app_line.problems else "failing",
+        "languages": len(app_line.config.languages),
+        "store": "ok" if store_ok else ("off" if store is None else "failing"),
+        "signatures": "checked" if current_app.config.get("TWILIO_AUTH_TOKEN") else "not checked",
+        "texts": "offered" if app_line.texting else "not offered",
+    }
+    # 200 whenever calls can be answered: a failing store costs figures, not calls, and is
+    # no reason for a platform to restart the line.
+    healthy = checks["catalogs"] == "ok" and checks["store"] != "failing"
+    return jsonify(status="ok" if healthy else "degraded", **checks), 200

@@ -78,8 +78,7 @@ def make_app(tmp_path, clock):
 
     def make(settings: dict | None = None, **config):
         root = make_root(tmp_path / f"line{len(made)}", settings if settings is not None else line_settings())
-        made.append(root)
-        return create_app({
+        app = create_app({
             "IVR_ROOT": root,
             "IVR_CONFIG": root / "line.yaml",
             "TWILIO_AUTH_TOKEN": TOKEN,
@@ -88,7 +87,14 @@ def make_app(tmp_path, clock):
             "IVR_CLOCK": clock,
             **config,
         })
-    return make
+        made.append(app)
+        return app
+    yield make
+    for app in made:   # close the usage store's connections (a shared PostgreSQL has a limit)
+        recorder = app.extensions["ivr.usage"]
+        if recorder.store is not None:
+            recorder.flush()
+            recorder.store.engine.dispose()
 
 
 @pytest.fixture

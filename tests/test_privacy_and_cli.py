@@ -1,8 +1,10 @@
 """Nothing identifying is logged; the terminal call walks the real webhooks."""
 import io
+import json
 import logging
 
-from ivr.privacy import RedactingFormatter, mask_sid, redact
+from ivr.logs import JsonFormatter
+from ivr.privacy import mask_sid, redact
 
 from .conftest import GATEWAY
 from .phone import CALLER
@@ -11,7 +13,7 @@ from .phone import CALLER
 def test_logs_of_a_whole_call_hold_no_caller_number_and_no_full_callsid(phone, caplog):
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(RedactingFormatter("%(message)s"))
+    handler.setFormatter(JsonFormatter())
     logging.getLogger().addHandler(handler)
     try:
         with caplog.at_level(logging.INFO):
@@ -21,6 +23,9 @@ def test_logs_of_a_whole_call_hold_no_caller_number_and_no_full_callsid(phone, c
         logging.getLogger().removeHandler(handler)
     written = stream.getvalue()
     assert "/voice/transfer/done" in written          # the call was logged...
+    lines = [json.loads(line) for line in written.splitlines()]
+    assert all(set(line) >= {"time", "level", "logger", "request", "message"} for line in lines)
+    assert len({line["request"] for line in lines}) > 5   # one id per request
     assert CALLER not in written and CALLER[1:] not in written and "7700900123" not in written
     assert phone.call["CallSid"] not in written      # ...with the CallSid shortened
     assert mask_sid(phone.call["CallSid"]) in written

@@ -160,7 +160,7 @@ def test_the_safety_net_logs_the_error_without_the_callers_number(phone, monkeyp
     assert "safety net" in caplog.text
     formatted = "\n".join(handler.format(record) for record in caplog.records
                           for handler in logging.getLogger().handlers
-                          if type(handler.formatter).__name__ == "RedactingFormatter")
+                          if type(handler.formatter).__name__ == "JsonFormatter")
     assert "something unexpected" in formatted and "+447700900123" not in formatted
 
 

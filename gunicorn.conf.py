@@ -1,0 +1,33 @@
+# gunicorn settings for the line (the Procfile runs `gunicorn -c gunicorn.conf.py ivr.wsgi:app`).
+# Each can be changed through the environment named beside it, without editing this file.
+import multiprocessing
+import os
+
+# Where to listen: the platform's $PORT, or 127.0.0.1:8000 behind your own nginx.
+if os.environ.get("GUNICORN_BIND"):
+    bind = os.environ["GUNICORN_BIND"]
+elif os.environ.get("PORT"):
+    bind = f"0.0.0.0:{os.environ['PORT']}"
+else:
+    bind = "127.0.0.1:8000"
+
+# Webhooks are short and CPU-bound: about two workers per core.
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
+threads = 1
+
+# Twilio waits 15 s for a webhook; a worker stuck longer than this is restarted.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 20))
+graceful_timeout = 20
+keepalive = 5
+
+# Load the app once before forking: a broken line.yaml stops the start with one clear message,
+# and the workers share the loaded prompts.
+preload_app = True
+
+# Which proxies may set X-Forwarded-* for gunicorn itself. The app's own trust of those headers
+# (for the Twilio signature check) is IVR_PROXY_HOPS; see the README's Deploy section.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# No access log: the app writes its own JSON log lines, which never hold a caller's number.
+accesslog = None
+errorlog = "-"

@@ -1,0 +1,91 @@
+"""Pointing the council's Twilio number at the line, through Twilio's REST API.
+
+It finds the number in the account, works out what must change (voice URL,
+fallback URL, status callback, all POST), and changes it only when asked.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from twilio.base.exceptions import TwilioException
+from twilio.rest import Client
+
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+class NumberError(Exception):
+    """A problem explained in one line for the telephony team."""
+
+
+@dataclass
+class Plan:
+    number: str
+    sid: str
+    changes: dict[str, tuple[str | None, str]]   # field -> (now, wanted)
+    applied: bool = False
+
+    def lines(self) -> list[str]:
+        if not self.changes:
+            return [f"{self.number} ({self.sid}) already points at the line: nothing to change"]
+        shown = [f"{self.number} ({self.sid}):"]
+        for field, (now, wanted) in self.changes.items():
+            shown.append(f"  {field}: {now or '(empty)'} -> {wanted}")
+        shown.append("changed." if self.applied else "nothing changed yet: run again with --apply to change it")
+        return shown
+
+
+def wanted_settings(base_url: str) -> dict[str, str]:
+    parts = urlsplit(base_url)
+    if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
+        raise NumberError(f"the base URL {base_url!r} must be the line's public https address, "
+                          "like https://line.example.org (Twilio signs and should reach it over HTTPS)")
+    base = base_url.rstrip("/")
+    return {
+        "voice_url": f"{base}/voice", "voice_method": "POST",
+        "voice_fallback_url": f"{base}/voice/fallback", "voice_fallback_method": "POST",
+        "status_callback": f"{base}/voice/status", "status_callback_method": "POST",
+    }
+
+
+def client_from(environ, http_client=None) -> Client:
+    """Credentials only from the environment: an account SID with its auth token, or an API key pair."""
+    sid, token = environ.get("TWILIO_ACCOUNT_SID"), environ.get("TWILIO_AUTH_TOKEN")
+    key, secret = environ.get("TWILIO_API_KEY"), environ.get("TWILIO_API_SECRET")
+    if sid and key and secret:
+        return Client(key, secret, account_sid=sid, http_client=http_client)
+    if sid and token:
+        return Client(sid, token, http_client=http_client)
+    raise NumberError("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET "
+                      "with TWILIO_ACCOUNT_SID) in the environment")
+
+
+def point(client: Client, number: str, base_url: str, apply: bool) -> Plan:
+    if not E164.match(number):
+        raise NumberError(f"{number!r} is not a phone number in E.164 form, like +442890000000")
+    wanted = wanted_settings(base_url)
+    try:
+        found = client.incoming_phone_numbers.list(phone_number=number, limit=2)
+        if not found:
+            raise NumberError(f"{number} is not a number in this Twilio account "
+                              f"({client.account_sid}); check the number and the credentials")
+        current = found[0]
+        changes = {field: (getattr(current, field), value) for field, value in wanted.items()
+                   if (getattr(current, field) or "").upper() != value.upper()}
+        plan = Plan(number, current.sid, changes)
+        if apply and changes:
+            client.incoming_phone_numbers(current.sid).update(**wanted)
+            plan.applied = True
+        return plan
+    except TwilioException as error:
+        # An update fails as a TwilioRestException with a status; a list, as a TwilioException
+        # that carries the HTTP response.
+        status = getattr(error, "status", None) or next(
+            (arg.status_code for arg in error.args if hasattr(arg, "status_code")), None)
+        if status in (401, 403):
+            raise NumberError("Twilio refused the credentials: check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN "
+                              "(or the API key pair)") from None
+        raise NumberError(f"Twilio answered {status or 'with an error'}: {getattr(error, 'msg', error)}") from None
+    except OSError as error:   # connection refused, DNS, timeouts (requests' errors are OSErrors)
+        raise NumberError(f"could not reach Twilio: {type(error).__name__}") from None

@@ -1,0 +1,237 @@
+"""Anonymous usage figures: what callers chose, never who they are.
+
+Events go into one table through SQLAlchemy Core: SQLite by default, PostgreSQL
+when DATABASE_URL is set (several instances can share it). An event holds the
+day, whether the office was open, what happened, and a call id that is a keyed
+one-way hash of the CallSid: it ties the events of one call together, and
+cannot be turned back into the CallSid without IVR_USAGE_SECRET. No phone
+number, no CallSid, no time of day is kept.
+
+Recording never holds up a call: events are queued and written by a background
+thread; if the queue is full or the database fails, they are dropped and the
+drop is counted in the log.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import os
+import queue
+import secrets
+import threading
+from collections import Counter
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+log = logging.getLogger(__name__)
+
+metadata = sa.MetaData()
+events = sa.Table(
+    "usage_events", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("day", sa.Date, nullable=False, index=True),
+    sa.Column("call", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("detail", sa.String(80), nullable=False, default=""),
+    sa.Column("out_of_hours", sa.Boolean, nullable=False, default=False),
+)
+
+# What each kind of event means; `detail` says which.
+KINDS = {
+    "call": "a call began",
+    "language": "the language of a call",
+    "at": "a menu or message the caller reached (the last one is where they hung up)",
+    "heard": "a message heard",
+    "transfer": "a transfer began, to a contact",
+    "transfer_outcome": "how a transfer ended: contact:DialCallStatus",
+    "text": "the text message: sent, failed, withheld, not_mobile, already_sent",
+    "ended": "the call ended; its length, in a bucket",
+}
+LENGTHS = ((60, "under 1 minute"), (180, "1 to 3 minutes"), (600, "3 to 10 minutes"))
+QUEUE_SIZE = 10_000
+
+
+@dataclass(frozen=True)
+class CallRef:
+    """The call a request belongs to, as the figures know it."""
+    id: str
+    day: dt.date
+    out_of_hours: bool
+
+
+CURRENT_CALL: ContextVar[CallRef | None] = ContextVar("current_call", default=None)
+
+
+def call_id(secret: bytes, call_sid: str) -> str:
+    """A keyed one-way hash: the same call always gets the same id, and the id reveals nothing."""
+    return hmac.new(secret, call_sid.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def length_bucket(seconds: int) -> str:
+    return next((label for limit, label in LENGTHS if seconds < limit), "10 minutes or more")
+
+
+def database_url(configured_path: str, root) -> str:
+    """DATABASE_URL (PostgreSQL) when set, else the SQLite file line.yaml names."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        for plain in ("postgres://", "postgresql://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg://" + url[len(plain):]
+        return url
+    path = root / configured_path if not os.path.isabs(configured_path) else configured_path
+    return f"sqlite:///{path}"
+
+
+class UsageStore:
+    def __init__(self, url: str):
+        self.url = url
+        options = {}
+        if url.startswith("sqlite"):
+            options["connect_args"] = {"timeout": 2}   # a locked file waits this long, off the call's path
+        elif url.startswith("postgresql"):
+            options["connect_args"] = {"connect_timeout": 3}
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **options)
+
+    def create(self) -> None:
+        if self.url.startswith("sqlite:///"):
+            os.makedirs(os.path.dirname(self.url[len("sqlite:///"):]) or ".", exist_ok=True)
+        metadata.create_all(self.engine)
+
+    def healthy(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(sa.select(sa.func.count()).select_from(events).limit(1))
+            return True
+        except Exception:
+            return False
+
+    def write(self, rows: list[dict]) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(events.insert(), rows)
+
+    def rows(self, start: dt.date, end: dt.date) -> list:
+        query = (sa.select(events.c.id, events.c.call, events.c.kind, events.c.detail, events.c.out_of_hours)
+                 .where(events.c.day >= start, events.c.day <= end).order_by(events.c.id))
+        with self.engine.connect() as connection:
+            return list(connection.execute(query))
+
+    def after_fork(self) -> None:
+        self.engine.dispose(close=False)
+
+
+class Recorder:
+    """Takes events from the call flow without waiting, and writes them in the background."""
+
+    def __init__(self, store: UsageStore | None, secret: bytes | None = None):
+        self.store = store
+        self.secret = secret or secrets.token_bytes(32)
+        self.dropped = 0
+        self._lock = threading.Lock()
+        self._pid = None
+        self._queue: queue.Queue | None = None
+
+    def call(self, call_sid: str | None, day: dt.date, out_of_hours: bool) -> CallRef | None:
+        if not call_sid:
+            return None
+        return CallRef(call_id(self.secret, call_sid), day, out_of_hours)
+
+    def record(self, kind: str, detail: str = "", call: CallRef | None = None) -> None:
+        call = call or CURRENT_CALL.get()
+        if call is None or self.store is None:
+            return
+        row = {"day": call.day, "call": call.id, "kind": kind, "detail": detail[:80],
+               "out_of_hours": call.out_of_hours}
+        try:
+            self._running().put_nowait(row)
+        except queue.Full:
+            self._drop(1, "the queue is full")
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until every queued event is written or dropped (for tests and the stats command)."""
+        if self._queue is not None and self._pid == os.getpid():
+            finished = threading.Event()
+            threading.Thread(target=lambda: (self._queue.join(), finished.set()), daemon=True).start()
+            finished.wait(timeout)
+
+    def _running(self) -> queue.Queue:
+        if self._pid != os.getpid():   # first event in this process (gunicorn forks after loading)
+            with self._lock:
+                if self._pid != os.getpid():
+                    if self._pid is not None:
+                        self.store.after_fork()
+                    self._queue = queue.Queue(maxsize=QUEUE_SIZE)
+                    threading.Thread(target=self._write_forever, args=(self._queue,), daemon=True,
+                                     name="usage-writer").start()
+                    self._pid = os.getpid()
+        return self._queue
+
+    def _write_forever(self, pending: queue.Queue) -> None:
+        while True:
+            batch = [pending.get()]
+            while len(batch) < 500:
+                try:
+                    batch.append(pending.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self.store.write(batch)
+            except Exception as error:
+                self._drop(len(batch), type(error).__name__)
+            finally:
+                for _ in batch:
+                    pending.task_done()
+
+    def _drop(self, count: int, why: str) -> None:
+        self.dropped += count
+        log.warning("usage figures: dropped %d events (%s); %d dropped so far", count, why, self.dropped)
+
+
+@dataclass
+class Figures:
+    start: dt.date
+    end: dt.date
+    calls: int
+    out_of_hours: int
+    sections: dict[str, Counter]
+
+    def table(self) -> list[tuple[str, str, int]]:
+        rows = [("calls", "all", self.calls), ("calls", "out of hours", self.out_of_hours)]
+        for section, counts in self.sections.items():
+            rows += [(section, item, count) for item, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        return rows
+
+
+def figures(store: UsageStore, start: dt.date, end: dt.date) -> Figures:
+    rows = store.rows(start, end)
+    calls = {row.call for row in rows if row.kind == "call"}
+    out_of_hours = {row.call for row in rows if row.kind == "call" and row.out_of_hours}
+    sections = {name: Counter() for name in
+                ("language", "heard", "transfers", "transfer outcomes", "texts", "hung up at", "call length")}
+    last_place: dict[str, str] = {}
+    ended = set()
+    for row in rows:
+        if row.kind == "language":
+            sections["language"][row.detail] += 1
+        elif row.kind == "heard":
+            sections["heard"][row.detail] += 1
+        elif row.kind == "transfer":
+            sections["transfers"][row.detail] += 1
+            last_place[row.call] = f"transfer to {row.detail}"
+        elif row.kind == "transfer_outcome":
+            sections["transfer outcomes"][row.detail] += 1
+            last_place[row.call] = f"after transfer ({row.detail})"
+        elif row.kind == "text":
+            sections["texts"][row.detail] += 1
+        elif row.kind == "at":
+            last_place[row.call] = row.detail
+        elif row.kind == "ended":
+            sections["call length"][row.detail] += 1
+            ended.add(row.call)
+    for call in ended:
+        sections["hung up at"][last_place.get(call, "before the first menu")] += 1
+    return Figures(start, end, len(calls), len(out_of_hours), sections)
