@@ -3,12 +3,13 @@
 # make call  walk a call in the terminal (ARGS='--at "2026-07-13 10:00" --keys 1*0')
 # make check check line.yaml, the menu, every translation and recording
 # make status the translations and recordings of each language
+# make stats  the anonymous usage figures of the last 7 days
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test call check status clean
+.PHONY: install run test call check status stats clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +37,9 @@ check: $(STAMP)
 
 status: $(STAMP)
 	$(BIN)/flask --app ivr translations status
+
+stats: $(STAMP)
+	$(BIN)/flask --app ivr stats $(ARGS)
 
 clean:
 	rm -rf $(VENV)
