@@ -50,6 +50,9 @@ def six_options(menu):
     (lambda m: m["nodes"]["advice"]["options"][0].update(go="what_is"), "'what_is' is already reached from"),
     (lambda m: m.update(start="home"), "start: 'home' is not a node"),
     (lambda m: m["every_node"].pop("back"), "every_node.back: is missing"),
+    (lambda m: m["every_node"].pop("speak_to_someone"), "every_node.speak_to_someone: is missing; every node needs it"),
+    (lambda m: m["nodes"]["text_me"]["options"][0].update(do="call_mum"), "must be one of send_text"),
+    (lambda m: m["nodes"]["text_me"].update(needs="magic"), "nodes.text_me.needs: 'magic' must be one of texting"),
 ])
 def test_a_broken_menu_is_refused_naming_the_node(tmp_path, change, words):
     problems = problems_with(tmp_path, change)
