@@ -16,12 +16,15 @@ from pathlib import Path
 
 import csv
 import os
+import shlex
+import shutil
+import subprocess
 
 from . import config_path, create_app, project_root, recordings, translations, twilio_number, usage
 from .config import ConfigError
 from .line import AUDIO_DIR, Line
 from .texting import EXAMPLE_MOBILE
-from .simulator import SILENCE, Caller, Transcript, scripted
+from .simulator import AUDIO_URL, HANG_UP, SILENCE, Caller, scripted
 
 DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")
 
@@ -129,6 +132,8 @@ def fallback_twiml():
 
 
 @click.command("call")
+@click.option("--lang", "code", metavar="CODE",
+              help="Choose this language (en-GB, pl, ga, ...) at the language menu by itself.")
 @click.option("--at", "at", metavar='"YYYY-MM-DD HH:MM"',
               help="Pretend it is this local time (to see who answers then). Default: now.")
 @click.option("--keys", metavar="KEYS",
@@ -136,37 +141,54 @@ def fallback_twiml():
                    'answer and quoted words are said: "1 3 \'photos\' 0". Default: ask at each menu.')
 @click.option("--dial", "dial_outcome", type=click.Choice(DIAL_OUTCOMES), default="completed",
               show_default=True, help="How a transfer ends.")
+@click.option("--slow", is_flag=True, help="Ask for slower speech on the first menu (key 9).")
+@click.option("--speak", is_flag=True, help="Also hear it, through espeak-ng in the caller's language.")
 @click.option("--to", "called", default="+442890000000", show_default=True,
               help="The number the caller rang (a language may have its own).")
-def call(at, keys, dial_outcome, called):
+def call(code, at, keys, dial_outcome, slow, speak, called):
     """Walk a call in the terminal through the real webhooks, without a phone."""
     try:
         app = create_app({"TWILIO_AUTH_TOKEN": secrets.token_hex(16), "IVR_RECORD_USAGE": False})
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    if at is not None:
-        fixed = _local_time(at, app.extensions["ivr.line"].config.hours.zone)
-        app.config["IVR_CLOCK"] = lambda: fixed
     logging.getLogger().setLevel(logging.WARNING)   # the transcript is the output here
+    line = app.extensions["ivr.line"]
+    now = _local_time(at, line.config.hours.zone) if at else None
+    first = []   # answers given by the options, before the script or the caller
+    if code:
+        language = line.config.language(code)
+        if language is None:
+            raise click.BadParameter(f"{code!r} is not a language in line.yaml", param_hint="--lang")
+        if line.multilingual and called not in line.config.called_numbers:
+            first.append(str(line.config.languages.index(language) + 1))
+    if slow:
+        first.append(line.menu.every_node["slower"])
     if keys is not None:
-        choose = scripted(keys)
-        on_event = None
+        choose, on_event = scripted(" ".join([*first, shlex_quote_script(keys)]) if first else keys), None
     else:
         click.echo("At each menu type a key (0-9, * or #) or words to say, then Enter; Enter alone is "
                    "silence; q hangs up.")
-        choose, on_event = _ask, _show
+        choose, on_event = _ask_after(first), _show
+    if speak:
+        on_event = _speaker(line, on_event)
+
+    def recording_text(language: str, prompt: str) -> str:
+        found = line.recordings.get(language, prompt)
+        return found.text if found else prompt
+
     with app.test_client() as client:
-        line = app.extensions["ivr.line"]
-
-        def recording_text(language: str, prompt: str) -> str:
-            found = line.recordings.get(language, prompt)
-            return found.text if found else prompt
-
         caller = Caller(client, app.config["TWILIO_AUTH_TOKEN"], called_number=called,
-                        recording_text=recording_text)
+                        recording_text=recording_text, now=now)
         transcript = caller.run(choose, dial_outcome=dial_outcome, on_event=on_event)
-    if keys is not None:
+    if keys is not None and not speak:
         click.echo("\n".join(transcript.lines()))
+
+
+def shlex_quote_script(keys: str) -> str:
+    """A script of single keys ("12#") as words ("1 2 #"), to follow the options' answers."""
+    if any(c.isspace() or c in "'\"" for c in keys):
+        return keys
+    return " ".join(shlex.quote(key) for key in keys)
 
 
 def _local_time(at: str, zone) -> dt.datetime:
@@ -178,14 +200,43 @@ def _local_time(at: str, zone) -> dt.datetime:
 
 
 def _show(event) -> None:
-    for line in Transcript([event]).lines():
+    line = event.line()
+    if line is not None:
         click.echo(line)
+
+
+def _speaker(line: Line, shown):
+    """Shows each event, and speaks it: espeak-ng for words, sox's `play` for recordings."""
+    if shutil.which("espeak-ng") is None:
+        click.echo("(--speak needs espeak-ng: apt-get install espeak-ng; showing the words only)", err=True)
+        return shown or _show
+
+    def speak(event) -> None:
+        (shown or _show)(event)
+        if event.kind == "say":
+            voice = event.language.split("-")[0].lower()
+            subprocess.run(["espeak-ng", "-v", voice, "-s", "120" if event.slow else "160", event.text],
+                           capture_output=True)
+        elif event.kind == "play" and shutil.which("play"):
+            found = AUDIO_URL.search(event.url)
+            recording = found and line.recordings.get(found["language"], found["prompt"])
+            if recording:
+                subprocess.run(["play", "-q", str(recording.path)], capture_output=True)
+    return speak
+
+
+def _ask_after(first: list[str]):
+    pending = list(first)
+
+    def choose(transcript):
+        return pending.pop(0) if pending else _ask(transcript)
+    return choose
 
 
 def _ask(_transcript):
     answer = click.prompt("key", default="", show_default=False, prompt_suffix="> ").strip()
     if answer.lower() == "q":
-        return "hangup"
+        return HANG_UP
     return answer or SILENCE
 
 

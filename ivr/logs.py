@@ -9,11 +9,10 @@ import datetime as dt
 import json
 import logging
 import sys
-from contextvars import ContextVar
 
+from .context import REQUEST_ID
 from .privacy import redact
 
-REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 
 
 class JsonFormatter(logging.Formatter):

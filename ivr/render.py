@@ -4,7 +4,6 @@ The only module that builds XML, always with twilio's TwiML builder.
 """
 from __future__ import annotations
 
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -12,14 +11,11 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from .catalog import PLACEHOLDER, Catalog
 from .config import Contact, Language, LineConfig
+from .context import AUDIO_BASE
 from .recordings import Recordings
 from .voices import digits_interpretation
 
 KEY_NAMES = {"*": "key.star", "#": "key.hash"}
-# Where recordings are fetched from: the web layer sets the public base URL of the
-# request being answered, so <Play> URLs are absolute (Twilio documents relative
-# URLs for <Redirect> and actions, not for <Play>). Empty: relative URLs.
-AUDIO_BASE: ContextVar[str] = ContextVar("audio_base", default="")
 GROUP_PAUSE = "300ms"   # between the groups of a phone number, as a person reads them
 SLOWER = "80%"          # the slower speech a caller can ask for (SSML prosody rate)
 

@@ -1,9 +1,11 @@
 """A call played through the real webhooks in-process, as Twilio would play it.
 
 It posts signed requests, reads the TwiML that comes back and follows it: says
-each <Say> (as text), waits at each <Gather> for a key, follows actions and
-redirects, and reports each <Dial> and its outcome. Used by the `call` command
-and the tests, so both walk exactly what a caller would hear.
+each <Say> (as text), plays each <Play>, waits at each <Gather> for a key or
+words, follows actions and redirects, and reports each <Dial> and its outcome.
+The `call` command, the browser console and the tests all use it, so all of
+them walk exactly what a caller would hear. A simulated call is marked as such:
+it is not counted in the usage figures, sends no text and dials no one.
 """
 from __future__ import annotations
 
@@ -17,17 +19,52 @@ from urllib.parse import urljoin
 
 from twilio.request_validator import RequestValidator
 
+from .context import SIMULATED_NOW, SIMULATION
+
 BASE_URL = "https://line.invalid"   # the test client never leaves the process
 SILENCE = None
+HANG_UP = "hangup"
 KEYS = set("0123456789*#")
 AUDIO_URL = re.compile(r"/audio/(?P<language>[^/]+)/(?P<prompt>[^/]+)\.wav$")
+MAX_HOPS = 20   # redirects followed within one step before giving up
 
 
 @dataclass
 class Event:
-    kind: str          # "say", "play", "listen", "press", "silence", "dial", "hangup", "end"
+    kind: str          # "say", "play", "press", "speak", "silence", "dial", "hangup", "end"
     text: str = ""
     language: str = ""
+    url: str = ""      # a recording's address, for "play"
+    slow: bool = False
+
+    def line(self) -> str | None:
+        shown = {
+            "say": lambda: f"  [{self.language}{', slower' if self.slow else ''}] {self.text}",
+            "play": lambda: f"  [{self.language}, recording] {self.text}",
+            "press": lambda: f"> pressed {self.text}",
+            "speak": lambda: f"> said \"{self.text}\"",
+            "silence": lambda: "> (silence)",
+            "dial": lambda: f"  ~ putting the caller through to {self.text}",
+            "hangup": lambda: "  ~ the line hangs up",
+            "end": lambda: f"  ~ {self.text}",
+        }
+        return shown[self.kind]() if self.kind in shown else None
+
+
+@dataclass
+class Wait:
+    """What the call waits for after a step: a choice, a transfer's outcome, or nothing (ended)."""
+    kind: str                       # "gather", "dial" or "end"
+    action: str | None = None       # where the choice or the outcome goes
+    on_silence: str | None = None   # for a gather: where silence goes
+    speech: bool = False            # for a gather: whether words are heard
+    why: str = ""                   # for "end"
+
+
+@dataclass
+class Step:
+    events: list[Event]
+    wait: Wait
 
 
 @dataclass
@@ -41,17 +78,7 @@ class Transcript:
         return [e.text for e in self.events if e.kind == "dial"]
 
     def lines(self) -> list[str]:
-        shown = {
-            "play": lambda e: f"  [{e.language}, recording] {e.text}",
-            "press": lambda e: f"> pressed {e.text}",
-            "say": lambda e: f"  [{e.language}] {e.text}",
-            "speak": lambda e: f"> said \"{e.text}\"",
-            "silence": lambda e: "> (silence)",
-            "dial": lambda e: f"  ~ putting the caller through to {e.text}",
-            "hangup": lambda e: "  ~ the line hangs up",
-            "end": lambda e: f"  ~ {e.text}",
-        }
-        return [shown[e.kind](e) for e in self.events if e.kind in shown]
+        return [line for e in self.events if (line := e.line()) is not None]
 
 
 def spoken_text(element: ET.Element) -> str:
@@ -65,13 +92,14 @@ def spoken_text(element: ET.Element) -> str:
 
 
 class Caller:
-    """One simulated call. ``choose`` answers each <Gather>: a key, SILENCE, or "hangup"."""
+    """One simulated call through a Flask test client."""
 
-    def __init__(self, client, auth_token: str, caller_number: str = "+447700900123",
-                 called_number: str = "+442890000000", recording_text=None):
+    def __init__(self, client, auth_token: str | None, caller_number: str = "+447700900123",
+                 called_number: str = "+442890000000", recording_text=None, now=None):
         self.client = client
+        self.validator = RequestValidator(auth_token or "")
         self.recording_text = recording_text or (lambda language, prompt: prompt)
-        self.validator = RequestValidator(auth_token)
+        self.now = now
         self.call_params = {
             "CallSid": "CA" + secrets.token_hex(16),
             "AccountSid": "AC" + "0" * 32,
@@ -84,10 +112,57 @@ class Caller:
         absolute = urljoin(BASE_URL + "/", url)
         form = {**self.call_params, **params}
         signature = self.validator.compute_signature(absolute, form)
-        return self.client.post(absolute, data=form, headers={"X-Twilio-Signature": signature})
+        simulation, moment = SIMULATION.set(True), SIMULATED_NOW.set(self.now)
+        try:
+            return self.client.post(absolute, data=form, headers={"X-Twilio-Signature": signature})
+        finally:
+            SIMULATION.reset(simulation)
+            SIMULATED_NOW.reset(moment)
+
+    def step(self, url: str, params: dict[str, str]) -> Step:
+        """Post to ``url`` and play what comes back until the call waits for something."""
+        events: list[Event] = []
+        for _ in range(MAX_HOPS):
+            response = self.post(url, params)
+            if response.status_code != 200:
+                return Step(events, Wait("end", why=f"the webhook answered HTTP {response.status_code}"))
+            verbs = list(ET.fromstring(response.data))
+            next_url = None
+            for index, verb in enumerate(verbs):
+                if verb.tag == "Gather":
+                    events += [e for child in verb if (e := self._speak(child))]
+                    after = verbs[index + 1] if index + 1 < len(verbs) else None
+                    on_silence = after.text if after is not None and after.tag == "Redirect" else None
+                    return Step(events, Wait("gather", verb.get("action"), on_silence,
+                                             "speech" in verb.get("input", "")))
+                if verb.tag == "Redirect":
+                    next_url = verb.text
+                    break
+                if verb.tag == "Dial":
+                    events.append(Event("dial", " ".join(n.text for n in verb.iter("Number"))))
+                    if verb.get("action"):
+                        return Step(events, Wait("dial", verb.get("action")))
+                    events.append(Event("end", "the transfer ends; the call goes on"))
+                elif verb.tag == "Hangup":
+                    events.append(Event("hangup"))
+                    return Step(events, Wait("end", why="the line hung up"))
+                elif (event := self._speak(verb)) is not None:
+                    events.append(event)
+            if next_url is None:
+                return Step(events, Wait("end", why="the TwiML ends, so the call ends"))
+            url, params = next_url, {}
+        return Step(events, Wait("end", why=f"stopped after {MAX_HOPS} redirects"))
+
+    def answer(self, wait: Wait, choice: str | None) -> tuple[Event, str | None, dict[str, str]]:
+        """What the caller does at a gather: the event, and where it is posted (None: nowhere)."""
+        if choice is SILENCE:
+            return Event("silence"), wait.on_silence, {}
+        if choice in KEYS or not wait.speech:
+            return Event("press", choice), wait.action, {"Digits": choice}
+        return Event("speak", choice), wait.action, {"SpeechResult": choice, "Confidence": "0.9"}
 
     def run(self, choose: Callable[[Transcript], str | None], dial_outcome: str = "completed",
-            max_requests: int = 200, on_event: Callable[[Event], None] | None = None) -> Transcript:
+            max_steps: int = 200, on_event: Callable[[Event], None] | None = None) -> Transcript:
         transcript = Transcript()
 
         def emit(event: Event) -> None:
@@ -96,65 +171,42 @@ class Caller:
                 on_event(event)
 
         url, params = "/voice", {}
-        for _ in range(max_requests):
-            response = self.post(url, params)
-            if response.status_code != 200:
-                emit(Event("end", f"the webhook answered HTTP {response.status_code}"))
+        for _ in range(max_steps):
+            step = self.step(url, params)
+            for event in step.events:
+                emit(event)
+            wait = step.wait
+            if wait.kind == "end":
+                if wait.why != "the line hung up":
+                    emit(Event("end", wait.why))
                 return transcript
-            url = None
-            for verb in ET.fromstring(response.data):
-                if verb.tag == "Gather":
-                    self._speak(verb, emit)
-                    emit(Event("listen"))
-                    choice = choose(transcript)
-                    if choice == "hangup":
-                        emit(Event("end", "the caller hangs up"))
-                        return transcript
-                    if choice is SILENCE:
-                        emit(Event("silence"))
-                        continue       # Twilio goes on to the verb after <Gather>
-                    if choice in KEYS or "speech" not in verb.get("input", ""):
-                        emit(Event("press", choice))
-                        url, params = verb.get("action"), {"Digits": choice}
-                    else:   # words, where the menu listens: Twilio sends what it recognised
-                        emit(Event("speak", choice))
-                        url, params = verb.get("action"), {"SpeechResult": choice, "Confidence": "0.9"}
-                    break
-                if verb.tag == "Redirect":
-                    url, params = verb.text, {}
-                    break
-                if verb.tag == "Dial":
-                    emit(Event("dial", " ".join(n.text for n in verb.iter("Number"))))
-                    emit(Event("end", f"the transfer: {dial_outcome}"))
-                    if verb.get("action"):
-                        url, params = verb.get("action"), {"DialCallStatus": dial_outcome}
-                        break
-                    if dial_outcome == "completed":
-                        return transcript
-                elif verb.tag == "Hangup":
-                    emit(Event("hangup"))
-                    return transcript
-                else:
-                    self._speak_one(verb, emit)
+            if wait.kind == "dial":
+                emit(Event("end", f"the transfer: {dial_outcome}"))
+                url, params = wait.action, {"DialCallStatus": dial_outcome}
+                continue
+            choice = choose(transcript)
+            if choice == HANG_UP:
+                emit(Event("end", "the caller hangs up"))
+                return transcript
+            event, url, params = self.answer(wait, choice)
+            emit(event)
             if url is None:
-                emit(Event("end", "the TwiML ends, so the call ends"))
+                emit(Event("end", "nothing follows the silence, so the call ends"))
                 return transcript
-        emit(Event("end", f"stopped after {max_requests} requests"))
+        emit(Event("end", f"stopped after {max_steps} steps"))
         return transcript
 
-    def _speak_one(self, verb: ET.Element, emit) -> None:
+    def _speak(self, verb: ET.Element) -> Event | None:
         if verb.tag == "Say":
-            emit(Event("say", spoken_text(verb), verb.get("language", "")))
-        elif verb.tag == "Play":
+            return Event("say", spoken_text(verb), verb.get("language", ""),
+                         slow=any(p.get("rate") for p in verb.iter("prosody")))
+        if verb.tag == "Play":
             found = AUDIO_URL.search(verb.text or "")
             if found:
-                emit(Event("play", self.recording_text(found["language"], found["prompt"]), found["language"]))
-            else:
-                emit(Event("play", verb.text or ""))
-
-    def _speak(self, gather: ET.Element, emit) -> None:
-        for verb in gather:
-            self._speak_one(verb, emit)
+                return Event("play", self.recording_text(found["language"], found["prompt"]), found["language"],
+                             url=verb.text)
+            return Event("play", verb.text or "", url=verb.text or "")
+        return None
 
 
 def scripted(keys: str) -> Callable[[Transcript], str | None]:
@@ -167,7 +219,7 @@ def scripted(keys: str) -> Callable[[Transcript], str | None]:
 
     def choose(_transcript: Transcript) -> str | None:
         if not queue:
-            return "hangup"
+            return HANG_UP
         key = queue.pop(0)
         return SILENCE if key == "_" else key
 

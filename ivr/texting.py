@@ -13,6 +13,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from .config import TextSettings
+from .context import SIMULATION
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ class Texter:
         return None
 
     def send(self, to: str, body: str) -> bool:
+        if SIMULATION.get():   # the terminal call and the console never send a real text
+            log.info("text not sent: a simulated call")
+            return True
         if not self.ready:
             log.warning("text not sent: TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN is not set")
             return False

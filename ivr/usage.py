@@ -22,10 +22,11 @@ import queue
 import secrets
 import threading
 from collections import Counter
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+
+from .context import CURRENT_CALL, SIMULATION
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +62,6 @@ class CallRef:
     id: str
     day: dt.date
     out_of_hours: bool
-
-
-CURRENT_CALL: ContextVar[CallRef | None] = ContextVar("current_call", default=None)
 
 
 def call_id(secret: bytes, call_sid: str) -> str:
@@ -142,7 +140,7 @@ class Recorder:
 
     def record(self, kind: str, detail: str = "", call: CallRef | None = None) -> None:
         call = call or CURRENT_CALL.get()
-        if call is None or self.store is None:
+        if call is None or self.store is None or SIMULATION.get():
             return
         row = {"day": call.day, "call": call.id, "kind": kind, "detail": detail[:80],
                "out_of_hours": call.out_of_hours}

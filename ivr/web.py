@@ -16,10 +16,9 @@ from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
 from .line import Line
-from .logs import REQUEST_ID
+from .context import AUDIO_BASE, CURRENT_CALL, REQUEST_ID, SIMULATED_NOW
 from .privacy import mask_sid
-from .render import AUDIO_BASE
-from .usage import CURRENT_CALL, length_bucket
+from .usage import length_bucket
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__)
@@ -34,7 +33,7 @@ def line() -> Line:
 
 
 def now() -> dt.datetime:
-    return current_app.config["IVR_CLOCK"]()
+    return SIMULATED_NOW.get() or current_app.config["IVR_CLOCK"]()
 
 
 def twiml(body: str) -> Response:

@@ -1,0 +1,25 @@
+"""What belongs to the request being answered, set by the web layer and read below it.
+
+Context variables, so that the engine needs no Flask and each request (or
+simulated call) sees only its own values.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .usage import CallRef
+
+# The public base URL of the request: <Play> URLs are made absolute with it (Twilio
+# documents relative URLs for <Redirect> and actions, not for <Play>). Empty: relative.
+AUDIO_BASE: ContextVar[str] = ContextVar("audio_base", default="")
+# The call this request belongs to, as the usage figures know it (None: not counted).
+CURRENT_CALL: ContextVar["CallRef | None"] = ContextVar("current_call", default=None)
+# Ties the log lines of one request together.
+REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
+# A call played by the terminal or the browser console, not a real one: it is not counted,
+# sends no text, and may pretend it is another time.
+SIMULATION: ContextVar[bool] = ContextVar("simulation", default=False)
+SIMULATED_NOW: ContextVar["dt.datetime | None"] = ContextVar("simulated_now", default=None)
