@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test call check status stats clean
+.PHONY: install run test call check status stats screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ check: $(STAMP)
 
 status: $(STAMP)
 	$(BIN)/flask --app ivr translations status
+
+screenshots: $(STAMP)
+	$(BIN)/python docs/screenshots.py
 
 stats: $(STAMP)
 	$(BIN)/flask --app ivr stats $(ARGS)

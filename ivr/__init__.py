@@ -79,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         IVR_DATABASE_URL=None,     # the usage store; None: DATABASE_URL, else line.yaml's SQLite file
         IVR_USAGE_SECRET=os.environ.get("IVR_USAGE_SECRET") or None,
         IVR_RECORD_USAGE=True,     # False: keep no figures (the terminal call)
+        IVR_CONSOLE_PASSWORD=os.environ.get("IVR_CONSOLE_PASSWORD") or None,
     )
     if test_config:
         app.config.update(test_config)
@@ -99,8 +100,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     line.usage = app.extensions["ivr.usage"] = open_usage(app, line)
     app.extensions["ivr.line"] = line
 
-    from . import web
+    from . import console, web
     app.register_blueprint(web.bp)
+    app.register_blueprint(console.bp)
     app.register_blueprint(web.audio)
     app.register_blueprint(web.health)
 

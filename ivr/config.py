@@ -64,6 +64,7 @@ class Contact:
     key: str
     number: str   # E.164: what is dialled
     spoken: str   # the published grouping, said digit group by digit group
+    name: str = ""   # for the people running the line (the console); callers hear prompts instead
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,7 @@ class _Reader:
                 self.problem(f"{key}.spoken", f"{spoken!r} must be the number as published, digits in groups (like \"0300 1234 333\")")
             elif number and not number[1:].endswith(digits.lstrip("0")):
                 self.problem(f"{key}.spoken", f"{spoken!r} is not the same number as {number}")
-            result[str(name)] = Contact(str(name), number, str(spoken))
+            result[str(name)] = Contact(str(name), number, str(spoken), str(item.get("name") or name))
         if value is not None and not result:
             self.problem("contacts", "must name at least one contact")
         return result

@@ -45,6 +45,35 @@ class OfficeHours:
             return None
         return self.bank_holidays.get(self.local(now).date())
 
+    def closure(self, now: dt.datetime) -> Closure | None:
+        local = self.local(now)
+        return next((closure for closure in self.closures if closure.covers(local)), None)
+
+    def next_change(self, now: dt.datetime, days: int = 21) -> dt.datetime | None:
+        """The next moment the office opens or closes (within ``days``), for the console."""
+        local = self.local(now)
+        open_now = self.is_open(local)
+        moments = set()
+        for offset in range(days + 1):
+            day = local.date() + dt.timedelta(days=offset)
+            moments.add(dt.datetime.combine(day, self.opens, self.zone))
+            moments.add(dt.datetime.combine(day, self.closes, self.zone))
+            moments.add(dt.datetime.combine(day, dt.time(0), self.zone))   # a holiday starts or ends
+        for closure in self.closures:
+            moments.update((closure.start, closure.end))
+        return next((m for m in sorted(moments) if m > local and self.is_open(m) != open_now), None)
+
+    def next_bank_holiday(self, now: dt.datetime, days: int = 400) -> tuple[dt.date, str] | None:
+        if self.bank_holidays is None:
+            return None
+        today = self.local(now).date()
+        for offset in range(days):
+            day = today + dt.timedelta(days=offset)
+            name = self.bank_holidays.get(day)
+            if name:
+                return day, name
+        return None
+
     def is_open(self, now: dt.datetime) -> bool:
         local = self.local(now)
         return (
@@ -66,3 +95,19 @@ class Routing:
         if self.override is not None:
             return self.override
         return self.in_hours if self.hours.is_open(now) else self.out_of_hours
+
+    def reason(self, now: dt.datetime) -> str:
+        """Why ``route_for(now)`` is who it is, in a few words for the console."""
+        hours = self.hours
+        if self.override is not None:
+            return "the override in line.yaml sends every call there"
+        if hours.is_open(now):
+            return "office hours"
+        local = hours.local(now)
+        if (holiday := hours.bank_holiday(local)) and local.weekday() in hours.weekdays:
+            return f"bank holiday: {holiday}"
+        if (closure := hours.closure(local)) is not None:
+            return f"closed from {closure.start:%d %b %H:%M} to {closure.end:%d %b %H:%M}"
+        if local.weekday() not in hours.weekdays:
+            return "weekend"
+        return "outside office hours"

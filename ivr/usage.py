@@ -113,7 +113,8 @@ class UsageStore:
             connection.execute(events.insert(), rows)
 
     def rows(self, start: dt.date, end: dt.date) -> list:
-        query = (sa.select(events.c.id, events.c.call, events.c.kind, events.c.detail, events.c.out_of_hours)
+        query = (sa.select(events.c.id, events.c.day, events.c.call, events.c.kind, events.c.detail,
+                           events.c.out_of_hours)
                  .where(events.c.day >= start, events.c.day <= end).order_by(events.c.id))
         with self.engine.connect() as connection:
             return list(connection.execute(query))
@@ -196,6 +197,7 @@ class Figures:
     calls: int
     out_of_hours: int
     sections: dict[str, Counter]
+    per_day: dict[dt.date, int]
 
     def table(self) -> list[tuple[str, str, int]]:
         rows = [("calls", "all", self.calls), ("calls", "out of hours", self.out_of_hours)]
@@ -207,6 +209,10 @@ class Figures:
 def figures(store: UsageStore, start: dt.date, end: dt.date) -> Figures:
     rows = store.rows(start, end)
     calls = {row.call for row in rows if row.kind == "call"}
+    per_day = {start + dt.timedelta(days=offset): 0 for offset in range((end - start).days + 1)}
+    for row in rows:
+        if row.kind == "call":
+            per_day[row.day] = per_day.get(row.day, 0) + 1
     out_of_hours = {row.call for row in rows if row.kind == "call" and row.out_of_hours}
     sections = {name: Counter() for name in
                 ("language", "heard", "transfers", "transfer outcomes", "texts", "hung up at", "call length")}
@@ -232,4 +238,4 @@ def figures(store: UsageStore, start: dt.date, end: dt.date) -> Figures:
             ended.add(row.call)
     for call in ended:
         sections["hung up at"][last_place.get(call, "before the first menu")] += 1
-    return Figures(start, end, len(calls), len(out_of_hours), sections)
+    return Figures(start, end, len(calls), len(out_of_hours), sections, per_day)

@@ -66,6 +66,12 @@ def check_signature():
     if not RequestValidator(token).validate(signed_url(), request.form, signature):
         log.warning("refused %s: missing or wrong Twilio signature", request.path)
         abort(403)
+    return None
+
+
+@bp.before_request
+def remember_the_call():
+    """What the engine needs from this request besides its parameters (see context.py)."""
     AUDIO_BASE.set(request.host_url.rstrip("/") + request.script_root)
     moment = now()
     hours = line().config.hours
@@ -73,7 +79,6 @@ def check_signature():
         request.form.get("CallSid"), hours.local(moment).date(), not hours.is_open(moment)))
     log.info("%s node=%s lang=%s call=%s", request.path, request.args.get("node", "-"),
              request.args.get("lang", "-"), mask_sid(request.form.get("CallSid")))
-    return None
 
 
 @bp.post("/voice")

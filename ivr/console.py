@@ -1,0 +1,146 @@
+"""The browser console: see where calls go now, and walk a call without a phone.
+
+On in development mode; in production only when IVR_CONSOLE_PASSWORD is set,
+behind HTTP basic auth over HTTPS; otherwise it does not exist (404). It needs
+no Twilio signature and never places a real call or sends a real text: the
+simulator drives the real webhooks in-process, marked as a simulation.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+
+from . import translations, usage
+from .simulator import AUDIO_URL, HANG_UP, Caller, Step
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def line():
+    return current_app.extensions["ivr.line"]
+
+
+def now() -> dt.datetime:
+    return current_app.config["IVR_CLOCK"]()
+
+
+@bp.before_request
+def only_for_the_council():
+    password = current_app.config.get("IVR_CONSOLE_PASSWORD")
+    if not password:
+        if current_app.config.get("IVR_DEVELOPMENT"):
+            return None
+        abort(404)
+    if not request.is_secure:
+        return Response("The console is served over HTTPS only.\n", 403, mimetype="text/plain")
+    given = request.authorization
+    if given is None or not hmac.compare_digest((given.password or "").encode(), password.encode()):
+        return Response("The console needs its password.\n", 401, mimetype="text/plain",
+                        headers={"WWW-Authenticate": 'Basic realm="CSE line console", charset="UTF-8"'})
+    return None
+
+
+@bp.get("/")
+def status():
+    app_line = line()
+    moment = now()
+    hours, routing = app_line.config.hours, app_line.config.routing
+    contact = routing.route_for(moment)
+    languages = translations.status(app_line, current_app.config["IVR_ROOT"] / "locales")
+    figures = None
+    store = current_app.extensions["ivr.usage"].store
+    if store is not None:
+        today = hours.local(moment).date()
+        try:
+            figures = usage.figures(store, today - dt.timedelta(days=6), today)
+        except Exception:   # figures are a nicety here; the page works without them
+            figures = None
+    return render_template(
+        "console/status.html", moment=hours.local(moment), contact=contact, reason=routing.reason(moment), next_change=hours.next_change(moment),
+        next_holiday=hours.next_bank_holiday(moment), closures=[c for c in hours.closures if c.end > moment],
+        languages=languages, figures=figures, config=app_line.config,
+        days=", ".join(day for index, day in enumerate(DAYS) if index in hours.weekdays))
+
+
+@bp.get("/simulator")
+def simulator():
+    app_line = line()
+    local = app_line.config.hours.local(now())
+    return render_template("console/simulator.html", languages=app_line.config.languages,
+                           at=local.strftime("%Y-%m-%dT%H:%M"), outcomes=DIAL_OUTCOMES)
+
+
+@bp.post("/api/start")
+def start():
+    """Ring the line: the greeting and the first menu."""
+    body = _json()
+    call = {"sid": "CA" + secrets.token_hex(16), "at": body.get("at") or ""}
+    return _answer(call, "/voice", {})
+
+
+@bp.post("/api/step")
+def step():
+    """The caller's next move: a key, words, silence, or how a transfer ended."""
+    body = _json()
+    call, wait = body.get("call") or {}, body.get("wait") or {}
+    choice, outcome = body.get("choice"), body.get("outcome")
+    if wait.get("kind") == "dial":
+        if outcome not in DIAL_OUTCOMES:
+            abort(400)
+        return _answer(call, wait.get("action"), {"DialCallStatus": outcome})
+    if choice == HANG_UP:
+        return jsonify(call=call, events=[], wait={"kind": "end", "why": "the caller hangs up"})
+    if choice is None:
+        url, params = wait.get("on_silence"), {}
+    elif str(choice) in "0123456789*#" and len(str(choice)) == 1 or not wait.get("speech"):
+        url, params = wait.get("action"), {"Digits": str(choice)}
+    else:
+        url, params = wait.get("action"), {"SpeechResult": str(choice)[:200]}
+    if not url or not str(url).startswith("/voice"):
+        return jsonify(call=call, events=[], wait={"kind": "end", "why": "nothing follows, so the call ends"})
+    return _answer(call, url, params)
+
+
+def _json() -> dict:
+    # JSON only: a cross-site form cannot send it, so basic auth cannot be borrowed by another page.
+    if not request.is_json:
+        abort(415)
+    return request.get_json(silent=True) or {}
+
+
+def _answer(call: dict, url: str, params: dict) -> Response:
+    app_line = line()
+    moment = None
+    if call.get("at"):
+        try:
+            moment = dt.datetime.fromisoformat(call["at"]).replace(tzinfo=app_line.config.hours.zone)
+        except ValueError:
+            abort(400)
+
+    def recording_text(language: str, prompt: str) -> str:
+        found = app_line.recordings.get(language, prompt)
+        return found.text if found else prompt
+
+    caller = Caller(current_app.test_client(), current_app.config.get("TWILIO_AUTH_TOKEN"),
+                    recording_text=recording_text, now=moment)
+    caller.call_params["CallSid"] = call.get("sid") or caller.call_params["CallSid"]
+    result: Step = caller.step(url, params)
+    events = []
+    for event in result.events:
+        shown = {"kind": event.kind, "text": event.text, "language": event.language, "slow": event.slow}
+        if event.kind == "play" and (found := AUDIO_URL.search(event.url)):
+            shown["audio"] = f"/audio/{found['language']}/{found['prompt']}.wav"
+        if event.kind == "dial":
+            shown["team"] = _team(event.text)
+        events.append(shown)
+    return jsonify(call=call, events=events, wait=vars(result.wait))
+
+
+def _team(number: str) -> str:
+    contact = next((c for c in line().config.contacts.values() if c.number == number), None)
+    return f"{contact.name} ({contact.spoken})" if contact else number

@@ -1,0 +1,36 @@
+"""Nothing identifying is logged."""
+import io
+import json
+import logging
+
+from ivr.logs import JsonFormatter
+from ivr.privacy import mask_sid, redact
+
+from .phone import CALLER
+
+
+def test_logs_of_a_whole_call_hold_no_caller_number_and_no_full_callsid(phone, caplog):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logging.getLogger().addHandler(handler)
+    try:
+        with caplog.at_level(logging.INFO):
+            phone.english().press("9").silence().press("3").press("4").press("*").press("#").press("0") \
+                .transfer_ends("no-answer").press("1").transfer_ends("completed")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    written = stream.getvalue()
+    assert "/voice/transfer/done" in written          # the call was logged...
+    lines = [json.loads(line) for line in written.splitlines()]
+    assert all(set(line) >= {"time", "level", "logger", "request", "message"} for line in lines)
+    assert len({line["request"] for line in lines}) > 5   # one id per request
+    assert CALLER not in written and CALLER[1:] not in written and "7700900123" not in written
+    assert phone.call["CallSid"] not in written      # ...with the CallSid shortened
+    assert mask_sid(phone.call["CallSid"]) in written
+
+
+def test_numbers_in_any_log_message_are_redacted():
+    assert redact("caller +447700900123 and 07700 900123, sid CA" + "ab12" * 8) == \
+        "caller [number] and [number], sid CAab12…"
+    assert redact("at 2026-11-25 09:00:00 status=busy") == "at 2026-11-25 09:00:00 status=busy"

@@ -1,0 +1,84 @@
+"""The terminal call: a whole call through the real webhooks, scripted or typed, in any language."""
+from .conftest import GATEWAY, OUT_OF_HOURS
+
+
+def test_the_call_command_walks_a_scripted_call_and_prints_the_transcript(command):
+    result = command("call", "--at", "2026-07-14 10:00", "--keys", "12#0")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "  [en-GB] If a child is in immediate danger, hang up and call 999." in lines
+    assert "> pressed 2" in lines
+    assert any(line.startswith("  [en-GB] Here are the warning signs") for line in lines)
+    assert f"  ~ putting the caller through to {GATEWAY}" in lines
+
+
+def test_the_call_command_shows_routing_on_a_bank_holiday_and_a_failed_transfer(command):
+    result = command("call", "--at", "2026-07-13 10:00", "--keys", "10", "--dial", "no-answer")
+    assert result.exit_code == 0, result.output
+    assert "  ~ putting the caller through to +442895049999" in result.output
+    assert "  ~ the transfer: no-answer" in result.output
+    assert "Sorry, the Regional Emergency Social Work Service could not take your call just now." in result.output
+
+
+def test_the_call_command_plays_silence_as_twilio_would(command):
+    result = command("call", "--keys", "____")   # the first silence chooses English
+    assert result.output.count("> (silence)") == 4
+    assert "I will put you through to someone who can help." in result.output
+
+
+def test_the_call_command_rejects_a_time_it_cannot_read(command):
+    result = command("call", "--at", "next tuesday")
+    assert result.exit_code == 2
+    assert "is not a time like" in result.output
+
+
+def test_the_call_command_asks_for_keys_when_run_by_hand(command):
+    result = command("call", "--at", "2026-07-14 10:00", input="1\n1\nq\n")
+    assert "At each menu type a key" in result.output
+    assert "Child sexual exploitation is a form of sexual abuse" in result.output
+    assert "the caller hangs up" in result.output
+
+
+def lines_of(result):
+    assert result.exit_code == 0, result.output
+    return result.output.splitlines()
+
+
+def test_a_polish_call_chosen_with_lang(command):
+    lines = lines_of(command("call", "--lang", "pl", "--at", "2026-07-14 10:00", "--keys", "2 0"))
+    assert "> pressed 2" in lines   # the language key comes first, then the script
+    assert "  [pl-PL] Aby z kimś porozmawiać, powiedz rozmowa albo naciśnij 0." in lines
+    assert any(line.startswith("  [pl-PL] Oto sygnały ostrzegawcze.") for line in lines)
+    assert f"  ~ putting the caller through to {GATEWAY}" in lines
+
+
+def test_an_irish_call_shows_what_each_recording_says(command):
+    lines = lines_of(command("call", "--lang", "ga", "--keys", "2"))
+    assert "  [ga, recording] Chun na comharthaí rabhaidh a chloisteáil, brúigh 2." in lines
+    assert any(line.startswith("  [ga, recording] Seo iad na comharthaí rabhaidh.") for line in lines)
+
+
+def test_an_arabic_call_with_slower_speech(command):
+    lines = lines_of(command("call", "--lang", "ar", "--slow", "--keys", "1"))
+    assert any(line.startswith("  [ar-XA, slower] الاستغلال الجنسي للأطفال هو شكل") for line in lines)
+
+
+def test_on_a_bank_holiday_with_no_answer_the_caller_is_offered_what_next(command):
+    lines = lines_of(command("call", "--lang", "en-GB", "--at", "2026-12-28 11:00", "--keys", "0",
+                             "--dial", "no-answer"))
+    assert f"  ~ putting the caller through to {OUT_OF_HOURS}" in lines
+    assert "  ~ the transfer: no-answer" in lines
+    assert ("  [en-GB] Sorry, the Regional Emergency Social Work Service could not take your call just now."
+            in lines)
+    assert "  [en-GB] To try again, say try again, or press 1." in lines
+
+
+def test_words_can_be_said_in_a_script(command):
+    lines = lines_of(command("call", "--lang", "en-GB", "--keys", "'warning signs'"))
+    assert '> said "warning signs"' in lines
+    assert any(line.startswith("  [en-GB] Here are the warning signs.") for line in lines)
+
+
+def test_an_unknown_language_is_refused(command):
+    result = command("call", "--lang", "fr")
+    assert result.exit_code == 2 and "'fr' is not a language in line.yaml" in result.output
