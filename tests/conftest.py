@@ -131,3 +131,10 @@ def command(app):
 @pytest.fixture
 def phone(client):
     return Phone(client, TOKEN)
+
+
+def empty_store(app) -> None:
+    """Forget every usage event: a shared PostgreSQL (DATABASE_URL) holds other tests' events."""
+    from ivr.usage import events
+    with app.extensions["ivr.usage"].store.engine.begin() as connection:
+        connection.execute(events.delete())

@@ -6,7 +6,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from .conftest import TOKEN, local
+from .conftest import empty_store, local
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright = pytest.importorskip("playwright.sync_api")
@@ -78,6 +78,7 @@ def test_the_status_page_says_when_that_next_changes_and_lists_the_languages(pag
 def test_the_status_page_charts_last_weeks_calls(page, make_app, serve, clock):
     clock.set("2026-07-14 10:00")
     app = make_app(IVR_DEVELOPMENT=True, TWILIO_AUTH_TOKEN=None)
+    empty_store(app)
     from .phone import Phone
     caller = Phone(app.test_client(), "")
     caller.ring()
@@ -91,6 +92,7 @@ def test_the_status_page_charts_last_weeks_calls(page, make_app, serve, clock):
 def test_the_simulator_walks_a_polish_call_from_the_keypad_to_the_transfer(page, make_app, serve, clock):
     clock.set("2026-07-14 10:00")
     app = make_app(IVR_DEVELOPMENT=True, TWILIO_AUTH_TOKEN=None)
+    empty_store(app)
     page.goto(serve(app) + "/console/simulator")
     page.get_by_label("Time (Belfast)").fill("2026-07-14T10:00")
     page.get_by_role("button", name="Ring the line").click()

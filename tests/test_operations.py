@@ -14,7 +14,7 @@ from ivr import cli
 from ivr.twilio_number import NumberError, point
 from ivr.usage import events
 
-from .conftest import GATEWAY, TOKEN
+from .conftest import GATEWAY, TOKEN, empty_store
 from .phone import CALLER, Phone
 from .twilio_api import RecordingHttpClient
 
@@ -148,10 +148,8 @@ def test_health_says_when_the_store_is_failing(app, monkeypatch):
 
 @pytest.fixture
 def recorder(app):
-    recorder = app.extensions["ivr.usage"]
-    with recorder.store.engine.begin() as connection:   # a shared PostgreSQL keeps other tests' events
-        connection.execute(events.delete())
-    return recorder
+    empty_store(app)
+    return app.extensions["ivr.usage"]
 
 
 def stored(recorder):
