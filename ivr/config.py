@@ -365,13 +365,16 @@ class _Reader:
             return None
         section = self.mapping(value, "office_hours.bank_holidays")
         country, subdivision = section.get("country"), section.get("subdivision")
-        supported = holidays.list_supported_countries()
-        if country not in supported:
-            self.problem("office_hours.bank_holidays.country", f"{country!r} is not a country code the holidays package knows (GB for the UK)")
-        elif subdivision is not None and subdivision not in supported[country]:
-            self.problem("office_hours.bank_holidays.subdivision", f"{subdivision!r} is not a subdivision of {country} (NIR for Northern Ireland)")
-        else:
-            return holidays.country_holidays(country, subdiv=subdivision)
+        try:
+            # Asked for one country only: listing every supported country would load them all.
+            return holidays.country_holidays(str(country), subdiv=subdivision)
+        except NotImplementedError as error:
+            if "subdivision" in str(error):
+                self.problem("office_hours.bank_holidays.subdivision",
+                             f"{subdivision!r} is not a subdivision of {country} (NIR for Northern Ireland)")
+            else:
+                self.problem("office_hours.bank_holidays.country",
+                             f"{country!r} is not a country code the holidays package knows (GB for the UK)")
         return None
 
     def routing(self, value: Any, contacts: Mapping[str, Contact], hours: OfficeHours) -> Routing:

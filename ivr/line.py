@@ -11,8 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from babel import Locale
-
 from . import choices as choosing
 from . import config as line_config
 from . import flow
@@ -94,7 +92,7 @@ class Line:
         required = set(FIXED_PROMPTS) | self.menu.prompt_ids()
         required |= {f"transfer.{key}" for key in contacts} | {f"transfer_failed.{key}" for key in contacts}
         if self.multilingual:
-            required.add("language.choose")
+            required |= {"language.choose", "keywords.language"}
         return required
 
     def utterances(self, language: Language) -> list[Utterance]:
@@ -330,13 +328,10 @@ class Line:
         return choosing.keywords(self.catalog.text(prompt, language.code))
 
     def _language_choice(self, language: Language) -> Choice:
-        """A language offers itself in its own words, and is chosen by its name, in it or in English.
-
-        The names are CLDR's, from Babel: "polski"/"Polish", "Gaeilge"/"Irish".
-        """
-        locale = Locale.parse(language.locale)
-        names = (locale.get_language_name(language.locale), locale.get_language_name("en"))
+        """A language offers itself in its own words, and is chosen by saying its name
+        (keywords.language in its own catalog: "polski, po polsku, Polish")."""
         key = str(self.config.languages.index(language) + 1)
+        names = self._keywords("keywords.language", language)
         return Choice(key, Action("language", language.code), language, "language.choose", names)
 
     @staticmethod
