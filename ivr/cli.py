@@ -159,8 +159,11 @@ def call(code, at, keys, dial_outcome, slow, speak, called):
         language = line.config.language(code)
         if language is None:
             raise click.BadParameter(f"{code!r} is not a language in line.yaml", param_hint="--lang")
-        if line.multilingual and called not in line.config.called_numbers:
-            first.append(str(line.config.languages.index(language) + 1))
+        own_number = next((n for n, c in line.config.called_numbers.items() if c == code), None)
+        if not language.on_menu and own_number:
+            called = own_number   # reached by its own number only
+        elif line.multilingual and called not in line.config.called_numbers:
+            first.append(line.config.menu_key(language))
     if slow:
         first.append(line.menu.every_node["slower"])
     if keys is not None:

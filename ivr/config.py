@@ -47,6 +47,7 @@ class Language:
     voice: str | None         # Twilio <Say voice=...>; None: recordings only
     say_language: str | None  # Twilio <Say language=...>
     speech: str | None = None  # Twilio <Gather language=...> for spoken choices; None: keypad only
+    on_menu: bool = True       # offered on the language menu; if not, reached by its own number only
 
     @property
     def speaks(self) -> bool:
@@ -103,6 +104,14 @@ class LineConfig:
 
     def language(self, code: str | None) -> Language | None:
         return next((lang for lang in self.languages if lang.code == code), None)
+
+    @property
+    def menu_languages(self) -> tuple[Language, ...]:
+        """The languages the language menu offers, in order: key 1 is the first."""
+        return tuple(lang for lang in self.languages if lang.on_menu)
+
+    def menu_key(self, language: Language) -> str | None:
+        return str(self.menu_languages.index(language) + 1) if language.on_menu else None
 
     @property
     def numbers(self) -> Mapping[str, str]:
@@ -239,8 +248,6 @@ class _Reader:
         if not isinstance(value, list) or not value:
             self.problem("languages", "must list at least one language, in menu order")
             return ()
-        if len(value) > 9:
-            self.problem("languages", f"lists {len(value)} languages, but the keypad offers keys 1 to 9 only")
         result, seen = [], set()
         for index, item in enumerate(value):
             key = f"languages[{index}]"
@@ -268,8 +275,19 @@ class _Reader:
                 self.problem(f"{key}.speech", f"{speech!r} is not a language Twilio recognises speech in for "
                                               f"{code} (null: keypad only)")
                 speech = None
+            on_menu = item.get("menu", True)
+            if not isinstance(on_menu, bool):
+                self.problem(f"{key}.menu", f"{on_menu!r} must be true or false")
+                on_menu = True
             result.append(Language(str(code), locale, voice and str(voice), say_language and str(say_language),
-                                   speech and str(speech)))
+                                   speech and str(speech), on_menu))
+        offered = [lang for lang in result if lang.on_menu]
+        if len(offered) > 9:
+            self.problem("languages", f"{len(offered)} languages are on the language menu, but the keypad offers "
+                                      "keys 1 to 9 only: give the others `menu: false` and their own number")
+        if result and not result[0].on_menu:
+            self.problem("languages[0].menu", "the first language is the one callers get when they press "
+                                              "nothing, so it must be on the menu")
         return tuple(result)
 
     def voice(self, key: str, code: str, voice: Any, say_language: Any) -> None:

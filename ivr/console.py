@@ -71,7 +71,7 @@ def status():
 def simulator():
     app_line = line()
     local = app_line.config.hours.local(now())
-    return render_template("console/simulator.html", languages=app_line.config.languages,
+    return render_template("console/simulator.html", languages=app_line.config.menu_languages,
                            at=local.strftime("%Y-%m-%dT%H:%M"), outcomes=DIAL_OUTCOMES)
 
 

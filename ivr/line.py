@@ -80,7 +80,8 @@ class Line:
 
     @property
     def multilingual(self) -> bool:
-        return len(self.config.languages) > 1
+        """Whether there is a language menu (with one language on it, it is skipped)."""
+        return len(self.config.menu_languages) > 1
 
     @property
     def texting(self) -> bool:
@@ -105,7 +106,8 @@ class Line:
             if prompt.startswith(NOT_SPOKEN_ALONE):
                 continue
             if prompt == "language.choose":
-                found.append(self._offer(self._language_choice(language), self.first_language.listens))
+                if language.on_menu:
+                    found.append(self._offer(self._language_choice(language), self.first_language.listens))
             elif prompt in keys:
                 choice = Choice(keys[prompt], Action("say"), language, prompt, self._keywords(prompt, language))
                 found.append(self._offer(choice, language.listens))
@@ -298,7 +300,7 @@ class Line:
                           self._keywords(prompt, language))
 
         if state.node == LANGUAGE_MENU:
-            return [self._language_choice(lang) for lang in self.config.languages] + [
+            return [self._language_choice(lang) for lang in self.config.menu_languages] + [
                 every(kind, announced=False) for kind in ("speak_to_someone", "repeat", "back", "slower")]
         if state.node == TRANSFER_FAILED:
             failed = self.menu.transfer_failed
@@ -330,7 +332,7 @@ class Line:
     def _language_choice(self, language: Language) -> Choice:
         """A language offers itself in its own words, and is chosen by saying its name
         (keywords.language in its own catalog: "polski, po polsku, Polish")."""
-        key = str(self.config.languages.index(language) + 1)
+        key = self.config.menu_key(language)
         names = self._keywords("keywords.language", language)
         return Choice(key, Action("language", language.code), language, "language.choose", names)
 

@@ -179,3 +179,15 @@ def test_a_language_without_a_voice_or_a_recording_for_a_prompt_is_refused(make_
     problems = start(make_app_at, lose_recording)
     assert problems == ["language ga: content.what_is: has no recording in prompts/audio/ga/, "
                         "and no Twilio voice speaks the language"]
+
+
+def test_a_language_off_the_menu_is_reached_by_its_own_number(phone_for):
+    settings = line_settings()
+    settings["languages"][6]["menu"] = False            # Bulgarian
+    settings["called_numbers"] = {"+442890000007": "bg"}
+    phone = phone_for(settings)
+    menu = phone.ring()
+    assert len(list(menu.gather)) == 3 + 8 and not any("български" in s for s in menu.said)
+    assert menu.said[3 + 6] == "Para português, diga português ou prima 7."   # the keys close up
+    bulgarian = phone.ring(to="+442890000007")
+    assert bulgarian.said[0] == translation("bg", "greeting.welcome")
