@@ -188,6 +188,6 @@ def test_a_language_off_the_menu_is_reached_by_its_own_number(phone_for):
     phone = phone_for(settings)
     menu = phone.ring()
     assert len(list(menu.gather)) == 3 + 8 and not any("български" in s for s in menu.said)
-    assert menu.said[3 + 6] == "Para português, diga português ou prima 7."   # the keys close up
+    assert "Para português, diga português ou prima 7." in menu.said   # the keys close up
     bulgarian = phone.ring(to="+442890000007")
     assert bulgarian.said[0] == translation("bg", "greeting.welcome")
