@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import random
 import secrets
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
 from . import translations, usage
+from .context import REQUEST_ID
 from .simulator import AUDIO_URL, HANG_UP, Caller, Step
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -31,6 +33,7 @@ def now() -> dt.datetime:
 
 @bp.before_request
 def only_for_the_council():
+    REQUEST_ID.set(f"{random.getrandbits(48):012x}")
     password = current_app.config.get("IVR_CONSOLE_PASSWORD")
     if not password:
         if current_app.config.get("IVR_DEVELOPMENT"):

@@ -6,6 +6,7 @@ layer and the terminal call both drive these same methods.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from . import flow
 from .catalog import PLACEHOLDERS, Catalog
 from .choices import Choice
 from .config import ConfigError, Contact, Language, LineConfig
+from .context import AUDIO_BASE
 from .flow import LANGUAGE_MENU, TRANSFER_FAILED, Action, Menu, Option
 from .recordings import Recordings
 from .render import Listening, Renderer, Utterance
@@ -64,6 +66,17 @@ class Line:
             raise ConfigError("prompts", self.problems)
         for language, prompt in ([] if self.problems else self.stale_recordings()):
             log.warning("the %s recording of %s no longer says its current text", language, prompt)
+        # The TwiML of a step depends only on these arguments (the call's state, what is said
+        # first, the office being open, the public base URL), never on who is calling: built
+        # once, it can answer every caller in the same state (see README, Performance).
+        self._menu_twiml = functools.lru_cache(maxsize=4096)(self._build_menu)
+        self._transfer_twiml = functools.lru_cache(maxsize=1024)(self._build_transfer)
+        self._choices = functools.lru_cache(maxsize=1024)(self._list_choices)
+        self._known = dict(   # what a URL may name, for parse_state
+            nodes=frozenset(self.menu.nodes) | {LANGUAGE_MENU, TRANSFER_FAILED},
+            languages=frozenset(lang.code for lang in config.languages),
+            contacts=frozenset(config.contacts), start=self.menu.start, first_language=self.first_language.code,
+            limit=max(config.input.max_silences, config.input.max_wrong_keys))
         # Built now, so the last resort needs nothing that could fail mid-call.
         self.fallback_twiml = "" if self.problems else self._rescue(self.first_language, config.routing.out_of_hours)
 
@@ -130,15 +143,7 @@ class Line:
                 and self.catalog.has(u.prompt, language.code) and rec.text != self.renderer.plain(u)]
 
     def parse_state(self, args: Mapping[str, str]) -> CallState:
-        state = CallState.parse(
-            args,
-            nodes=set(self.menu.nodes) | {LANGUAGE_MENU, TRANSFER_FAILED},
-            languages={lang.code for lang in self.config.languages},
-            contacts=self.config.contacts.keys(),
-            start=self.menu.start,
-            first_language=self.first_language.code,
-            limit=max(self.config.input.max_silences, self.config.input.max_wrong_keys),
-        )
+        state = CallState.parse(args, **self._known)
         if state.node == TRANSFER_FAILED and state.contact is None:
             return state.at(self.menu.start)
         return state
@@ -147,7 +152,7 @@ class Line:
     def incoming(self, called: str | None, now: dt.datetime) -> str:
         """The first answer to a call: greeting, then the language or main menu."""
         chosen = self.config.called_numbers.get(called or "")
-        self.usage.record("call")
+        self.usage.record("call", out_of_hours=not self.config.hours.is_open(now))
         if chosen or not self.multilingual:
             state = CallState(self.menu.start, chosen or self.first_language.code)
             self.usage.record("language", state.lang)
@@ -158,15 +163,20 @@ class Line:
     def present(self, state: CallState, now: dt.datetime, lead: Iterable[str] = (),
                 options_only: bool = False) -> str:
         """Say a node (unless ``options_only``) and its options, and listen for a key or a word."""
+        self.usage.record("at", state.node)
+        if not options_only and state.node in self.menu.nodes and not self.menu.nodes[state.node].is_menu:
+            self.usage.record("heard", state.node)
+        return self._menu_twiml(state, tuple(lead), options_only, self._urgent_offered(state, now),
+                                AUDIO_BASE.get())
+
+    def _build_menu(self, state: CallState, lead: tuple[str, ...], options_only: bool, urgent: bool,
+                    audio_base: str) -> str:
         language = self._language(state)
         listening = self._listening(state, language)
         spoken = [Utterance(prompt, language) for prompt in lead]
-        self.usage.record("at", state.node)
         if not options_only:
             spoken += self._body(state, language)
-            if state.node in self.menu.nodes and not self.menu.nodes[state.node].is_menu:
-                self.usage.record("heard", state.node)
-        choices = self._choices(state, language, now)
+        choices = self._choices(state.node, state.contact, language, urgent)
         spoken += [self._offer(choice, listening is not None) for choice in choices if choice.prompt]
         if listening:
             listening = Listening(listening.language, tuple(word for c in choices for word in c.keywords))
@@ -176,7 +186,7 @@ class Line:
             caller: str | None = None) -> str:
         """A key pressed (``digits``) or words said (``speech``) where ``state`` is."""
         language = self._language(state)
-        choices = self._choices(state, language, now)
+        choices = self._choices(state.node, state.contact, language, self._urgent_offered(state, now))
         if digits:
             choice = choosing.by_key(choices, digits)
         elif speech and self._listening(state, language):
@@ -206,18 +216,22 @@ class Line:
     def transfer(self, state: CallState, now: dt.datetime, contact: Contact | None = None,
                  lead: Iterable[str] = ()) -> str:
         contact = contact or self.config.routing.route_for(now)
-        language = self._language(state)
-        # Textphone users hear first how to reach the same teams through Relay UK.
-        prompts = (*lead, "transfer.relay", f"transfer.{contact.key}")
-        log.info("transfer to %s", contact.key)
+        log.debug("transfer to %s", contact.key)
         self.usage.record("transfer", contact.key)
         after = state.at(TRANSFER_FAILED, contact.key)   # keeps the language and slower speech
+        return self._transfer_twiml(after, tuple(lead), AUDIO_BASE.get())
+
+    def _build_transfer(self, after: CallState, lead: tuple[str, ...], audio_base: str) -> str:
+        language = self._language(after)
+        contact = self.config.contacts[after.contact]
+        # Textphone users hear first how to reach the same teams through Relay UK.
+        prompts = (*lead, "transfer.relay", f"transfer.{contact.key}")
         return self.renderer.dial([Utterance(p, language) for p in prompts], contact,
-                                  action=after.url("transfer/done"), slow=state.slow)
+                                  action=after.url("transfer/done"), slow=after.slow)
 
     def transfer_done(self, state: CallState, status: str | None, now: dt.datetime) -> str:
         """Twilio reports how a transfer went: end the call, or offer what else can be done."""
-        log.info("transfer to %s ended: %s", state.contact, status)
+        log.debug("transfer to %s ended: %s", state.contact, status)
         self.usage.record("transfer_outcome", f"{state.contact}:{status or 'unknown'}")
         if status in ANSWERED:
             return self.renderer.hangup()
@@ -292,32 +306,33 @@ class Line:
         node = self.menu.nodes[state.node]
         return [Utterance(node.say, language)] if node.say else []
 
-    def _choices(self, state: CallState, language: Language, now: dt.datetime) -> list[Choice]:
-        """Everything that can be chosen here; those with a prompt are announced, in this order."""
+    def _list_choices(self, node_id: str, contact: str | None, language: Language, urgent: bool) -> tuple[Choice, ...]:
+        """Everything that can be chosen at a node; those with a prompt are announced, in this order."""
+        state = CallState(node_id, language.code, contact=contact)
         def every(kind: str, announced: bool = True) -> Choice:
             prompt = f"option.{kind}"
             return Choice(self.menu.every_node[kind], Action(kind), language, prompt if announced else None,
                           self._keywords(prompt, language))
 
         if state.node == LANGUAGE_MENU:
-            return [self._language_choice(lang) for lang in self.config.menu_languages] + [
-                every(kind, announced=False) for kind in ("speak_to_someone", "repeat", "back", "slower")]
+            return tuple([self._language_choice(lang) for lang in self.config.menu_languages] + [
+                every(kind, announced=False) for kind in ("speak_to_someone", "repeat", "back", "slower")])
         if state.node == TRANSFER_FAILED:
             failed = self.menu.transfer_failed
             options = [Choice(failed["try_again"], Action("speak_to_someone"), language, "option.try_again",
                               self._keywords("option.try_again", language))]
-            if self._urgent_offered(state, now):
+            if urgent:
                 options.append(Choice(failed["urgent"], Action("urgent"), language, "option.urgent",
                                       self._keywords("option.urgent", language)))
-            return options + [every("repeat"), every("back"), every("speak_to_someone", announced=False),
-                              every("slower", announced=False)]
+            return tuple(options + [every("repeat"), every("back"), every("speak_to_someone", announced=False),
+                                    every("slower", announced=False)])
         node = self.menu.nodes[state.node]
         options = [Choice(option.key, self.menu.action(node, option.key), language, option.say,
                           self._keywords(option.say, language))
                    for option in node.options if self._offered(option)]
-        return options + [every("speak_to_someone"), every("repeat"),
-                          every("back", announced=self._parent(state) != state.node),
-                          every("slower", announced=node.id == self.menu.start)]
+        return tuple(options + [every("speak_to_someone"), every("repeat"),
+                                every("back", announced=self._parent(state) != state.node),
+                                every("slower", announced=node.id == self.menu.start)])
 
     def _offered(self, option: Option) -> bool:
         target = self.menu.node(option.go)
@@ -350,8 +365,8 @@ class Line:
 
     def _urgent_offered(self, state: CallState, now: dt.datetime) -> bool:
         """In office hours, a caller the day team could not take may try the emergency service."""
-        return (self.config.hours.is_open(now)
-                and state.contact != self.config.routing.out_of_hours.key)
+        return (state.node == TRANSFER_FAILED and state.contact != self.config.routing.out_of_hours.key
+                and self.config.hours.is_open(now))
 
     def _parent(self, state: CallState) -> str:
         """Where "back" goes from this node."""

@@ -18,10 +18,10 @@ import hashlib
 import hmac
 import logging
 import os
-import queue
 import secrets
 import threading
-from collections import Counter
+import time
+from collections import Counter, deque
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -43,7 +43,7 @@ events = sa.Table(
 
 # What each kind of event means; `detail` says which.
 KINDS = {
-    "call": "a call began",
+    "call": "a call began (out_of_hours says whether the office was closed)",
     "language": "the language of a call",
     "at": "a menu or message the caller reached (the last one is where they hung up)",
     "heard": "a message heard",
@@ -53,7 +53,10 @@ KINDS = {
     "ended": "the call ended; its length, in a bucket",
 }
 LENGTHS = ((60, "under 1 minute"), (180, "1 to 3 minutes"), (600, "3 to 10 minutes"))
-QUEUE_SIZE = 10_000
+QUEUE_SIZE = 10_000    # events waiting to be written; more are dropped (and counted)
+COLUMNS = ("day", "call", "kind", "detail", "out_of_hours")
+GATHER_SECONDS = 0.5   # the writer waits this long for more events, to write them in one go
+DROP_REPORT = 1000     # a full queue is reported once per this many dropped events
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,6 @@ class CallRef:
     """The call a request belongs to, as the figures know it."""
     id: str
     day: dt.date
-    out_of_hours: bool
 
 
 def call_id(secret: bytes, call_sid: str) -> str:
@@ -132,62 +134,70 @@ class Recorder:
         self.dropped = 0
         self._lock = threading.Lock()
         self._pid = None
-        self._queue: queue.Queue | None = None
+        self._pending: deque | None = None
+        self._writing = False
+        self._hurry = threading.Event()   # set by flush: write now, without gathering more
 
-    def call(self, call_sid: str | None, day: dt.date, out_of_hours: bool) -> CallRef | None:
+    def call(self, call_sid: str | None, day: dt.date) -> CallRef | None:
         if not call_sid:
             return None
-        return CallRef(call_id(self.secret, call_sid), day, out_of_hours)
+        return CallRef(call_id(self.secret, call_sid), day)
 
-    def record(self, kind: str, detail: str = "", call: CallRef | None = None) -> None:
-        call = call or CURRENT_CALL.get()
+    def record(self, kind: str, detail: str = "", out_of_hours: bool = False) -> None:
+        call = CURRENT_CALL.get()
         if call is None or self.store is None or SIMULATION.get():
             return
-        row = {"day": call.day, "call": call.id, "kind": kind, "detail": detail[:80],
-               "out_of_hours": call.out_of_hours}
-        try:
-            self._running().put_nowait(row)
-        except queue.Full:
+        pending = self._running()
+        if len(pending) >= QUEUE_SIZE:
             self._drop(1, "the queue is full")
+            return
+        # A deque's append is atomic: no lock on the call's path.
+        pending.append((call.day, call.id, kind, detail[:80], out_of_hours))
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until every queued event is written or dropped (for tests and the stats command)."""
-        if self._queue is not None and self._pid == os.getpid():
-            finished = threading.Event()
-            threading.Thread(target=lambda: (self._queue.join(), finished.set()), daemon=True).start()
-            finished.wait(timeout)
+        if self._pending is None or self._pid != os.getpid():
+            return
+        deadline = time.monotonic() + timeout
+        self._hurry.set()
+        while (self._pending or self._writing) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        self._hurry.clear()
 
-    def _running(self) -> queue.Queue:
+    def _running(self) -> deque:
         if self._pid != os.getpid():   # first event in this process (gunicorn forks after loading)
             with self._lock:
                 if self._pid != os.getpid():
                     if self._pid is not None:
                         self.store.after_fork()
-                    self._queue = queue.Queue(maxsize=QUEUE_SIZE)
-                    threading.Thread(target=self._write_forever, args=(self._queue,), daemon=True,
+                    self._pending = deque()
+                    threading.Thread(target=self._write_forever, args=(self._pending,), daemon=True,
                                      name="usage-writer").start()
                     self._pid = os.getpid()
-        return self._queue
+        return self._pending
 
-    def _write_forever(self, pending: queue.Queue) -> None:
+    def _write_forever(self, pending: deque) -> None:
         while True:
-            batch = [pending.get()]
-            while len(batch) < 500:
-                try:
-                    batch.append(pending.get_nowait())
-                except queue.Empty:
-                    break
+            # Gather a burst into one transaction; flush() cuts the wait short.
+            self._hurry.wait(GATHER_SECONDS)
+            if not pending:
+                continue
+            self._writing = True
+            batch = []
+            while pending and len(batch) < QUEUE_SIZE:
+                batch.append(pending.popleft())
             try:
-                self.store.write(batch)
+                self.store.write([dict(zip(COLUMNS, row)) for row in batch])
             except Exception as error:
                 self._drop(len(batch), type(error).__name__)
             finally:
-                for _ in batch:
-                    pending.task_done()
+                self._writing = False
 
     def _drop(self, count: int, why: str) -> None:
-        self.dropped += count
-        log.warning("usage figures: dropped %d events (%s); %d dropped so far", count, why, self.dropped)
+        # Counted in the log, but not a line per event: a flood of warnings would slow the calls.
+        before, self.dropped = self.dropped, self.dropped + count
+        if before // DROP_REPORT != self.dropped // DROP_REPORT or count > 1 or before == 0:
+            log.warning("usage figures: dropped %d events (%s); %d dropped so far", count, why, self.dropped)
 
 
 @dataclass

@@ -1,22 +1,23 @@
 """The webhooks Twilio calls. Thin: check the request, ask the line, return its TwiML.
 
-Every route here checks Twilio's signature first. Any unexpected error while
-answering becomes the safety net's TwiML (an apology and a transfer to a
-person), never a 5xx, so a caller is never left with a dead line.
+Every webhook checks Twilio's signature first (the `webhook` decorator). Any
+unexpected error while answering becomes the safety net's TwiML (an apology and
+a transfer to a person), never a 5xx, so a caller is never left with a dead line.
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
-import secrets
+import random
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file
+from flask import Blueprint, Flask, Request, Response, abort, current_app, jsonify, request, send_file
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
-from .line import Line
 from .context import AUDIO_BASE, CURRENT_CALL, REQUEST_ID, SIMULATED_NOW
+from .line import Line
 from .privacy import mask_sid
 from .usage import length_bucket
 
@@ -26,6 +27,7 @@ audio = Blueprint("audio", __name__)   # recordings: public words, fetched by Tw
 health = Blueprint("health", __name__)
 LOOPBACK = ("127.0.0.1", "::1")
 RECORDING_MAX_AGE = 24 * 3600   # Twilio and proxies may keep a recording this long
+CALL_ENDED = ("completed", "busy", "failed", "no-answer", "canceled")
 
 
 def line() -> Line:
@@ -40,83 +42,103 @@ def twiml(body: str) -> Response:
     return Response(body, mimetype="text/xml")
 
 
-def signed_url() -> str:
+def signed_url(req: Request, base: str) -> str:
     """The URL as Twilio requested it: the query string exactly as sent, not re-encoded."""
-    url = request.host_url.rstrip("/") + quote(request.script_root + request.path)
-    if request.query_string:
-        url += "?" + request.query_string.decode("latin-1")
+    url = base + quote(req.path)
+    if req.query_string:
+        url += "?" + req.query_string.decode("latin-1")
     return url
 
 
-@bp.before_app_request
-def name_the_request():
-    REQUEST_ID.set(secrets.token_hex(6))   # ties together the log lines of one request
-
-
-@bp.before_request
-def check_signature():
-    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+def check_signature(app: Flask, req: Request, base: str) -> None:
+    token = app.config.get("TWILIO_AUTH_TOKEN")
     if not token:
         # Development mode may run without a token, but only for this machine.
-        if current_app.config.get("IVR_DEVELOPMENT") and request.remote_addr in LOOPBACK:
-            return None
-        log.warning("refused %s: no TWILIO_AUTH_TOKEN to check signatures with", request.path)
+        if app.config.get("IVR_DEVELOPMENT") and req.remote_addr in LOOPBACK:
+            return
+        log.warning("refused %s: no TWILIO_AUTH_TOKEN to check signatures with", req.path)
         abort(403)
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not RequestValidator(token).validate(signed_url(), request.form, signature):
-        log.warning("refused %s: missing or wrong Twilio signature", request.path)
+    if not RequestValidator(token).validate(signed_url(req, base), req.form,
+                                            req.headers.get("X-Twilio-Signature", "")):
+        log.warning("refused %s: missing or wrong Twilio signature", req.path)
         abort(403)
-    return None
 
 
-@bp.before_request
-def remember_the_call():
-    """What the engine needs from this request besides its parameters (see context.py)."""
-    AUDIO_BASE.set(request.host_url.rstrip("/") + request.script_root)
-    moment = now()
-    hours = line().config.hours
-    CURRENT_CALL.set(current_app.extensions["ivr.usage"].call(
-        request.form.get("CallSid"), hours.local(moment).date(), not hours.is_open(moment)))
-    log.info("%s node=%s lang=%s call=%s", request.path, request.args.get("node", "-"),
-             request.args.get("lang", "-"), mask_sid(request.form.get("CallSid")))
+class Webhook:
+    """What every webhook handler gets: the line, the request's fields and query, and the time."""
+    __slots__ = ("line", "form", "args", "now")
+
+    def __init__(self, line: Line, form: dict, args: dict, now: dt.datetime):
+        self.line, self.form, self.args, self.now = line, form, args, now
+
+    @property
+    def state(self):
+        return self.line.parse_state(self.args)
+
+
+def webhook(handler):
+    """Checks the signature, notes the call (context.py), and answers with the handler's TwiML."""
+    @functools.wraps(handler)
+    def view():
+        app, req = current_app._get_current_object(), request._get_current_object()
+        REQUEST_ID.set(f"{random.getrandbits(48):012x}")   # ties together the log lines of one request
+        base = req.host_url.rstrip("/") + req.script_root   # the public address, after ProxyFix
+        check_signature(app, req, base)
+        # Plain dicts: werkzeug's MultiDict builds an exception for every key that is missing.
+        form, args = req.form.to_dict(), req.args.to_dict()
+        moment = SIMULATED_NOW.get() or app.config["IVR_CLOCK"]()
+        this_line: Line = app.extensions["ivr.line"]
+        AUDIO_BASE.set(base)
+        CURRENT_CALL.set(app.extensions["ivr.usage"].call(form.get("CallSid"),
+                                                         this_line.config.hours.local(moment).date()))
+        if log.isEnabledFor(logging.DEBUG):   # every step of every call: for debugging, not by default
+            log.debug("%s node=%s lang=%s call=%s", req.path, args.get("node", "-"), args.get("lang", "-"),
+                      mask_sid(form.get("CallSid")))
+        return handler(Webhook(this_line, form, args, moment))
+    return view
 
 
 @bp.post("/voice")
-def incoming():
-    return twiml(line().incoming(request.form.get("To"), now()))
+@webhook
+def incoming(call: Webhook):
+    return twiml(call.line.incoming(call.form.get("To"), call.now))
 
 
 @bp.post("/voice/key")
-def key():
-    form = request.form
-    return twiml(line().key(line().parse_state(request.args), form.get("Digits"), now(),
-                            speech=form.get("SpeechResult"), caller=form.get("From")))
+@webhook
+def key(call: Webhook):
+    form = call.form
+    return twiml(call.line.key(call.state, form.get("Digits"), call.now, speech=form.get("SpeechResult"),
+                               caller=form.get("From")))
 
 
 @bp.post("/voice/silence")
-def silence():
-    return twiml(line().silence(line().parse_state(request.args), now()))
+@webhook
+def silence(call: Webhook):
+    return twiml(call.line.silence(call.state, call.now))
 
 
 @bp.post("/voice/transfer/done")
-def transfer_done():
-    state = line().parse_state(request.args)
-    return twiml(line().transfer_done(state, request.form.get("DialCallStatus"), now()))
+@webhook
+def transfer_done(call: Webhook):
+    return twiml(call.line.transfer_done(call.state, call.form.get("DialCallStatus"), call.now))
 
 
 @bp.post("/voice/status")
-def call_status():
+@webhook
+def call_status(call: Webhook):
     """Twilio's status callback: the call has ended. Only its length is kept, in a bucket."""
-    if request.form.get("CallStatus") in ("completed", "busy", "failed", "no-answer", "canceled"):
-        seconds = request.form.get("CallDuration", "0")
+    if call.form.get("CallStatus") in CALL_ENDED:
+        seconds = call.form.get("CallDuration", "0")
         current_app.extensions["ivr.usage"].record("ended", length_bucket(int(seconds) if seconds.isdigit() else 0))
     return Response(status=204)
 
 
 @bp.route("/voice/fallback", methods=["GET", "POST"])
-def fallback():
+@webhook
+def fallback(call: Webhook):
     """For Twilio's VoiceFallbackUrl: the same TwiML `flask --app ivr fallback-twiml` prints."""
-    return twiml(line().fallback_twiml)
+    return twiml(call.line.fallback_twiml)
 
 
 @bp.errorhandler(Exception)
@@ -144,6 +166,7 @@ def recording(language: str, prompt: str):
 @health.get("/healthz")
 def healthz():
     """For the operator's monitoring: no signature, nothing about callers or secrets."""
+    REQUEST_ID.set(f"{random.getrandbits(48):012x}")
     app_line = line()
     store = current_app.extensions["ivr.usage"].store
     store_ok = store is not None and store.healthy()

@@ -15,7 +15,7 @@ def test_logs_of_a_whole_call_hold_no_caller_number_and_no_full_callsid(phone, c
     handler.setFormatter(JsonFormatter())
     logging.getLogger().addHandler(handler)
     try:
-        with caplog.at_level(logging.INFO):
+        with caplog.at_level(logging.DEBUG):   # every step of the call is logged at DEBUG
             phone.english().press("9").silence().press("3").press("4").press("*").press("#").press("0") \
                 .transfer_ends("no-answer").press("1").transfer_ends("completed")
     finally:

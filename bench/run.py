@@ -1,0 +1,295 @@
+"""make bench: the line's speed, always beside a bare Flask baseline measured in the same run.
+
+1. In-process: each webhook called as WSGI, many times, against a bare Flask route
+   that does the same signature check and returns a constant TwiML (bench/baseline.py).
+   Batches of the two alternate, so a busy machine slows both alike; the figure is
+   the median time per request, and the ratio line/baseline is what counts.
+2. End to end: both served by gunicorn on 127.0.0.1 (gunicorn.conf.py), loaded by
+   `wrk` when it is installed: requests a second and p50/p99 latency, and the ratio.
+3. Start-up time and memory of one worker with 9 languages, and with 30 and 60
+   (extra languages generated from the Polish catalog, kept off the language menu).
+
+Targets (issue 7): each webhook within 1.25x of the baseline in-process; at least
+85% of its requests a second end to end; start-up under 1.5 s and under 80 MB a
+worker with nine languages; each added language under 20 ms of start-up.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from twilio.request_validator import RequestValidator
+from werkzeug.test import EnvironBuilder
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import baseline  # noqa: E402
+from ivr import create_app  # noqa: E402
+
+TOKEN = "bench-token-0123456789abcdef0123"
+BASE = "https://line.example.org"
+CALL = {"CallSid": "CA" + "5" * 32, "AccountSid": "AC" + "0" * 32, "From": "+447700900123",
+        "To": "+442890000000", "Direction": "inbound", "CallStatus": "in-progress", "ApiVersion": "2010-04-01"}
+TUESDAY_10 = dt.datetime(2026, 7, 14, 10, 0, tzinfo=ZoneInfo("Europe/London"))
+WEBHOOKS = [   # (name, method, path, query, form)
+    ("greeting", "POST", "/voice", "", {}),
+    ("language choice", "POST", "/voice/key", "node=language&lang=en-GB", {"Digits": "2"}),
+    ("main menu", "POST", "/voice/key", "node=main&lang=pl", {"Digits": "*"}),
+    ("content message", "POST", "/voice/key", "node=main&lang=pl", {"Digits": "2"}),
+    ("transfer", "POST", "/voice/key", "node=main&lang=pl", {"Digits": "0"}),
+    ("failed transfer", "POST", "/voice/transfer/done", "node=transfer_failed&lang=pl&contact=gateway",
+     {"DialCallStatus": "busy"}),
+    ("recording", "GET", "/audio/ga/greeting.welcome.wav", "", None),
+]
+EXTRA_LANGUAGES = [   # (code, Google voice region) for the start-up growth; catalogs copied from Polish
+    "de-DE", "fr-FR", "es-ES", "it-IT", "nl-NL", "sv-SE", "da-DK", "nb-NO", "fi-FI", "cs-CZ", "hu-HU",
+    "el-GR", "tr-TR", "ru-RU", "uk-UA", "hr-HR", "sr-RS", "sl-SI", "lv-LV", "et-EE", "is-IS", "ca-ES",
+    "eu-ES", "gl-ES", "af-ZA", "ms-MY", "id-ID", "vi-VN", "th-TH", "fil-PH", "hi-IN", "bn-IN", "ta-IN",
+    "te-IN", "mr-IN", "gu-IN", "kn-IN", "ml-IN", "pa-IN", "ur-PK", "fa-IR", "he-IL", "sw-KE", "zu-ZA",
+    "ko-KR", "ja-JP", "mn-MN", "ka-GE", "hy-AM", "az-AZ", "kk-KZ",
+]
+
+
+# -- 1. in-process ---------------------------------------------------------------------
+
+def environ_for(method: str, path: str, query: str, form: dict | None) -> tuple[dict, bytes]:
+    url = f"{BASE}{path}" + (f"?{query}" if query else "")
+    headers = {}
+    data = None
+    if form is not None:
+        data = {**CALL, **form}
+        headers["X-Twilio-Signature"] = RequestValidator(TOKEN).compute_signature(url, data)
+    builder = EnvironBuilder(method=method, base_url=BASE, path=path, query_string=query, data=data,
+                             headers=headers)
+    environ = builder.get_environ()
+    body = environ["wsgi.input"].read()
+    return environ, body
+
+
+def call(app, environ: dict, body: bytes) -> int:
+    fresh = dict(environ)
+    fresh["wsgi.input"] = io.BytesIO(body)
+    status = []
+
+    def start_response(line, headers, exc_info=None):
+        status.append(line)
+
+    result = app(fresh, start_response)
+    for _ in result:
+        pass
+    if hasattr(result, "close"):
+        result.close()
+    return int(status[0].split()[0])
+
+
+def in_process(rounds: int, batch: int) -> list[dict]:
+    scratch = tempfile.mkdtemp(prefix="ivr-bench-")
+    line = create_app({"TWILIO_AUTH_TOKEN": TOKEN, "IVR_CLOCK": lambda: TUESDAY_10,
+                       "IVR_DATABASE_URL": f"sqlite:///{scratch}/usage.sqlite3"})
+    for handler in logging.getLogger().handlers:   # as costly as in production, but out of the report
+        handler.setStream(open(os.devnull, "w"))
+    bare = baseline.create_app(TOKEN)
+    results = []
+    for name, method, path, query, form in WEBHOOKS:
+        environ, body = environ_for(method, path, query, form)
+        for app in (line, bare):   # both answer as they do in production, before timing
+            status = call(app, environ, body)
+            assert status in (200, 304), (name, app.name, status)
+        timings = {"line": [], "baseline": []}
+        for _ in range(rounds):
+            for label, app in (("line", line), ("baseline", bare)):
+                start = time.perf_counter()
+                for _ in range(batch):
+                    call(app, environ, body)
+                timings[label].append((time.perf_counter() - start) / batch * 1e6)
+        line_us, base_us = statistics.median(timings["line"]), statistics.median(timings["baseline"])
+        results.append({"webhook": name, "line_us": line_us, "baseline_us": base_us, "ratio": line_us / base_us})
+    line.extensions["ivr.usage"].flush()
+    shutil.rmtree(scratch, ignore_errors=True)
+    return results
+
+
+# -- 2. end to end ----------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(target: str, port: int, scratch: str) -> subprocess.Popen:
+    env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "GUNICORN_BIND": f"127.0.0.1:{port}",
+           "DATABASE_URL": "", "IVR_USAGE_SECRET": "bench", "WEB_CONCURRENCY": str(os.cpu_count() or 2),
+           "IVR_CONFIG": str(ROOT / "line.yaml")}
+    env["PYTHONPATH"] = str(ROOT)
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), target],
+                               cwd=scratch, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{target} did not start")
+
+
+def wrk(port: int, path: str, query: str, form: dict, seconds: int) -> dict:
+    url = f"http://127.0.0.1:{port}{path}" + (f"?{query}" if query else "")
+    data = {**CALL, **form}
+    signature = RequestValidator(TOKEN).compute_signature(url, data)
+    body = "&".join(f"{k}={v}".replace("+", "%2B") for k, v in data.items())
+    script = textwrap.dedent(f"""
+        wrk.method = "POST"
+        wrk.body = "{body}"
+        wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+        wrk.headers["X-Twilio-Signature"] = "{signature}"
+    """)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    output = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", handle.name, url],
+                            capture_output=True, text=True, timeout=seconds + 30).stdout
+    os.unlink(handle.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.M))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"rps": rps, "p50": latency.get("50"), "p99": latency.get("99"),
+            "errors": int(non_2xx.group(1)) if non_2xx else 0}
+
+
+def end_to_end(seconds: int) -> list[dict] | None:
+    if shutil.which("wrk") is None:
+        return None
+    scratch = tempfile.mkdtemp(prefix="ivr-bench-")
+    ports = {"line": free_port(), "baseline": free_port()}
+    servers = [serve("ivr.wsgi:app", ports["line"], scratch), serve("bench.baseline:app", ports["baseline"], scratch)]
+    results = []
+    try:
+        for name, method, path, query, form in WEBHOOKS:
+            if method != "POST":
+                continue
+            line_run = wrk(ports["line"], path, query, form, seconds)
+            base_run = wrk(ports["baseline"], path, query, form, seconds)
+            results.append({"webhook": name, "line": line_run, "baseline": base_run,
+                            "share": line_run["rps"] / base_run["rps"]})
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return results
+
+
+# -- 3. start-up and memory -----------------------------------------------------------------
+
+STARTUP = textwrap.dedent("""
+    import json, sys, time
+    start = time.perf_counter()
+    from ivr import create_app
+    app = create_app({"TWILIO_AUTH_TOKEN": "x", "IVR_ROOT": sys.argv[1], "IVR_CONFIG": sys.argv[1] + "/line.yaml",
+                      "IVR_DATABASE_URL": "sqlite:///" + sys.argv[1] + "/usage.sqlite3"})
+    seconds = time.perf_counter() - start
+    rss = int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) / 1024
+    print(json.dumps({"seconds": seconds, "rss_mb": rss}))
+""")
+
+
+def line_with(languages: int, folder: Path) -> Path:
+    shutil.copytree(ROOT / "prompts", folder / "prompts", ignore=shutil.ignore_patterns("audio"))
+    (folder / "prompts" / "audio").symlink_to(ROOT / "prompts" / "audio")
+    shutil.copytree(ROOT / "locales", folder / "locales")
+    settings = yaml.safe_load((ROOT / "line.yaml").read_text())
+    for tag in EXTRA_LANGUAGES[:max(0, languages - len(settings["languages"]))]:
+        code = tag.split("-")[0]
+        settings["languages"].append({"code": code, "voice": f"Google.{tag}-Standard-A", "say_language": tag,
+                                      "speech": None, "menu": False})
+        target = folder / "locales" / code / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        shutil.copy(ROOT / "locales" / "pl" / "LC_MESSAGES" / "ivr.po", target / "ivr.po")
+    (folder / "line.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True))
+    return folder
+
+
+def startup(counts=(9, 30, 60), runs: int = 3) -> list[dict]:
+    results = []
+    for count in counts:
+        with tempfile.TemporaryDirectory(prefix="ivr-bench-") as scratch:
+            root = line_with(count, Path(scratch))
+            measured = []
+            for _ in range(runs):
+                out = subprocess.run([sys.executable, "-c", STARTUP, str(root)], capture_output=True, text=True,
+                                     cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stdout
+                measured.append(json.loads(out.strip().splitlines()[-1]))
+            results.append({"languages": count, "seconds": statistics.median(m["seconds"] for m in measured),
+                            "rss_mb": statistics.median(m["rss_mb"] for m in measured)})
+    return results
+
+
+# -- the report ---------------------------------------------------------------------------
+
+def mark(ok: bool) -> str:
+    return "meets target" if ok else "MISSES target"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=5, help="each wrk run")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+
+    print(f"Benchmark of the line, {dt.datetime.now():%Y-%m-%d %H:%M}, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores\n")
+    report = {}
+    print("1. In-process (WSGI, median time per request, signature checks on both)")
+    report["in_process"] = in_process(args.rounds, args.batch)
+    for row in report["in_process"]:
+        print(f"   {row['webhook']:<17} line {row['line_us']:7.1f} us   baseline {row['baseline_us']:7.1f} us   "
+              f"ratio {row['ratio']:.2f}x   {mark(row['ratio'] <= 1.25)}")
+
+    print("\n2. End to end (gunicorn on 127.0.0.1, wrk -t2 -c16)")
+    report["end_to_end"] = end_to_end(args.seconds)
+    if report["end_to_end"] is None:
+        print("   skipped: wrk is not installed (apt-get install wrk)")
+    else:
+        for row in report["end_to_end"]:
+            line_run, base_run = row["line"], row["baseline"]
+            print(f"   {row['webhook']:<17} line {line_run['rps']:8.0f} req/s (p50 {line_run['p50']}, "
+                  f"p99 {line_run['p99']})   baseline {base_run['rps']:8.0f} req/s (p50 {base_run['p50']}, "
+                  f"p99 {base_run['p99']})   {100 * row['share']:.0f}%   {mark(row['share'] >= 0.85)}")
+
+    print("\n3. Start-up and memory of one worker")
+    report["startup"] = startup()
+    for row in report["startup"]:
+        print(f"   {row['languages']:>2} languages: {row['seconds']:.2f} s, {row['rss_mb']:.0f} MB")
+    nine = report["startup"][0]
+    last = report["startup"][-1]
+    per_language = (last["seconds"] - nine["seconds"]) / (last["languages"] - nine["languages"]) * 1000
+    per_language_mb = (last["rss_mb"] - nine["rss_mb"]) / (last["languages"] - nine["languages"])
+    print(f"   with nine languages: {mark(nine['seconds'] < 1.5 and nine['rss_mb'] < 80)} (1.5 s, 80 MB)")
+    print(f"   each added language: {per_language:.1f} ms, {per_language_mb:.2f} MB   {mark(per_language < 20)} (20 ms)")
+    report["per_language_ms"] = per_language
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
