@@ -4,12 +4,13 @@
 # make check check line.yaml, the menu, every translation and recording
 # make status the translations and recordings of each language
 # make stats  the anonymous usage figures of the last 7 days
+# make bench  the benchmark against a bare Flask baseline (end to end needs `wrk`)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test call check status stats screenshots clean
+.PHONY: install run test call check status stats screenshots bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,9 @@ check: $(STAMP)
 
 status: $(STAMP)
 	$(BIN)/flask --app ivr translations status
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(ARGS)
 
 screenshots: $(STAMP)
 	$(BIN)/python docs/screenshots.py

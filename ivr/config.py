@@ -6,6 +6,7 @@ operator can fix a whole file in one go.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,7 +104,11 @@ class LineConfig:
     usage_database: str = "var/usage.sqlite3"   # SQLite file for the usage figures (DATABASE_URL wins)
 
     def language(self, code: str | None) -> Language | None:
-        return next((lang for lang in self.languages if lang.code == code), None)
+        return self._by_code.get(code)
+
+    @functools.cached_property
+    def _by_code(self) -> Mapping[str, Language]:
+        return {lang.code: lang for lang in self.languages}
 
     @property
     def menu_languages(self) -> tuple[Language, ...]:

@@ -5,12 +5,12 @@ line knows and puts sensible defaults in place of the rest.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Collection, Mapping
 from urllib.parse import urlencode
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallState:
     node: str
     lang: str
@@ -20,6 +20,15 @@ class CallState:
     contact: str | None = None  # the contact a transfer went to (on the transfer-failed menu)
     slow: bool = False          # the caller asked for slower speech: kept for the rest of the call
     texted: bool = False        # the text message has been sent: at most once a call
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        # Hashed once: the state is the key of the TwiML caches, looked up on every request.
+        object.__setattr__(self, "_hash", hash((self.node, self.lang, self.silences, self.wrong_keys,
+                                                self.prompted, self.contact, self.slow, self.texted)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def at(self, node: str, contact: str | None = None) -> "CallState":
         """A fresh visit to ``node``: counters start again; language and choices stay."""

@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import logging
 import random
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from flask import Blueprint, Flask, Request, Response, abort, current_app, jsonify, request, send_file
 from twilio.request_validator import RequestValidator
@@ -38,8 +38,20 @@ def now() -> dt.datetime:
     return SIMULATED_NOW.get() or current_app.config["IVR_CLOCK"]()
 
 
+@functools.lru_cache(maxsize=4096)
+def encoded(body: str) -> bytes:
+    # The line's TwiML comes from a cache, so the same few strings are encoded again and again.
+    return body.encode()
+
+
 def twiml(body: str) -> Response:
-    return Response(body, mimetype="text/xml")
+    return Response(encoded(body), mimetype="text/xml")
+
+
+def query(req: Request) -> dict:
+    """The query string as a plain dict: the call's state, as the line's own URLs wrote it."""
+    raw = req.query_string.decode("latin-1")
+    return dict(parse_qsl(raw)) if raw else {}
 
 
 def signed_url(req: Request, base: str) -> str:
@@ -85,7 +97,7 @@ def webhook(handler):
         base = req.host_url.rstrip("/") + req.script_root   # the public address, after ProxyFix
         check_signature(app, req, base)
         # Plain dicts: werkzeug's MultiDict builds an exception for every key that is missing.
-        form, args = req.form.to_dict(), req.args.to_dict()
+        form, args = req.form.to_dict(), query(req)
         moment = SIMULATED_NOW.get() or app.config["IVR_CLOCK"]()
         this_line: Line = app.extensions["ivr.line"]
         AUDIO_BASE.set(base)

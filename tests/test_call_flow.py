@@ -1,4 +1,6 @@
 """A caller walks the English line: greeting, menus, messages, repeat, back, speak to someone."""
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from .conftest import GATEWAY, OUT_OF_HOURS, ROOT, TOKEN, english_only, line_settings
@@ -176,3 +178,19 @@ def test_state_travels_in_the_url_not_on_the_server(phone, make_app):
     assert "node=advice" in action and "lang=en-GB" in action
     other_worker = Phone(make_app().test_client(), TOKEN)
     assert other_worker.reply(action, {"Digits": "2"}).hears("Talking with children")
+
+
+def test_cached_answers_never_carry_one_callers_state_to_another(phone, make_app):
+    """The TwiML of a step is built once per state and reused: two callers, interleaved."""
+    other = Phone(phone.client, TOKEN)
+    other.call.update(CallSid="CA" + "7" * 32, From="+447700900999")
+    slow = phone.ring().press("2").press("9")             # Polish, slower
+    plain = other.ring().press("2")                       # Polish, normal speed
+    assert "slow=1" in slow.gather.get("action") and "slow=1" not in plain.gather.get("action")
+    assert {p.get("rate") for p in slow.root.iter("prosody")} == {"80%"}
+    assert not list(plain.root.iter("prosody"))
+    again = other.ring().press("2")
+    assert again.said == plain.said and again.gather.get("action") == plain.gather.get("action")
+    for reply in (slow, plain, again):
+        xml = ET.tostring(reply.root, encoding="unicode")
+        assert "7700900" not in xml and "CA7777" not in xml and "CA1234" not in xml
