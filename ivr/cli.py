@@ -5,26 +5,24 @@ They are flask plugin commands, so they run even when line.yaml is broken:
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import logging
-import secrets
-import sys
-
-import click
-
-from pathlib import Path
-
-import csv
 import os
+import secrets
 import shlex
 import shutil
 import subprocess
+import sys
+from pathlib import Path
+
+import click
 
 from . import config_path, create_app, project_root, recordings, translations, twilio_number, usage
 from .config import ConfigError
 from .line import AUDIO_DIR, Line
-from .texting import EXAMPLE_MOBILE
 from .simulator import AUDIO_URL, HANG_UP, SILENCE, Caller, scripted
+from .texting import EXAMPLE_MOBILE
 
 DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")
 

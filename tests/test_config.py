@@ -1,5 +1,4 @@
 """line.yaml mistakes stop the start with a message that names the key and the problem."""
-import copy
 
 import pytest
 

@@ -1,6 +1,5 @@
 """Who "speak to someone" reaches: office hours, weekends, daylight saving, bank holidays, closures."""
 import datetime as dt
-import os
 import time
 
 import pytest
