@@ -22,7 +22,8 @@ install: $(STAMP)
 
 run: $(STAMP)
 	@echo "Serving the line on http://127.0.0.1:5000 in development mode (signatures not checked, this machine only)."
-	@echo "Try a call in another terminal:  make call"
+	@echo "Walk a call in your browser:     http://127.0.0.1:5000/console/simulator"
+	@echo "or in another terminal:          make call"
 	@echo "or post to the webhook:          curl -X POST http://127.0.0.1:5000/voice"
 	IVR_DEVELOPMENT=1 $(BIN)/flask --app ivr run --host 127.0.0.1 --port 5000
 

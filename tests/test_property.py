@@ -1,5 +1,6 @@
 """Whatever arrives, a call webhook answers well-formed TwiML and dials only configured numbers."""
 import datetime as dt
+import os
 import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 
@@ -26,7 +27,7 @@ moments = st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(
                        timezones=st.just(dt.timezone.utc))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(os.environ.get("IVR_PROPERTY_EXAMPLES", 300)), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(route=st.sampled_from(ROUTES), query=query, form=form, moment=moments)
 def test_any_request_gets_twiml_that_dials_only_configured_numbers(phone, clock, route, query, form, moment):
     clock.set(moment)
