@@ -48,6 +48,11 @@ def read_source(path: Path) -> dict[str, SourcePrompt]:
     return prompts
 
 
+def is_source(language: Language) -> bool:
+    """English is spoken from prompts/en.yaml itself; every other language from its catalog."""
+    return language.locale.split("_")[0] == SOURCE_LANGUAGE
+
+
 def catalog_path(locales_dir: Path, language: Language) -> Path:
     return locales_dir / language.locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
@@ -63,7 +68,7 @@ class Catalog:
         english = {pid: p.text for pid, p in source.items()}
         texts = {}
         for language in languages:
-            if language.locale.split("_")[0] == SOURCE_LANGUAGE:
+            if is_source(language):
                 texts[language.code] = english
             else:
                 texts[language.code] = _read_translations(catalog_path(locales_dir, language))

@@ -90,6 +90,8 @@ class Line:
 
     def enable_texting(self, texter: Texter | None) -> None:
         self.texter = texter
+        self._choices.cache_clear()      # the text option appears or goes
+        self._menu_twiml.cache_clear()
 
     @property
     def multilingual(self) -> bool:

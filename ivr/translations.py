@@ -21,7 +21,7 @@ import yaml
 from babel.messages.catalog import Catalog as PoCatalog
 from babel.messages.pofile import read_po, write_po
 
-from .catalog import DOMAIN, SOURCE_LANGUAGE, SourcePrompt, catalog_path, placeholders
+from .catalog import DOMAIN, SourcePrompt, catalog_path, is_source, placeholders
 from .config import Language
 from .line import Line
 
@@ -73,7 +73,7 @@ def write_catalog(path: Path, catalog: PoCatalog) -> None:
 
 
 def translated_languages(languages) -> list[Language]:
-    return [lang for lang in languages if lang.locale.split("_")[0] != SOURCE_LANGUAGE]
+    return [lang for lang in languages if not is_source(lang)]
 
 
 def update(line: Line, locales_dir: Path) -> list[str]:
