@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -151,7 +151,7 @@ class LanguageStatus:
     translated: int = 0
     fuzzy: int = 0
     missing: int = 0
-    changed: list[str] = None
+    changed: list[str] = field(default_factory=list)
     recordings: int = 0
     needed: int = 0           # recordings a language without a voice must have
     placeholders: int = 0
@@ -168,13 +168,13 @@ def status(line: Line, locales_dir: Path) -> list[LanguageStatus]:
     stale = set(line.stale_recordings())
     rows = []
     for language in line.config.languages:
-        row = LanguageStatus(language, total=len(required), changed=[])
+        row = LanguageStatus(language, total=len(required))
         recorded = line.recordings.of(language.code)
         row.recordings = sum(1 for prompt in recorded if prompt in required)
         row.placeholders = sum(1 for rec in recorded.values() if rec.placeholder)
         row.stale = sum(1 for lang, _ in stale if lang == language.code)
         row.needed = 0 if language.speaks else len(line.utterances(language))
-        if language not in translated_languages([language]):
+        if is_source(language):
             row.translated, row.review = len(required), "English source"
         else:
             catalog = read_catalog(catalog_path(locales_dir, language), language.locale)
