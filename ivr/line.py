@@ -172,7 +172,8 @@ class Line:
                                 AUDIO_BASE.get())
 
     def _build_menu(self, state: CallState, lead: tuple[str, ...], options_only: bool, urgent: bool,
-                    audio_base: str) -> str:
+                    _audio_base: str) -> str:
+        # _audio_base is only part of the cache key: the renderer reads it from the context.
         language = self._language(state)
         listening = self._listening(state, language)
         spoken = [Utterance(prompt, language) for prompt in lead]
@@ -223,7 +224,7 @@ class Line:
         after = state.at(TRANSFER_FAILED, contact.key)   # keeps the language and slower speech
         return self._transfer_twiml(after, tuple(lead), AUDIO_BASE.get())
 
-    def _build_transfer(self, after: CallState, lead: tuple[str, ...], audio_base: str) -> str:
+    def _build_transfer(self, after: CallState, lead: tuple[str, ...], _audio_base: str) -> str:
         language = self._language(after)
         contact = self.config.contacts[after.contact]
         # Textphone users hear first how to reach the same teams through Relay UK.

@@ -71,12 +71,6 @@ class Step:
 class Transcript:
     events: list[Event] = field(default_factory=list)
 
-    def said(self) -> str:
-        return "\n".join(e.text for e in self.events if e.kind == "say")
-
-    def dialled(self) -> list[str]:
-        return [e.text for e in self.events if e.kind == "dial"]
-
     def lines(self) -> list[str]:
         return [line for e in self.events if (line := e.line()) is not None]
 

@@ -41,17 +41,15 @@ events = sa.Table(
     sa.Column("out_of_hours", sa.Boolean, nullable=False, default=False),
 )
 
-# What each kind of event means; `detail` says which.
-KINDS = {
-    "call": "a call began (out_of_hours says whether the office was closed)",
-    "language": "the language of a call",
-    "at": "a menu or message the caller reached (the last one is where they hung up)",
-    "heard": "a message heard",
-    "transfer": "a transfer began, to a contact",
-    "transfer_outcome": "how a transfer ended: contact:DialCallStatus",
-    "text": "the text message: sent, failed, withheld, not_mobile, already_sent",
-    "ended": "the call ended; its length, in a bucket",
-}
+# The kinds of event, and what `detail` holds for each:
+#   call              a call began (out_of_hours: whether the office was closed)
+#   language          the language of the call
+#   at                a menu or message the caller reached (the last one is where they hung up)
+#   heard             a message heard
+#   transfer          a transfer began: the contact
+#   transfer_outcome  how it ended: contact:DialCallStatus
+#   text              the text message: sent, failed, withheld, not_mobile, already_sent
+#   ended             the call ended: its length, in a bucket
 LENGTHS = ((60, "under 1 minute"), (180, "1 to 3 minutes"), (600, "3 to 10 minutes"))
 QUEUE_SIZE = 10_000    # events waiting to be written; more are dropped (and counted)
 COLUMNS = ("day", "call", "kind", "detail", "out_of_hours")
