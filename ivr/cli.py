@@ -111,11 +111,12 @@ def recordings_make(code, human_dir, espeak_voice, no_placeholders, force):
     language = line.config.language(code)
     if language is None:
         raise click.BadParameter(f"{code!r} is not a language in line.yaml", param_hint="--lang")
-    wanted = {u.prompt: line.renderer.plain(u) for u in line.utterances(language)
-              if line.catalog.has(u.prompt, code)}
+    utterances = line.utterances(language)
+    wanted = {u.prompt: line.renderer.plain(u) for u in utterances if line.catalog.has(u.prompt, code)}
     voice = None if no_placeholders else (espeak_voice or language.locale.split("_")[0])
     try:
-        made = recordings.make(project_root() / AUDIO_DIR / code, wanted, voice, human_dir, force)
+        made = recordings.make(project_root() / AUDIO_DIR / code, wanted, voice, human_dir, force,
+                               said={u.prompt for u in utterances})
     except recordings.RecordingError as error:
         raise click.ClickException(str(error)) from None
     for line_made in made:

@@ -122,8 +122,11 @@ def human_recording(folder: Path | None, prompt: str) -> Path | None:
 
 
 def make(folder: Path, wanted: Mapping[str, str], espeak_voice: str | None, human_dir: Path | None = None,
-         force: bool = False) -> list[str]:
+         force: bool = False, said: set[str] | None = None) -> list[str]:
     """Make the recordings of ``wanted`` (prompt id -> words) that are missing or stale.
+
+    Recordings of prompts the line no longer says at all (not in ``said``, by default
+    ``wanted``) are removed; a prompt waiting for its translation keeps its recording.
 
     A human recording in ``human_dir`` named <prompt id>.<wav|mp3|flac|ogg> is
     converted; otherwise, with an ``espeak_voice``, a placeholder is made.
@@ -148,7 +151,7 @@ def make(folder: Path, wanted: Mapping[str, str], espeak_voice: str | None, huma
         else:
             continue
         made.append(f"{prompt}: {manifest[prompt]['made_by']}")
-    for prompt in set(manifest) - set(wanted):   # prompts the line no longer says
+    for prompt in set(manifest) - set(said if said is not None else wanted):   # prompts the line no longer says
         manifest.pop(prompt)
         (folder / f"{prompt}.wav").unlink(missing_ok=True)
     write_manifest(folder, manifest)
