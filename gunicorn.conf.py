@@ -30,4 +30,14 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # No access log: the app writes its own JSON log lines, which never hold a caller's number.
 accesslog = None
-errorlog = "-"
+
+# gunicorn's own lines (start, workers, errors) as JSON too, like the app's.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "ivr.logs.JsonFormatter"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
+    "root": {"level": "INFO", "handlers": []},   # the app adds its own handler (ivr/logs.py)
+    "loggers": {"gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+                "gunicorn.access": {"handlers": [], "level": "INFO", "propagate": False}},
+}
