@@ -34,3 +34,5 @@ def test_numbers_in_any_log_message_are_redacted():
     assert redact("caller +447700900123 and 07700 900123, sid CA" + "ab12" * 8) == \
         "caller [number] and [number], sid CAab12…"
     assert redact("at 2026-11-25 09:00:00 status=busy") == "at 2026-11-25 09:00:00 status=busy"
+    assert redact("From=%2B447700900123&To=447700900999") == "From=[number]&To=[number]"
+    assert redact("Listening at: http://0.0.0.0:5092 (14676)") == "Listening at: http://0.0.0.0:5092 (14676)"
