@@ -19,7 +19,7 @@ from typing import Mapping
 
 import yaml
 from babel.messages.catalog import Catalog as PoCatalog
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import read_po, unescape, write_po
 
 from .catalog import DOMAIN, SourcePrompt, catalog_path, is_source, placeholders
 from .config import Language
@@ -62,7 +62,23 @@ def read_catalog(path: Path, locale: str) -> PoCatalog:
     if not path.is_file():
         return PoCatalog(locale=locale, project=PROJECT, domain=DOMAIN)
     with path.open("rb") as handle:
-        return read_po(handle, locale=locale)
+        catalog = read_po(handle, locale=locale)
+    for message in catalog:
+        restore_previous_english(message)
+    return catalog
+
+
+def restore_previous_english(message) -> None:
+    """Babel writes the old English of a fuzzy entry as "#| msgid" lines, but reads them back as
+    translator comments ("| msgid ..."): put them back where they belong, or drop them."""
+    lines = [c for c in message.user_comments if c.startswith("| ")]
+    if not lines:
+        return
+    message.user_comments = [c for c in message.user_comments if not c.startswith("| ")]
+    text = "".join(unescape(line.split(" ", 2)[-1] if line.startswith("| msgid") else line[2:])
+                   for line in lines if line.startswith(("| msgid ", '| "')))
+    if message.fuzzy and text:
+        message.previous_id = [text]
 
 
 def write_catalog(path: Path, catalog: PoCatalog) -> None:
@@ -89,6 +105,7 @@ def update(line: Line, locales_dir: Path) -> list[str]:
         path = catalog_path(locales_dir, language)
         catalog = read_catalog(path, language.locale)
         before = {m.context: (m.id, m.string) for m in catalog if m.id and m.string}
+        previously = {m.context: m.previous_id for m in catalog if m.id and m.previous_id}
         # Matched by prompt id only: Babel's guesses from similar English would put one
         # prompt's translation on another, and a caller would hear it.
         # A template of its own: Babel puts the template's new entries into the catalog
@@ -97,6 +114,8 @@ def update(line: Line, locales_dir: Path) -> list[str]:
                        no_fuzzy_matching=True, update_header_comment=False)
         changed = new = 0
         for message in catalog:
+            if message.id and message.fuzzy and not message.previous_id and message.context in previously:
+                message.previous_id = previously[message.context]   # still fuzzy: keep the old English shown
             if not message.id or message.string:
                 continue
             if message.context in before:      # same prompt, new English: keep the old translation, fuzzy

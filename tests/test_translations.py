@@ -56,6 +56,9 @@ def test_update_keeps_translations_and_marks_changed_english_fuzzy(root):
     assert entry(lithuanian, "option.warning_signs").string == "Norėdami išgirsti įspėjamuosius ženklus, {choice}."
     written = (root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po").read_text()
     assert '#| msgid "To hear the warning signs, {choice}."' in written   # the old English, for the translator
+    run(root, "translations", "update")   # and it stays there through the next update
+    assert '#| msgid "To hear the warning signs, {choice}."' in (
+        root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po").read_text()
     assert entry(catalog, "content.extra").string == ""
     assert not entry(catalog, "greeting.welcome").fuzzy
     assert status_row(run(root, "translations", "status").output, "pl")[3] == "1"   # fuzzy
