@@ -170,6 +170,6 @@ def test_the_console_asks_for_its_password_when_one_is_set(browser, make_app, se
     right.close()
 
 
-def test_the_console_api_takes_only_json(client, make_app):
+def test_the_console_api_takes_only_json(make_app):
     app = make_app(IVR_DEVELOPMENT=True, TWILIO_AUTH_TOKEN=None)
     assert app.test_client().post("/console/api/start", data={"at": ""}).status_code == 415
