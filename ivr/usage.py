@@ -14,6 +14,7 @@ drop is counted in the log.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import logging
@@ -146,7 +147,12 @@ class Recorder:
     def call(self, call_sid: str | None, day: dt.date) -> CallRef | None:
         if not call_sid:
             return None
-        return CallRef(call_id(self.secret, call_sid), day)
+        return CallRef(self._call_id(call_sid), day)
+
+    @functools.lru_cache(maxsize=2048)
+    def _call_id(self, call_sid: str) -> str:
+        # A call makes a dozen requests: its id is worked out once. Kept in memory only.
+        return call_id(self.secret, call_sid)
 
     def record(self, kind: str, detail: str = "", out_of_hours: bool = False) -> None:
         call = CURRENT_CALL.get()

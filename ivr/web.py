@@ -54,9 +54,19 @@ def query(req: Request) -> dict:
     return dict(parse_qsl(raw)) if raw else {}
 
 
+@functools.lru_cache(maxsize=64)
+def quoted(path: str) -> str:
+    return quote(path)   # the line has a handful of paths: quoted once each
+
+
+@functools.lru_cache(maxsize=8)
+def validator(token: str) -> RequestValidator:
+    return RequestValidator(token)
+
+
 def signed_url(req: Request, base: str) -> str:
     """The URL as Twilio requested it: the query string exactly as sent, not re-encoded."""
-    url = base + quote(req.path)
+    url = base + quoted(req.path)
     if req.query_string:
         url += "?" + req.query_string.decode("latin-1")
     return url
@@ -70,8 +80,7 @@ def check_signature(app: Flask, req: Request, base: str) -> None:
             return
         log.warning("refused %s: no TWILIO_AUTH_TOKEN to check signatures with", req.path)
         abort(403)
-    if not RequestValidator(token).validate(signed_url(req, base), req.form,
-                                            req.headers.get("X-Twilio-Signature", "")):
+    if not validator(token).validate(signed_url(req, base), req.form, req.headers.get("X-Twilio-Signature", "")):
         log.warning("refused %s: missing or wrong Twilio signature", req.path)
         abort(403)
 
