@@ -21,11 +21,8 @@ import click
 from . import config_path, create_app, project_root, recordings, translations, twilio_number, usage
 from .config import ConfigError
 from .line import AUDIO_DIR, Line
-from .simulator import AUDIO_URL, HANG_UP, SILENCE, Caller, scripted
+from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, SILENCE, Caller, scripted
 from .texting import EXAMPLE_MOBILE
-
-DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")
-
 
 def _line(strict: bool = True) -> Line:
     try:
@@ -152,7 +149,10 @@ def call(code, at, keys, dial_outcome, slow, speak, called):
         raise click.ClickException(str(error)) from None
     logging.getLogger().setLevel(logging.WARNING)   # the transcript is the output here
     line = app.extensions["ivr.line"]
-    now = _local_time(at, line.config.hours.zone) if at else None
+    try:
+        now = line.config.hours.parse_local(at) if at else None
+    except ValueError:
+        raise click.BadParameter(f'{at!r} is not a time like "2026-07-13 10:00"', param_hint="--at") from None
     first = []   # answers given by the options, before the script or the caller
     if code:
         language = line.config.language(code)
@@ -174,13 +174,9 @@ def call(code, at, keys, dial_outcome, slow, speak, called):
     if speak:
         on_event = _speaker(line, on_event)
 
-    def recording_text(language: str, prompt: str) -> str:
-        found = line.recordings.get(language, prompt)
-        return found.text if found else prompt
-
     with app.test_client() as client:
         caller = Caller(client, app.config["TWILIO_AUTH_TOKEN"], called_number=called,
-                        recording_text=recording_text, now=now)
+                        recording_text=line.recordings.words, now=now)
         transcript = caller.run(choose, dial_outcome=dial_outcome, on_event=on_event)
     if keys is not None and not speak:
         click.echo("\n".join(transcript.lines()))
@@ -191,14 +187,6 @@ def shlex_quote_script(keys: str) -> str:
     if any(c.isspace() or c in "'\"" for c in keys):
         return keys
     return " ".join(shlex.quote(key) for key in keys)
-
-
-def _local_time(at: str, zone) -> dt.datetime:
-    try:
-        local = dt.datetime.fromisoformat(at)
-    except ValueError:
-        raise click.BadParameter(f'{at!r} is not a time like "2026-07-13 10:00"', param_hint="--at") from None
-    return local.replace(tzinfo=zone) if local.tzinfo is None else local
 
 
 def _show(event) -> None:

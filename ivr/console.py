@@ -9,31 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import random
 import secrets
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
 from . import translations, usage
-from .context import REQUEST_ID
-from .simulator import AUDIO_URL, HANG_UP, Caller, Step
+from .context import name_the_request
+from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, Caller, Step, Wait
+from .web import line, now
 
 bp = Blueprint("console", __name__, url_prefix="/console")
-DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def line():
-    return current_app.extensions["ivr.line"]
-
-
-def now() -> dt.datetime:
-    return current_app.config["IVR_CLOCK"]()
 
 
 @bp.before_request
 def only_for_the_council():
-    REQUEST_ID.set(f"{random.getrandbits(48):012x}")
+    name_the_request()
     password = current_app.config.get("IVR_CONSOLE_PASSWORD")
     if not password:
         if current_app.config.get("IVR_DEVELOPMENT"):
@@ -98,12 +89,8 @@ def step():
         return _answer(call, wait.get("action"), {"DialCallStatus": outcome})
     if choice == HANG_UP:
         return jsonify(call=call, events=[], wait={"kind": "end", "why": "the caller hangs up"})
-    if choice is None:
-        url, params = wait.get("on_silence"), {}
-    elif str(choice) in "0123456789*#" and len(str(choice)) == 1 or not wait.get("speech"):
-        url, params = wait.get("action"), {"Digits": str(choice)}
-    else:
-        url, params = wait.get("action"), {"SpeechResult": str(choice)[:200]}
+    gather = Wait("gather", wait.get("action"), wait.get("on_silence"), bool(wait.get("speech")))
+    _, url, params = Caller.answer(gather, None if choice is None else str(choice)[:200])
     if not url or not str(url).startswith("/voice"):
         return jsonify(call=call, events=[], wait={"kind": "end", "why": "nothing follows, so the call ends"})
     return _answer(call, url, params)
@@ -118,19 +105,12 @@ def _json() -> dict:
 
 def _answer(call: dict, url: str, params: dict) -> Response:
     app_line = line()
-    moment = None
-    if call.get("at"):
-        try:
-            moment = dt.datetime.fromisoformat(call["at"]).replace(tzinfo=app_line.config.hours.zone)
-        except ValueError:
-            abort(400)
-
-    def recording_text(language: str, prompt: str) -> str:
-        found = app_line.recordings.get(language, prompt)
-        return found.text if found else prompt
-
+    try:
+        moment = app_line.config.hours.parse_local(call["at"]) if call.get("at") else None
+    except ValueError:
+        abort(400)
     caller = Caller(current_app.test_client(), current_app.config.get("TWILIO_AUTH_TOKEN"),
-                    recording_text=recording_text, now=moment)
+                    recording_text=app_line.recordings.words, now=moment)
     caller.call_params["CallSid"] = call.get("sid") or caller.call_params["CallSid"]
     result: Step = caller.step(url, params)
     events = []

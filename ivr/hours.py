@@ -39,6 +39,11 @@ class OfficeHours:
             raise ValueError("office hours need an aware datetime (with a time zone)")
         return now.astimezone(self.zone)
 
+    def parse_local(self, text: str) -> dt.datetime:
+        """ "2026-07-13 10:00" (or "2026-07-13T10:00") in the line's zone; ValueError if it is not a time."""
+        moment = dt.datetime.fromisoformat(text)
+        return moment.replace(tzinfo=self.zone) if moment.tzinfo is None else moment
+
     def bank_holiday(self, now: dt.datetime) -> str | None:
         """The name of the bank holiday on this local day, if it is one."""
         if self.bank_holidays is None:

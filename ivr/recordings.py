@@ -70,6 +70,11 @@ class Recordings:
     def of(self, language: str) -> Mapping[str, Recording]:
         return self._by_language.get(language, {})
 
+    def words(self, language: str, prompt: str) -> str:
+        """What a recording says, for a transcript (its prompt id if there is none)."""
+        found = self.get(language, prompt)
+        return found.text if found else prompt
+
 
 def read_manifest(folder: Path) -> dict[str, dict]:
     path = folder / MANIFEST

@@ -27,6 +27,7 @@ HANG_UP = "hangup"
 KEYS = set("0123456789*#")
 AUDIO_URL = re.compile(r"/audio/(?P<language>[^/]+)/(?P<prompt>[^/]+)\.wav$")
 MAX_HOPS = 20   # redirects followed within one step before giving up
+DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")   # Twilio's DialCallStatus
 
 
 @dataclass
@@ -147,7 +148,8 @@ class Caller:
             url, params = next_url, {}
         return Step(events, Wait("end", why=f"stopped after {MAX_HOPS} redirects"))
 
-    def answer(self, wait: Wait, choice: str | None) -> tuple[Event, str | None, dict[str, str]]:
+    @staticmethod
+    def answer(wait: Wait, choice: str | None) -> tuple[Event, str | None, dict[str, str]]:
         """What the caller does at a gather: the event, and where it is posted (None: nowhere)."""
         if choice is SILENCE:
             return Event("silence"), wait.on_silence, {}

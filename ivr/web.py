@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import random
 from urllib.parse import parse_qsl, quote
 
 from flask import Blueprint, Flask, Request, Response, abort, current_app, jsonify, request, send_file
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
-from .context import AUDIO_BASE, CURRENT_CALL, REQUEST_ID, SIMULATED_NOW
+from .context import AUDIO_BASE, CURRENT_CALL, SIMULATED_NOW, name_the_request
 from .line import Line
 from .privacy import mask_sid
 from .usage import length_bucket
@@ -102,7 +101,7 @@ def webhook(handler):
     @functools.wraps(handler)
     def view():
         app, req = current_app._get_current_object(), request._get_current_object()
-        REQUEST_ID.set(f"{random.getrandbits(48):012x}")   # ties together the log lines of one request
+        name_the_request()
         base = req.host_url.rstrip("/") + req.script_root   # the public address, after ProxyFix
         check_signature(app, req, base)
         # Plain dicts: werkzeug's MultiDict builds an exception for every key that is missing.
@@ -187,7 +186,7 @@ def recording(language: str, prompt: str):
 @health.get("/healthz")
 def healthz():
     """For the operator's monitoring: no signature, nothing about callers or secrets."""
-    REQUEST_ID.set(f"{random.getrandbits(48):012x}")
+    name_the_request()
     app_line = line()
     store = current_app.extensions["ivr.usage"].store
     store_ok = store is not None and store.healthy()
