@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from . import config_path, create_app, project_root, recordings, translations, twilio_number, usage
+from . import config_path, create_app, project_root, recordings, timings, translations, twilio_number, usage
 from .config import ConfigError
 from .line import AUDIO_DIR, Line
 from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, SILENCE, Caller, scripted
@@ -282,3 +282,21 @@ def twilio_number_command(number, base_url, apply):
 def twilio_http_client():
     """The HTTP client for Twilio's API: twilio's own (tests put a recording one here)."""
     return None
+
+
+@click.command("timings")
+@click.option("--all", "show_all", is_flag=True, help="Every place of the call, not only the longest of each kind.")
+@click.option("--estimate", is_flag=True, help="Estimate from the characters, even where espeak-ng is installed.")
+def timings_command(show_all, estimate):
+    """Seconds of audio a caller hears at each place, per language, against the budgets."""
+    line = _line(strict=False)
+    stopwatch = timings.Stopwatch(estimate_only=estimate)
+    places = timings.report(line, stopwatch)
+    click.echo(timings.table(places, stopwatch))
+    if show_all:
+        click.echo(timings.details(places))
+    over = timings.problems(places)
+    for problem in over:
+        click.echo(f"problem: {problem}", err=True)
+    if over:
+        sys.exit(1)

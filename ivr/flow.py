@@ -5,7 +5,7 @@ catalog's business, and who answers is the routing's.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -20,6 +20,8 @@ RESERVED = (LANGUAGE_MENU, TRANSFER_FAILED)
 EVERY_NODE = ("speak_to_someone", "repeat", "back", "slower")
 ACTIONS = ("send_text",)      # what an option may `do` instead of going to a node
 NEEDS = ("texting",)          # what a node may need from line.yaml to be offered
+# Seconds of audio a caller may hear at each kind of place (see ivr/timings.py).
+BUDGETS = ("to_a_person", "to_a_person_after_language", "language_menu", "menu", "message", "before_transfer")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Menu:
     nodes: Mapping[str, Node]
     every_node: Mapping[str, str]        # action kind -> key
     transfer_failed: Mapping[str, str]   # "try_again", "urgent" -> key
+    budgets: Mapping[str, float] = field(default_factory=dict)   # BUDGETS -> seconds
 
     def node(self, node_id: str | None) -> Node | None:
         return self.nodes.get(node_id) if node_id else None
@@ -173,4 +176,15 @@ def _parse(raw: dict, problems: list[str]) -> Menu:
         node_id: Node(node_id, say, options, parents.get(node_id), needs)
         for node_id, (say, options, needs) in parsed.items()
     }
-    return Menu(start, MappingProxyType(nodes), MappingProxyType(every_node), MappingProxyType(transfer_failed))
+    budgets = {}
+    raw_budgets = raw.get("budgets") if isinstance(raw.get("budgets"), dict) else {}
+    for kind in BUDGETS:
+        value = raw_budgets.get(kind)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 600:
+            problems.append(f"budgets.{kind}: must be a number of seconds from 1 to 600, not {value!r}")
+        else:
+            budgets[kind] = float(value)
+    for kind in sorted(set(raw_budgets) - set(BUDGETS)):
+        problems.append(f"budgets.{kind}: is not a budget the line knows ({', '.join(BUDGETS)})")
+    return Menu(start, MappingProxyType(nodes), MappingProxyType(every_node), MappingProxyType(transfer_failed),
+                MappingProxyType(budgets))

@@ -144,6 +144,34 @@ class Line:
                 if (rec := self.recordings.get(language.code, u.prompt))
                 and self.catalog.has(u.prompt, language.code) and rec.text != self.renderer.plain(u)]
 
+    def places(self, language: Language) -> list[tuple[str, str, list[Utterance]]]:
+        """Each place of a call in ``language`` as (budget kind, name, what is said there), for the
+        timing report; "opening" is what a caller hears before pressing the language's key."""
+        found = []
+        start = CallState(self.menu.start, language.code)
+        if self.multilingual and language.on_menu:
+            menu = CallState(LANGUAGE_MENU, self.first_language.code)
+            offered = self.menu_words(menu, GREETING)
+            mine = next(i for i, u in enumerate(offered) if u.prompt == "language.choose" and u.language == language)
+            found.append(("opening", "", offered[:mine + 1]))
+            if language == self.first_language:
+                found.append(("language_menu", "greeting and language menu", offered))
+            found.append(("after_language", "", self.menu_words(start)))
+        else:
+            found.append(("after_language", "", self.menu_words(start, GREETING)))
+        for node in self.menu.nodes.values():
+            kind = "menu" if node.is_menu else "message"
+            found.append((kind, f"{kind} {node.id}", self.menu_words(CallState(node.id, language.code))))
+        routing = self.config.routing
+        for contact in self.config.contacts.values():
+            failed = CallState(TRANSFER_FAILED, language.code, contact=contact.key)
+            urgent = contact != routing.out_of_hours
+            found.append(("menu", f"after a failed transfer to {contact.key}", self.menu_words(failed, urgent=urgent)))
+            found.append(("before_transfer", f"before a transfer to {contact.key}", self.transfer_words(failed)))
+            found.append(("before_transfer", f"before a transfer to {contact.key}, after too many tries",
+                          self.transfer_words(failed, ["transfer.after_limit"])))
+        return found
+
     def parse_state(self, args: Mapping[str, str]) -> CallState:
         state = CallState.parse(args, **self._known)
         if state.node == TRANSFER_FAILED and state.contact is None:
@@ -176,14 +204,23 @@ class Line:
         # _audio_base is only part of the cache key: the renderer reads it from the context.
         language = self._language(state)
         listening = self._listening(state, language)
+        spoken = self.menu_words(state, lead, options_only, urgent)
+        if listening:
+            choices = self._choices(state.node, state.contact, language, urgent)
+            listening = Listening(listening.language, tuple(word for c in choices for word in c.keywords))
+        return self.renderer.gather(spoken, state.url("key"), state.url("silence"), listening, state.slow)
+
+    def menu_words(self, state: CallState, lead: Iterable[str] = (), options_only: bool = False,
+                   urgent: bool = False) -> list[Utterance]:
+        """Everything said at a node, in order: what the caller hears (and the timing report measures)."""
+        language = self._language(state)
+        listening = self._listening(state, language)
         spoken = [Utterance(prompt, language) for prompt in lead]
         if not options_only:
             spoken += self._body(state, language)
         choices = self._choices(state.node, state.contact, language, urgent)
         spoken += [self._offer(choice, listening is not None) for choice in choices if choice.prompt]
-        if listening:
-            listening = Listening(listening.language, tuple(word for c in choices for word in c.keywords))
-        return self.renderer.gather(spoken, state.url("key"), state.url("silence"), listening, state.slow)
+        return spoken
 
     def key(self, state: CallState, digits: str | None, now: dt.datetime, speech: str | None = None,
             caller: str | None = None) -> str:
@@ -225,12 +262,16 @@ class Line:
         return self._transfer_twiml(after, tuple(lead), AUDIO_BASE.get())
 
     def _build_transfer(self, after: CallState, lead: tuple[str, ...], _audio_base: str) -> str:
-        language = self._language(after)
         contact = self.config.contacts[after.contact]
-        # Textphone users hear first how to reach the same teams through Relay UK.
-        prompts = (*lead, "transfer.relay", f"transfer.{contact.key}")
-        return self.renderer.dial([Utterance(p, language) for p in prompts], contact,
+        return self.renderer.dial(self.transfer_words(after, lead), contact,
                                   action=after.url("transfer/done"), slow=after.slow)
+
+    def transfer_words(self, after: CallState, lead: Iterable[str] = ()) -> list[Utterance]:
+        """What is said before a transfer to ``after.contact``."""
+        language = self._language(after)
+        # Textphone users hear first how to reach the same teams through Relay UK.
+        prompts = (*lead, "transfer.relay", f"transfer.{after.contact}")
+        return [Utterance(p, language) for p in prompts]
 
     def transfer_done(self, state: CallState, status: str | None, now: dt.datetime) -> str:
         """Twilio reports how a transfer went: end the call, or offer what else can be done."""

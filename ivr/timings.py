@@ -1,0 +1,214 @@
+"""Caller time: how many seconds of audio a caller hears at each place of the call, per language.
+
+Every second before a caller learns how to reach a person is a cost, so the line
+measures it instead of guessing, and ``check`` holds it to the budgets in
+prompts/menu.yaml. What is measured is exactly what the engine says at each
+place (``Line.menu_words``, ``Line.transfer_words``): a recording counts at its
+real length; words are spoken by espeak-ng at 160 words a minute in the
+caller's language. Where espeak-ng is not installed, the length is estimated
+from the number of characters, at the rate espeak-ng itself speaks that
+language (``CHARACTERS_PER_SECOND``), and the report says so.
+"""
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from .config import Language
+from .render import Utterance
+
+WORDS_PER_MINUTE = 160   # a normal speaking rate: about what Polly and Google voices read at
+# Characters a second that espeak-ng speaks each language at 160 words a minute, measured on the
+# shipped prompts (`flask --app ivr timings --calibrate`); used only where espeak-ng is missing.
+CHARACTERS_PER_SECOND = {"en": 14.6, "pl": 13.1, "lt": 13.6, "ga": 13.0, "ar": 11.7, "ro": 13.4,
+                         "bg": 13.0, "pt": 13.6, "sk": 12.9}
+DEFAULT_CHARACTERS_PER_SECOND = 13.0
+# Where the way to a person is said: the prompt that offers "speak to someone".
+PERSON = "option.speak_to_someone"
+
+
+class AudioError(Exception):
+    pass
+
+
+def wav_seconds(data: bytes) -> float:
+    """The length of a WAV file's sound, from its header (any encoding: PCM, u-law...)."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise AudioError("not a WAV file")
+    position, byte_rate, size = 12, None, None
+    while position + 8 <= len(data):
+        chunk, length = struct.unpack_from("<4sI", data, position)
+        body = position + 8
+        if chunk == b"fmt " and length >= 16:
+            byte_rate = struct.unpack_from("<I", data, body + 8)[0]
+        elif chunk == b"data":
+            # espeak-ng writing to a pipe cannot know the size: the rest of the file is the sound
+            size = min(length, len(data) - body)
+            break
+        position = body + length + (length & 1)
+    if not byte_rate or size is None:
+        raise AudioError("a WAV file without a format or sound")
+    return size / byte_rate
+
+
+def espeak_voice(language: Language) -> str:
+    """The espeak-ng voice for a language: its primary code (en, pl, ga, pt...)."""
+    primary = language.code.split("-")[0].lower()
+    return {"en": "en-gb"}.get(primary, primary)
+
+
+class Stopwatch:
+    """Measures utterances. One per process is enough: lengths are kept by language and words."""
+
+    def __init__(self, espeak: str | None = None, estimate_only: bool = False):
+        self.espeak = None if estimate_only else (espeak or shutil.which("espeak-ng"))
+        self._known: dict[tuple[str, str], float] = {}
+
+    @property
+    def method(self) -> str:
+        return (f"espeak-ng at {WORDS_PER_MINUTE} words a minute" if self.espeak
+                else "estimated from the characters (espeak-ng is not installed)")
+
+    def spoken(self, language: Language, words: str) -> float:
+        key = (espeak_voice(language), words)
+        if key not in self._known:
+            self.measure_all([key])
+        return self._known[key]
+
+    def measure_all(self, wanted: Iterable[tuple[str, str]]) -> None:
+        """Measures many (voice, words) at once, two espeak-ng processes at a time."""
+        todo = [key for key in dict.fromkeys(wanted) if key not in self._known]
+        if not self.espeak:
+            for voice, words in todo:
+                rate = CHARACTERS_PER_SECOND.get(voice.split("-")[0], DEFAULT_CHARACTERS_PER_SECOND)
+                self._known[(voice, words)] = len(words) / rate
+            return
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for key, seconds in zip(todo, pool.map(self._speak, todo)):
+                self._known[key] = seconds
+
+    def _speak(self, key: tuple[str, str]) -> float:
+        voice, words = key
+        result = subprocess.run([self.espeak, "-v", voice, "-s", str(WORDS_PER_MINUTE), "--stdout", words],
+                                capture_output=True, timeout=60)
+        if result.returncode != 0:
+            raise AudioError(f"espeak-ng could not speak {voice}: {result.stderr.decode(errors='replace').strip()}")
+        return wav_seconds(result.stdout)
+
+
+@dataclass(frozen=True)
+class Place:
+    """One place of a call, as a caller hears it in one language."""
+    language: str
+    kind: str        # the budget it is held to (see BUDGETS)
+    name: str        # what a person reading the report calls it
+    seconds: float
+    budget: float
+
+    @property
+    def over(self) -> bool:
+        return self.seconds > self.budget
+
+    def problem(self) -> str:
+        return (f"language {self.language}: {self.name}: {self.seconds:.1f} s of audio, over its budget of "
+                f"{self.budget:g} s (budgets: prompts/menu.yaml)")
+
+
+def length(line, stopwatch: Stopwatch, utterances: Iterable[Utterance]) -> float:
+    total = 0.0
+    for utterance in utterances:
+        recording = line.recordings.get(utterance.language.code, utterance.prompt)
+        if recording is not None:
+            total += recording_seconds(recording.path)
+        else:
+            total += stopwatch.spoken(utterance.language, line.renderer.plain(utterance))
+    return total
+
+
+def until_person(line, stopwatch: Stopwatch, utterances: list[Utterance]) -> float | None:
+    """Seconds until the way to a person has been said, or None if it is not said at all."""
+    for index, utterance in enumerate(utterances):
+        if utterance.prompt == PERSON:
+            return length(line, stopwatch, utterances[:index + 1])
+    return None
+
+
+_RECORDING_SECONDS: dict[tuple[Path, float], float] = {}
+
+
+def recording_seconds(path: Path) -> float:
+    key = (path, path.stat().st_mtime)
+    if key not in _RECORDING_SECONDS:
+        _RECORDING_SECONDS[key] = wav_seconds(path.read_bytes())
+    return _RECORDING_SECONDS[key]
+
+
+def report(line, stopwatch: Stopwatch) -> list[Place]:
+    """Every place of the call, in every language, with its seconds and its budget."""
+    stopwatch.measure_all((espeak_voice(u.language), line.renderer.plain(u))
+                          for language in line.config.languages for _, _, words in line.places(language)
+                          for u in words
+                          if line.recordings.get(u.language.code, u.prompt) is None)
+    budgets: Mapping[str, float] = line.menu.budgets
+    places = []
+    for language in line.config.languages:
+        opening = None
+        for kind, name, words in line.places(language):
+            if kind == "opening":
+                opening = words
+                continue
+            if kind == "after_language":
+                seconds = until_person(line, stopwatch, words)
+                start = opening + words if opening is not None else words
+                from_start = until_person(line, stopwatch, start)
+                places.append(Place(language.code, "to_a_person", "to a person, from the start of the call",
+                                    from_start if from_start is not None else float("inf"), budgets["to_a_person"]))
+                if opening is not None:
+                    places.append(Place(language.code, "to_a_person_after_language",
+                                        "to a person, after choosing the language",
+                                        seconds if seconds is not None else float("inf"),
+                                        budgets["to_a_person_after_language"]))
+                continue
+            places.append(Place(language.code, kind, name, length(line, stopwatch, words), budgets[kind]))
+    return places
+
+
+def problems(places: Iterable[Place]) -> list[str]:
+    return [place.problem() for place in places if place.over]
+
+
+def table(places: list[Place], stopwatch: Stopwatch) -> str:
+    """Per language: the time to a person, then the longest place of each kind, against its budget."""
+    columns = (("to_a_person", "to a person"), ("to_a_person_after_language", "after choosing"),
+               ("language_menu", "language menu"), ("menu", "longest menu"),
+               ("message", "longest message"), ("before_transfer", "before a transfer"))
+    budgets = {place.kind: place.budget for place in places}
+    head = ["language"] + [f"{title} (≤{budgets[kind]:g} s)" for kind, title in columns if kind in budgets]
+    rows = [head]
+    languages = list(dict.fromkeys(place.language for place in places))
+    for code in languages:
+        row = [code]
+        for kind, _ in columns:
+            if kind not in budgets:
+                continue
+            mine = [place for place in places if place.language == code and place.kind == kind]
+            if not mine:
+                row.append("–")
+                continue
+            worst = max(mine, key=lambda place: place.seconds)
+            row.append(f"{worst.seconds:.1f}" + (" OVER" if worst.over else ""))
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    text = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    text.append(f"Seconds of audio; words measured by {stopwatch.method}, recordings at their length.")
+    return "\n".join(text)
+
+
+def details(places: list[Place]) -> str:
+    return "\n".join(f"{p.language:<6} {p.name:<55} {p.seconds:6.1f} s  (≤{p.budget:g}){' OVER' if p.over else ''}"
+                     for p in places)
