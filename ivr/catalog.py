@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 from .config import ConfigError, Language, read_yaml
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-PLACEHOLDERS = {"key", "choice", "keyword"}   # filled by the line itself; the rest are numbers and links
+PLACEHOLDERS = {"key", "choice"}   # filled by the line itself, with {key_<kind>}; the rest are numbers and links
 SOURCE_LANGUAGE = "en"   # prompts/en.yaml speaks for every en-* language
 DOMAIN = "ivr"
 
@@ -90,7 +90,7 @@ class Catalog:
             expected = placeholders(self.source[prompt_id].text)
             for unknown in sorted(expected - allowed_placeholders):
                 found.append(f"prompts/en.yaml: {prompt_id}: {{{unknown}}} is not a number or link in line.yaml, "
-                             "nor {key}, {choice} or {keyword}")
+                             "nor {key}, {choice} or a {key_...} of every_node")
             for code, texts in self._texts.items():
                 text = texts.get(prompt_id)
                 if not text:

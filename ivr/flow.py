@@ -44,6 +44,7 @@ class Node:
     options: tuple[Option, ...] = ()
     parent: str | None = None
     needs: str | None = None        # offered only when line.yaml provides this (NEEDS)
+    more: str | None = None         # a message that goes on in this node, if the caller chooses
 
     @property
     def is_menu(self) -> bool:
@@ -64,6 +65,7 @@ class Menu:
     every_node: Mapping[str, str]        # action kind -> key
     transfer_failed: Mapping[str, str]   # "try_again", "urgent" -> key
     budgets: Mapping[str, float] = field(default_factory=dict)   # BUDGETS -> seconds
+    more_key: str = "1"                  # after a message that goes on: hear the next part
 
     def node(self, node_id: str | None) -> Node | None:
         return self.nodes.get(node_id) if node_id else None
@@ -85,6 +87,8 @@ class Menu:
             ids.update(f"keywords.{option.name}" for option in node.options)
             if node.say:
                 ids.add(node.say)
+            if node.more:
+                ids.update(("option.more", "keywords.more"))
         return ids
 
 
@@ -121,13 +125,17 @@ def _parse(raw: dict, problems: list[str]) -> Menu:
             transfer_failed[kind] = _key(failed[kind], f"transfer_failed.{kind}", problems)
     if len(set(every_node.values()) | set(transfer_failed.values())) != len(every_node) + len(transfer_failed):
         problems.append("transfer_failed: its keys must differ from each other and from every_node's")
+    more_key = _key(raw.get("more", "1"), "more", problems)
+    if more_key in every_node.values():
+        problems.append(f"more: {more_key!r} is already used on every node by every_node")
 
     raw_nodes = raw.get("nodes") or {}
     if not isinstance(raw_nodes, dict) or not raw_nodes:
         problems.append("nodes: is missing")
         raw_nodes = {}
     parents: dict[str, str] = {}
-    parsed: dict[str, tuple[str | None, tuple[Option, ...]]] = {}
+    continued: dict[str, str] = {}   # the second part of a message -> its first part
+    parsed: dict[str, tuple] = {}
     for node_id, body in raw_nodes.items():
         where = f"nodes.{node_id}"
         if node_id in RESERVED:
@@ -162,19 +170,36 @@ def _parse(raw: dict, problems: list[str]) -> Menu:
         needs = body.get("needs")
         if needs is not None and needs not in NEEDS:
             problems.append(f"{where}.needs: {needs!r} must be one of {', '.join(NEEDS)}")
-        parsed[str(node_id)] = (body.get("say"), tuple(options), needs)
+        more = body.get("more")
+        if more is not None:
+            if options or str(more) not in raw_nodes:
+                problems.append(f"{where}.more: {more!r} must be a node, and only a message goes on in another")
+            elif str(more) in continued:
+                problems.append(f"{where}.more: {more!r} already continues {continued[str(more)]!r}")
+            else:
+                continued[str(more)] = str(node_id)
+        parsed[str(node_id)] = (body.get("say"), tuple(options), needs, more and str(more))
 
     start = str(raw.get("start"))
     if start not in parsed:
         problems.append(f"start: {raw.get('start')!r} is not a node")
     elif start in parents:
         problems.append(f"start: {start!r} is reached from {parents[start]!r}; the first menu has no parent")
+    for later, first in continued.items():
+        if later in parents:
+            problems.append(f"nodes.{later}: is both an option's node and the rest of {first!r}")
+    for later in continued:   # "back" from any part of a message goes where it goes from the first
+        first = later
+        for _ in range(len(continued) + 1):
+            first = continued.get(first, first)
+        if first in parents:
+            parents[later] = parents[first]
     for node_id in parsed:
         if node_id != start and node_id not in parents:
             problems.append(f"nodes.{node_id}: cannot be reached from {start!r}")
     nodes = {
-        node_id: Node(node_id, say, options, parents.get(node_id), needs)
-        for node_id, (say, options, needs) in parsed.items()
+        node_id: Node(node_id, say, options, parents.get(node_id), needs, more)
+        for node_id, (say, options, needs, more) in parsed.items()
     }
     budgets = {}
     raw_budgets = raw.get("budgets") if isinstance(raw.get("budgets"), dict) else {}
@@ -187,4 +212,4 @@ def _parse(raw: dict, problems: list[str]) -> Menu:
     for kind in sorted(set(raw_budgets) - set(BUDGETS)):
         problems.append(f"budgets.{kind}: is not a budget the line knows ({', '.join(BUDGETS)})")
     return Menu(start, MappingProxyType(nodes), MappingProxyType(every_node), MappingProxyType(transfer_failed),
-                MappingProxyType(budgets))
+                MappingProxyType(budgets), more_key)

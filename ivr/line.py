@@ -31,13 +31,18 @@ log = logging.getLogger(__name__)
 AUDIO_DIR = "prompts/audio"
 # Prompts never heard on their own: parts of other prompts, words to say, the text message.
 NOT_SPOKEN_ALONE = ("key.", "keywords.", "choice.", "sms.")
-GREETING = ("greeting.welcome", "greeting.danger", "greeting.privacy")
+PERSON = "option.speak_to_someone"   # the way to a person: first in the greeting and on the main menu
+# The first words of every call, in the first language: the way to a person first.
+GREETING = ("greeting.welcome", PERSON, "greeting.danger")
+PRIVACY = {True: "privacy.number_hidden", False: "privacy.number_shown"}   # by transfer.caller_id being set
+SAY_OR_PRESS = "welcome.say_or_press"
 ANSWERED = ("completed", "answered")   # DialCallStatus values meaning someone took the call
 FIXED_PROMPTS = GREETING + (
-    "key.star", "key.hash", "choice.press", "choice.say_or_press",
-    "option.speak_to_someone", "option.repeat", "option.back", "option.slower",
+    "welcome.young_person", *PRIVACY.values(), SAY_OR_PRESS, "welcome.every_key",
+    "key.star", "key.hash", "choice.press",
+    "option.repeat", "option.back",
     "keywords.speak_to_someone", "keywords.repeat", "keywords.back", "keywords.slower",
-    "transfer.relay", "transfer.after_limit", "transfer_failed.danger",
+    "transfer.after_limit", "transfer_failed.danger",
     "option.try_again", "option.urgent", "keywords.try_again", "keywords.urgent",
     "text.sent", "text.failed", "text.withheld", "text.not_mobile", "text.already_sent", "sms.body",
     "error.no_input", "error.wrong_key", "error.safety_net", "goodbye.numbers",
@@ -55,10 +60,12 @@ class Line:
         self.catalog = catalog
         self.recordings = recordings
         self.texter: Texter | None = None   # see enable_texting
+        self.texts_assumed = False           # see as_configured
         self.usage = Recorder(None)         # records nothing until the app gives it a store
-        self.renderer = Renderer(config, catalog, recordings)
+        self.renderer = Renderer(config, catalog, recordings, menu.every_node)
         self.first_language = config.languages[0]
-        allowed = PLACEHOLDERS | set(config.numbers) | set(config.links)
+        self.privacy = PRIVACY[config.transfer.caller_id is not None]
+        allowed = PLACEHOLDERS | set(config.numbers) | set(config.links) | {f"key_{k}" for k in menu.every_node}
         self.problems = catalog.problems(self.required_prompts(), allowed)
         if not self.problems:
             self.problems = self.unsayable()
@@ -93,6 +100,15 @@ class Line:
         self._choices.cache_clear()      # the text option appears or goes
         self._menu_twiml.cache_clear()
 
+    def as_configured(self) -> "Line":
+        """This line with every option line.yaml sets up offered, texts included even without
+        Twilio credentials: what the timing report measures."""
+        if self.config.texting and not self.texting:
+            self.enable_texting(Texter(self.config.texting, None, None))
+            self.texts_assumed = True
+            self._choices.cache_clear()
+        return self
+
     @property
     def multilingual(self) -> bool:
         """Whether there is a language menu (with one language on it, it is skipped)."""
@@ -101,7 +117,7 @@ class Line:
     @property
     def texting(self) -> bool:
         """Whether the "send me these numbers by text" option is offered."""
-        return self.texter is not None and self.texter.ready
+        return self.texter is not None and (self.texter.ready or self.texts_assumed)
 
     def required_prompts(self) -> set[str]:
         contacts = self.config.contacts.keys()
@@ -113,19 +129,16 @@ class Line:
 
     def utterances(self, language: Language) -> list[Utterance]:
         """Everything the line can say on its own in ``language``, as a call says it."""
-        keys = {option.say: option.key for node in self.menu.nodes.values() for option in node.options}
-        keys.update({f"option.{kind}": key for kind, key in self.menu.every_node.items()})
-        keys.update({f"option.{kind}": key for kind, key in self.menu.transfer_failed.items()})
+        keys = self._option_keys()
         found = []
         for prompt in sorted(self.required_prompts()):
-            if prompt.startswith(NOT_SPOKEN_ALONE):
+            if prompt.startswith(NOT_SPOKEN_ALONE) or (prompt == SAY_OR_PRESS and not language.listens):
                 continue
             if prompt == "language.choose":
                 if language.on_menu:
-                    found.append(self._offer(self._language_choice(language), self.first_language.listens))
+                    found.append(self._offer(self._language_choice(language)))
             elif prompt in keys:
-                choice = Choice(keys[prompt], Action("say"), language, prompt, self._keywords(prompt, language))
-                found.append(self._offer(choice, language.listens))
+                found.append(Utterance(prompt, language, keys[prompt]))
             else:
                 found.append(Utterance(prompt, language))
         return found
@@ -156,9 +169,14 @@ class Line:
             found.append(("opening", "", offered[:mine + 1]))
             if language == self.first_language:
                 found.append(("language_menu", "greeting and language menu", offered))
-            found.append(("after_language", "", self.menu_words(start)))
+            lead = ()
         else:
-            found.append(("after_language", "", self.menu_words(start, GREETING)))
+            lead = GREETING
+        first = self.menu_words(start, lead, welcome=True)
+        found.append(("after_language", "", first))
+        welcome = len(lead) + len(self.welcome_prompts(start, lead))
+        found.append(("message", "welcome, once a call", first[:welcome]))
+        found.append(("menu", "main menu, the first time", first[welcome:]))
         for node in self.menu.nodes.values():
             kind = "menu" if node.is_menu else "message"
             found.append((kind, f"{kind} {node.id}", self.menu_words(CallState(node.id, language.code))))
@@ -186,41 +204,51 @@ class Line:
         if chosen or not self.multilingual:
             state = CallState(self.menu.start, chosen or self.first_language.code)
             self.usage.record("language", state.lang)
-        else:
-            state = CallState(LANGUAGE_MENU, self.first_language.code)
-        return self.present(state, now, lead=GREETING)
+            return self.present(state, now, lead=GREETING, welcome=True)
+        return self.present(CallState(LANGUAGE_MENU, self.first_language.code), now, lead=GREETING)
 
     def present(self, state: CallState, now: dt.datetime, lead: Iterable[str] = (),
-                options_only: bool = False) -> str:
-        """Say a node (unless ``options_only``) and its options, and listen for a key or a word."""
+                options_only: bool = False, welcome: bool = False) -> str:
+        """Say a node (unless ``options_only``) and its options, and listen for a key or a word.
+        ``welcome``: the first menu in the caller's language, with what is said once a call."""
         self.usage.record("at", state.node)
         if not options_only and state.node in self.menu.nodes and not self.menu.nodes[state.node].is_menu:
             self.usage.record("heard", state.node)
-        return self._menu_twiml(state, tuple(lead), options_only, self._urgent_offered(state, now),
+        return self._menu_twiml(state, tuple(lead), options_only, self._urgent_offered(state, now), welcome,
                                 AUDIO_BASE.get())
 
     def _build_menu(self, state: CallState, lead: tuple[str, ...], options_only: bool, urgent: bool,
-                    _audio_base: str) -> str:
+                    welcome: bool, _audio_base: str) -> str:
         # _audio_base is only part of the cache key: the renderer reads it from the context.
         language = self._language(state)
         listening = self._listening(state, language)
-        spoken = self.menu_words(state, lead, options_only, urgent)
+        spoken = self.menu_words(state, lead, options_only, urgent, welcome)
         if listening:
             choices = self._choices(state.node, state.contact, language, urgent)
             listening = Listening(listening.language, tuple(word for c in choices for word in c.keywords))
         return self.renderer.gather(spoken, state.url("key"), state.url("silence"), listening, state.slow)
 
     def menu_words(self, state: CallState, lead: Iterable[str] = (), options_only: bool = False,
-                   urgent: bool = False) -> list[Utterance]:
+                   urgent: bool = False, welcome: bool = False) -> list[Utterance]:
         """Everything said at a node, in order: what the caller hears (and the timing report measures)."""
         language = self._language(state)
-        listening = self._listening(state, language)
-        spoken = [Utterance(prompt, language) for prompt in lead]
+        keys = self._option_keys()
+        said = tuple(lead) + (self.welcome_prompts(state, tuple(lead)) if welcome else ())
+        spoken = [Utterance(prompt, language, keys.get(prompt)) for prompt in said]
         if not options_only:
             spoken += self._body(state, language)
         choices = self._choices(state.node, state.contact, language, urgent)
-        spoken += [self._offer(choice, listening is not None) for choice in choices if choice.prompt]
+        spoken += [self._offer(choice) for choice in choices if choice.prompt and choice.prompt not in said]
         return spoken
+
+    def welcome_prompts(self, state: CallState, lead: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """Said once a call, in the caller's language, before the first menu: the way to a person,
+        999, a word to a young person, what the team will see, and how to choose (unless ``lead``,
+        the greeting, has just said it)."""
+        once = (PERSON, "greeting.danger", "welcome.young_person", self.privacy)
+        if self._listening(state, self._language(state)):
+            once += (SAY_OR_PRESS,)
+        return tuple(prompt for prompt in once + ("welcome.every_key",) if prompt not in lead)
 
     def key(self, state: CallState, digits: str | None, now: dt.datetime, speech: str | None = None,
             caller: str | None = None) -> str:
@@ -243,7 +271,8 @@ class Line:
     def silence(self, state: CallState, now: dt.datetime) -> str:
         if state.node == LANGUAGE_MENU:   # pressing nothing chooses the first language
             self.usage.record("language", self.first_language.code)
-            return self.present(replace(state.at(self.menu.start), lang=self.first_language.code), now)
+            return self.present(replace(state.at(self.menu.start), lang=self.first_language.code), now,
+                                welcome=True)
         node = self.menu.node(state.node)
         if node is not None and not node.is_menu and not state.prompted:
             # After a message, silence is no mistake: say what can be done next, uncounted.
@@ -269,9 +298,7 @@ class Line:
     def transfer_words(self, after: CallState, lead: Iterable[str] = ()) -> list[Utterance]:
         """What is said before a transfer to ``after.contact``."""
         language = self._language(after)
-        # Textphone users hear first how to reach the same teams through Relay UK.
-        prompts = (*lead, "transfer.relay", f"transfer.{after.contact}")
-        return [Utterance(p, language) for p in prompts]
+        return [Utterance(p, language) for p in (*lead, f"transfer.{after.contact}")]
 
     def transfer_done(self, state: CallState, status: str | None, now: dt.datetime) -> str:
         """Twilio reports how a transfer went: end the call, or offer what else can be done."""
@@ -298,7 +325,7 @@ class Line:
             return self.present(state.at(action.target), now)
         if action.kind == "language":
             self.usage.record("language", action.target)
-            return self.present(replace(state.at(self.menu.start), lang=action.target), now)
+            return self.present(replace(state.at(self.menu.start), lang=action.target), now, welcome=True)
         if action.kind == "speak_to_someone":
             return self.transfer(state, now)
         if action.kind == "urgent":
@@ -351,32 +378,45 @@ class Line:
         return [Utterance(node.say, language)] if node.say else []
 
     def _list_choices(self, node_id: str, contact: str | None, language: Language, urgent: bool) -> tuple[Choice, ...]:
-        """Everything that can be chosen at a node; those with a prompt are announced, in this order."""
-        state = CallState(node_id, language.code, contact=contact)
-        def every(kind: str, announced: bool = True) -> Choice:
-            prompt = f"option.{kind}"
-            return Choice(self.menu.every_node[kind], Action(kind), language, prompt if announced else None,
-                          self._keywords(prompt, language))
+        """Everything that can be chosen at a node; those with a prompt are announced, in this order.
 
+        Menus announce the way to a person first, then their options; after a message, what
+        comes next (more, a person, back). Star, hash and 9 are explained once a call
+        (welcome.every_key) and work everywhere."""
+        state = CallState(node_id, language.code, contact=contact)
+        def every(kind: str, announced: bool = False) -> Choice:
+            return self._choice(self.menu.every_node[kind], Action(kind), language, f"option.{kind}", announced)
+
+        quiet = {kind: every(kind) for kind in ("speak_to_someone", "repeat", "back", "slower")}
         if state.node == LANGUAGE_MENU:
-            return tuple([self._language_choice(lang) for lang in self.config.menu_languages] + [
-                every(kind, announced=False) for kind in ("speak_to_someone", "repeat", "back", "slower")])
+            return tuple([self._language_choice(lang) for lang in self.config.menu_languages] + list(quiet.values()))
         if state.node == TRANSFER_FAILED:
             failed = self.menu.transfer_failed
-            options = [Choice(failed["try_again"], Action("speak_to_someone"), language, "option.try_again",
-                              self._keywords("option.try_again", language))]
+            options = [self._choice(failed["try_again"], Action("speak_to_someone"), language, "option.try_again")]
             if urgent:
-                options.append(Choice(failed["urgent"], Action("urgent"), language, "option.urgent",
-                                      self._keywords("option.urgent", language)))
-            return tuple(options + [every("repeat"), every("back"), every("speak_to_someone", announced=False),
-                                    every("slower", announced=False)])
+                options.append(self._choice(failed["urgent"], Action("urgent"), language, "option.urgent"))
+            options.append(every("back", announced=True))
+            return tuple(options + [quiet["speak_to_someone"], quiet["repeat"], quiet["slower"]])
         node = self.menu.nodes[state.node]
-        options = [Choice(option.key, self.menu.action(node, option.key), language, option.say,
-                          self._keywords(option.say, language))
+        if not node.is_menu:
+            first = [self._choice(self.menu.more_key, Action("go", node.more), language, "option.more")] if node.more else []
+            announced = [every(kind, announced=True) for kind in ("speak_to_someone", "back")]
+            return tuple(first + announced + [quiet["repeat"], quiet["slower"]])
+        options = [self._choice(option.key, self.menu.action(node, option.key), language, option.say)
                    for option in node.options if self._offered(option)]
-        return tuple(options + [every("speak_to_someone"), every("repeat"),
-                                every("back", announced=self._parent(state) != state.node),
-                                every("slower", announced=node.id == self.menu.start)])
+        return tuple([every("speak_to_someone", announced=True)] + options
+                     + [quiet["repeat"], quiet["back"], quiet["slower"]])
+
+    def _choice(self, key: str, action: Action, language: Language, prompt: str, announced: bool = True) -> Choice:
+        return Choice(key, action, language, prompt if announced else None, self._keywords(prompt, language))
+
+    def _option_keys(self) -> dict[str, str]:
+        """The key each option prompt offers, wherever it is said."""
+        keys = {option.say: option.key for node in self.menu.nodes.values() for option in node.options}
+        keys.update({f"option.{kind}": key for kind, key in self.menu.every_node.items()})
+        keys.update({f"option.{kind}": key for kind, key in self.menu.transfer_failed.items()})
+        keys["option.more"] = self.menu.more_key
+        return keys
 
     def _offered(self, option: Option) -> bool:
         target = self.menu.node(option.go)
@@ -396,11 +436,9 @@ class Line:
         return Choice(key, Action("language", language.code), language, "language.choose", names)
 
     @staticmethod
-    def _offer(choice: Choice, listening: bool) -> Utterance:
-        """The prompt that offers a choice: "say <first keyword>, or press <key>" where the menu
-        listens and Twilio recognises the choice's language; otherwise only "press <key>"."""
-        spoken = listening and choice.language.listens and choice.keywords
-        return Utterance(choice.prompt, choice.language, choice.key, choice.keywords[0] if spoken else None)
+    def _offer(choice: Choice) -> Utterance:
+        """The prompt that offers a choice, with its key: "Warning signs: press 2"."""
+        return Utterance(choice.prompt, choice.language, choice.key)
 
     def _listening(self, state: CallState, language: Language) -> Listening | None:
         """Whether this node takes spoken choices, and in which language Twilio hears them."""

@@ -5,7 +5,8 @@ The only module that builds XML, always with twilio's TwiML builder.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from types import MappingProxyType
+from typing import Iterable, Mapping, Sequence
 
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -16,6 +17,7 @@ from .recordings import Recordings
 from .voices import digits_interpretation
 
 KEY_NAMES = {"*": "key.star", "#": "key.hash"}
+KEY_PLACEHOLDER = "key_"   # {key_back}: the key that goes back on every node
 GROUP_PAUSE = "300ms"   # between the groups of a phone number, as a person reads them
 SLOWER = "80%"          # the slower speech a caller can ask for (SSML prosody rate)
 
@@ -25,7 +27,6 @@ class Utterance:
     prompt: str
     language: Language
     key: str | None = None       # fills {key}, and {choice} ("press 2")
-    keyword: str | None = None   # with a key: "say <keyword>, or press 2"; None: "press 2" only
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,13 @@ BREAK = object()
 
 
 class Renderer:
-    def __init__(self, config: LineConfig, catalog: Catalog, recordings: Recordings):
+    def __init__(self, config: LineConfig, catalog: Catalog, recordings: Recordings,
+                 keys: Mapping[str, str] = MappingProxyType({})):
         self.config = config
         self.catalog = catalog
         self.recordings = recordings
         self.numbers = config.numbers
+        self.keys = keys   # {key_<kind>} placeholders: what every node's keys do (menu.yaml every_node)
 
     def gather(self, utterances: Iterable[Utterance], action: str, on_silence: str,
                listening: Listening | None = None, slow: bool = False) -> str:
@@ -151,14 +154,12 @@ class Renderer:
 
     def _fill(self, name: str, utterance: Utterance) -> list:
         if name == "choice":
-            return self._parts(utterance, "choice.say_or_press" if utterance.keyword else "choice.press")
-        if name == "keyword":
-            return [utterance.keyword or ""]
-        if name == "key":
-            key = utterance.key or ""
+            return self._parts(utterance, "choice.press")
+        if name == "key" or name.startswith(KEY_PLACEHOLDER):
+            key = utterance.key if name == "key" else self.keys[name.removeprefix(KEY_PLACEHOLDER)]
             if key in KEY_NAMES:
                 return [self.catalog.text(KEY_NAMES[key], utterance.language.code)]
-            return [Digits(key)]
+            return [Digits(key or "")]
         parts = []
         for group in self.numbers[name].split():
             parts += [BREAK, Digits(group)] if parts else [Digits(group)]

@@ -150,6 +150,7 @@ def recording_seconds(path: Path) -> float:
 
 def report(line, stopwatch: Stopwatch) -> list[Place]:
     """Every place of the call, in every language, with its seconds and its budget."""
+    line = line.as_configured()
     stopwatch.measure_all((espeak_voice(u.language), line.renderer.plain(u))
                           for language in line.config.languages for _, _, words in line.places(language)
                           for u in words

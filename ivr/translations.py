@@ -31,9 +31,8 @@ REVIEW_STATES = ("draft", "reviewed")
 
 
 FILLED_BY_THE_LINE = {
-    "key": "{key} is the key to press, said by the line",
-    "choice": "{choice} is how to choose: press a key, or say a word and press a key (see choice.*)",
-    "keyword": "{keyword} is the first word of the option's keywords",
+    "key": "{key} is the key to press: a digit read as a bare numeral, or the word for star or hash (key.star, key.hash)",
+    "choice": "{choice} is how to choose, from choice.press (\"press 2\")",
 }
 
 
@@ -42,6 +41,9 @@ def explain_placeholders(text: str, numbers: Mapping[str, str], links: Mapping[s
     for name in sorted(placeholders(text)):
         if name in FILLED_BY_THE_LINE:
             notes.append(FILLED_BY_THE_LINE[name])
+        elif name.startswith("key_"):
+            notes.append(f"{{{name}}} is the key that does this on every menu: a digit read as a bare numeral, "
+                         "or the word for star or hash")
         elif name in links:
             notes.append(f"{{{name}}} is the web address {links[name]}")
         else:
