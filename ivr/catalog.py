@@ -58,21 +58,23 @@ def catalog_path(locales_dir: Path, language: Language) -> Path:
 
 
 class Catalog:
-    def __init__(self, source: Mapping[str, SourcePrompt], texts: Mapping[str, Mapping[str, str]]):
+    def __init__(self, source: Mapping[str, SourcePrompt], texts: Mapping[str, Mapping[str, str]],
+                 fuzzy: Mapping[str, frozenset[str]] = MappingProxyType({})):
         self.source = source
         self._texts = texts   # language code -> prompt id -> text
+        self._fuzzy = fuzzy   # language code -> prompt ids whose English changed since translated
 
     @classmethod
     def load(cls, prompts_dir: Path, locales_dir: Path, languages: Iterable[Language]) -> "Catalog":
         source = read_source(prompts_dir / f"{SOURCE_LANGUAGE}.yaml")
         english = {pid: p.text for pid, p in source.items()}
-        texts = {}
+        texts, fuzzy = {}, {}
         for language in languages:
             if is_source(language):
                 texts[language.code] = english
             else:
-                texts[language.code] = _read_translations(catalog_path(locales_dir, language))
-        return cls(MappingProxyType(source), MappingProxyType(texts))
+                texts[language.code], fuzzy[language.code] = _read_translations(catalog_path(locales_dir, language))
+        return cls(MappingProxyType(source), MappingProxyType(texts), MappingProxyType(fuzzy))
 
     def text(self, prompt_id: str, language_code: str) -> str:
         return self._texts[language_code][prompt_id]
@@ -95,16 +97,21 @@ class Catalog:
                 text = texts.get(prompt_id)
                 if not text:
                     found.append(f"language {code}: {prompt_id}: has no translation")
+                elif prompt_id in self._fuzzy.get(code, ()):
+                    found.append(f"language {code}: {prompt_id}: is marked fuzzy (its English changed since it was "
+                                 "translated): translate it again and clear the flag")
                 elif placeholders(text) != expected:
                     found.append(f"language {code}: {prompt_id}: placeholders {sorted(placeholders(text))} "
                                  f"differ from the English {sorted(expected)}")
         return found
 
 
-def _read_translations(path: Path) -> dict[str, str]:
+def _read_translations(path: Path) -> tuple[dict[str, str], frozenset[str]]:
+    """The translations of a catalog, and which of them are fuzzy (never to be spoken)."""
     if not path.is_file():
-        return {}
+        return {}, frozenset()
     with path.open("rb") as handle:
         po = read_po(handle)
-    return {m.context: " ".join(m.string.split()) for m in po
-            if m.id and m.context and isinstance(m.string, str) and m.string.strip()}
+    texts = {m.context: " ".join(m.string.split()) for m in po
+             if m.id and m.context and isinstance(m.string, str) and m.string.strip()}
+    return texts, frozenset(m.context for m in po if m.id and m.context in texts and m.fuzzy)

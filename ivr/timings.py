@@ -63,11 +63,13 @@ def espeak_voice(language: Language) -> str:
 
 
 class Stopwatch:
-    """Measures utterances. One per process is enough: lengths are kept by language and words."""
+    """Measures utterances. Lengths are kept for the life of the process, by voice and words:
+    the same sentence is spoken once however many lines or reports measure it."""
+    _spoken: dict[tuple[str, str], float] = {}
 
     def __init__(self, espeak: str | None = None, estimate_only: bool = False):
         self.espeak = None if estimate_only else (espeak or shutil.which("espeak-ng"))
-        self._known: dict[tuple[str, str], float] = {}
+        self._known: dict[tuple[str, str], float] = self._spoken if self.espeak else {}
 
     @property
     def method(self) -> str:

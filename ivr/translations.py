@@ -21,6 +21,7 @@ import yaml
 from babel.messages.catalog import Catalog as PoCatalog
 from babel.messages.pofile import read_po, unescape, write_po
 
+from . import timings
 from .catalog import DOMAIN, SourcePrompt, catalog_path, is_source, placeholders
 from .config import Language
 from .line import Line
@@ -231,14 +232,16 @@ def status_table(rows: list[LanguageStatus]) -> str:
     return "\n".join(text)
 
 
-def check(line: Line) -> list[str]:
+def check(line: Line, stopwatch: "timings.Stopwatch | None" = None) -> list[str]:
     """What start-up lets pass but a caller would still hear wrong, one line each.
 
-    Start-up already refuses missing translations, mismatched placeholders and
-    missing recordings (see Line); here: stale recordings in a language that has
-    no voice to fall back on, where callers would hear words that are out of date.
+    Start-up already refuses missing and fuzzy translations, mismatched placeholders
+    and missing recordings (see Line); here: stale recordings in a language that has
+    no voice to fall back on, where callers would hear words that are out of date,
+    and every place of the call that keeps a caller listening longer than its budget.
     """
     needs = {lang.code for lang in line.config.languages if not lang.speaks}
-    return [f"language {lang}: {prompt}: the recording says old words (its prompt has changed): "
-            "make it again with `flask --app ivr recordings make`"
-            for lang, prompt in line.stale_recordings() if lang in needs]
+    stale = [f"language {lang}: {prompt}: the recording says old words (its prompt has changed): "
+             "make it again with `flask --app ivr recordings make`"
+             for lang, prompt in line.stale_recordings() if lang in needs]
+    return stale + timings.problems(timings.report(line, stopwatch or timings.Stopwatch()))

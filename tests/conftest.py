@@ -138,3 +138,10 @@ def empty_store(app) -> None:
     from ivr.usage import events
     with app.extensions["ivr.usage"].store.engine.begin() as connection:
         connection.execute(events.delete())
+
+
+@pytest.fixture(scope="session")
+def shipped_catalog():
+    """What the shipped line says in each language (prompts/en.yaml and locales/)."""
+    from ivr.line import Line
+    return Line.load(ROOT, ROOT / "line.yaml", strict=False).catalog

@@ -8,13 +8,34 @@ from .phone import Phone
 
 MESSAGES = {  # path of keys from the main menu -> words the message must contain
     "1": "Child sexual exploitation is a form of sexual abuse",
-    "2": "Here are the warning signs",
+    "11": "It is abuse even if the young person seems to agree",
+    "111": "There is no typical victim",
+    "2": "Here are some of the warning signs",
     "31": "Keeping children safe online",
+    "311": "Go through the privacy settings with the child",
+    "3111": "child protection command of the National Crime Agency, called CEOP",
     "32": "Talking with children about staying safe online",
+    "321": "CEOP Education",
     "33": "If you are worried that a child is sending explicit photos",
+    "331": "do not pay",
+    "3311": "It is against the law",
     "34": "Information for parents and foster carers",
+    "341": "If a child you care for goes missing",
+    "3411": "call the Gateway Team",
+    "34111": "NSPCC helpline",
 }
-MENUS = {"": "To hear the warning signs, say warning signs, or press 2", "3": "Advice for parents, carers and professionals"}
+LAST_PARTS = {"111", "2", "3111", "321", "3311", "34111"}
+MENUS = {"": "Warning signs: press 2.", "3": "Advice for parents, carers and professionals"}
+WELCOME = [
+    "To speak to someone, press 0.",
+    "If a child is in immediate danger, hang up and call 999.",
+    "If this is happening to you, it is not your fault. Call Childline, free, any time, on 0800 1111, "
+    "or press 0 to talk to someone now.",
+    "The person you speak to will see your number, unless you call with 141 first.",
+    "You can also say your choice.",
+    "Press star to repeat, hash to go back, or 9 to slow down.",
+]
+MAIN_OPTIONS = ["What exploitation is: press 1.", "Warning signs: press 2.", "Advice and online safety: press 3."]
 
 
 def walk(phone, keys):
@@ -24,41 +45,31 @@ def walk(phone, keys):
     return reply
 
 
-def test_greeting_names_the_line_then_999_then_privacy(phone):
+def test_greeting_names_the_line_then_the_way_to_a_person_then_999(phone):
     said = phone.ring().said
-    assert said[0] == "Thank you for calling the child sexual exploitation information line."
-    assert said[1] == "If a child is in immediate danger, hang up and call 999."
-    assert said[2] == "This line does not record your call or keep your phone number."
+    assert said[:3] == ["Child sexual exploitation information line.", "To speak to someone, press 0.",
+                        "If a child is in immediate danger, hang up and call 999."]
+    assert said[3] == "For English, press 1."
 
 
 def test_999_is_said_digit_by_digit(phone):
-    danger = phone.ring().says[1]
+    danger = phone.ring().says[2]
     digits = [el.text for el in danger.iter("say-as") if el.get("interpret-as") == "digits"]
     assert digits == ["999"]
 
 
 def test_one_language_skips_the_language_menu_straight_to_the_main_menu(phone_for):
     reply = phone_for(english_only()).ring()
-    assert reply.said[3:] == [
-        "To hear what child sexual exploitation is, say information, or press 1.",
-        "To hear the warning signs, say warning signs, or press 2.",
-        "For advice, including keeping children safe online, say advice, or press 3.",
-        "To speak to someone, say speak to someone, or press 0.",
-        "To hear this again, say repeat, or press star.",
-        "To hear messages more slowly, say slower, or press 9.",
-    ]
+    assert reply.said == ["Child sexual exploitation information line.", *WELCOME[:2], *WELCOME[2:], *MAIN_OPTIONS]
 
 
-def test_the_main_menu_of_the_shipped_line_follows_the_language_menu(phone):
-    assert phone.english().said == [
-        "To hear what child sexual exploitation is, say information, or press 1.",
-        "To hear the warning signs, say warning signs, or press 2.",
-        "For advice, including keeping children safe online, say advice, or press 3.",
-        "To speak to someone, say speak to someone, or press 0.",
-        "To hear this again, say repeat, or press star.",
-        "To go back, say go back, or press hash.",
-        "To hear messages more slowly, say slower, or press 9.",
-    ]
+def test_choosing_a_language_says_what_is_said_once_then_the_main_menu(phone):
+    assert phone.english().said == WELCOME + MAIN_OPTIONS
+
+
+def test_the_main_menu_again_offers_a_person_first_and_nothing_said_once(phone):
+    again = phone.english().press("2").press("#")
+    assert again.said == ["To speak to someone, press 0.", *MAIN_OPTIONS]
 
 
 def test_every_spoken_prompt_is_inside_the_gather_so_callers_can_press_early(phone):
@@ -75,47 +86,55 @@ def test_every_spoken_prompt_is_inside_the_gather_so_callers_can_press_early(pho
 def test_each_message_is_reachable_and_ends_with_what_to_do_next(phone, keys, words):
     reply = walk(phone, keys)
     assert words in reply.said[0]
-    assert reply.said[1:] == ["To speak to someone, say speak to someone, or press 0.", "To hear this again, say repeat, or press star.",
-                              "To go back, say go back, or press hash."]
+    more = [] if keys in LAST_PARTS else ["To hear more, press 1."]
+    assert reply.said[1:] == more + ["To speak to someone, press 0.", "To go back, press hash."]
 
 
 @pytest.mark.parametrize("keys", list(MESSAGES) + list(MENUS))
 def test_star_repeats_what_was_just_said(phone, keys):
     before = walk(phone, keys)
     again = before.press("*")
-    assert again.said == before.said
+    assert again.said == before.said if keys else again.said[1:] == MAIN_OPTIONS
 
 
-@pytest.mark.parametrize("keys, parent", [("1", ""), ("2", ""), ("3", ""), ("31", "3"), ("32", "3"),
-                                          ("33", "3"), ("34", "3")])
-def test_hash_goes_back_one_level(phone, keys, parent):
+@pytest.mark.parametrize("keys, parent", [("1", ""), ("11", ""), ("111", ""), ("2", ""), ("3", ""), ("31", "3"),
+                                          ("3111", "3"), ("32", "3"), ("33", "3"), ("34", "3"), ("34111", "3")])
+def test_hash_goes_back_one_level_from_any_part_of_a_message(phone, keys, parent):
     back = walk(phone, keys).press("#")
     assert back.hears(MENUS[parent])
 
 
 def test_hash_on_the_main_menu_of_a_one_language_line_stays_there(phone_for):
     reply = phone_for(english_only()).ring().press("#")
-    assert reply.hears("To hear the warning signs, say warning signs, or press 2")
+    assert reply.said == ["To speak to someone, press 0.", *MAIN_OPTIONS]
 
 
 @pytest.mark.parametrize("keys", list(MESSAGES) + list(MENUS))
 def test_zero_puts_the_caller_through_from_every_node(phone, keys):
     reply = walk(phone, keys).press("0")
     assert reply.dialled == [GATEWAY]   # the clock says Tuesday 10:00
-    assert reply.hears("I am putting you through to the Gateway Team")
+    assert reply.said == ["Putting you through to the Gateway Team, the social work team for children. Please hold."]
 
 
-def test_what_it_is_follows_the_source_page():
-    text = (ROOT / "prompts" / "en.yaml").read_text()
-    for words in ("manipulated or forced", "attention, a sense of belonging, or affection",
-                  "money, drugs, alcohol or accommodation", "Fear of what might happen",
-                  "online, at house parties", "moved from place to place", "There is no typical victim",
-                  "any child, at any time, anywhere"):
-        assert words in " ".join(text.split()), words
+def test_what_it_is_follows_the_source_page(phone):
+    said = " ".join(walk(phone, "1").said[:1] + walk(phone, "11").said[:1] + walk(phone, "111").said[:1])
+    for words in ("form of sexual abuse", "any child or young person under eighteen, at any time, anywhere",
+                  "whatever their social or ethnic background", "manipulates or forces them into sexual activity",
+                  "in return for something they need or want", "attention, affection or a sense of belonging",
+                  "money, drugs, alcohol or somewhere to stay", "Fear of what might happen",
+                  "for example online, at house parties", "moved from place to place", "There is no typical victim"):
+        assert words in said, words
 
 
-def test_the_four_warning_signs_are_exactly_those_of_the_source_page(phone):
+def test_what_it_is_never_blames_the_young_person(phone):
+    said = walk(phone, "11").said[0]
+    assert "It is abuse even if the young person seems to agree, or gets something in return." in said
+    assert "It is never their fault." in said
+
+
+def test_the_four_warning_signs_are_exactly_those_of_the_source_page_introduced_as_some(phone):
     said = walk(phone, "2").said[0]
+    assert said.startswith("Here are some of the warning signs.")
     seed = ROOT.parent / "shared" / "seed" / "000_72d46a8546e12844.txt"
     if seed.is_file():
         signs = [line.strip(" •\t") for line in seed.read_text().splitlines() if line.strip().startswith("•")]
@@ -129,20 +148,41 @@ def test_the_four_warning_signs_are_exactly_those_of_the_source_page(phone):
     assert positions == sorted(positions)
 
 
-def test_advice_names_the_apps_and_the_sources_people_can_use(phone):
-    assert walk(phone, "31").hears("Snapchat, MeowChat and Instagram")
-    assert walk(phone, "31").hears("CEOP")
-    assert walk(phone, "32").hears("Thinkuknow")
-    assert walk(phone, "32").hears("Childline, free and in confidence, on 0800 1111")
-    assert walk(phone, "33").hears("Report Remove")
+def test_advice_names_current_apps_and_says_what_ceop_is_before_the_name(phone):
+    online = walk(phone, "31").said[0]
+    assert "Snapchat and Instagram" in online and "MeowChat" not in online   # 2014's app: a keyword only
+    ceop = walk(phone, "3111").said[0]
+    assert ceop.index("child protection command of the National Crime Agency") < ceop.index("CEOP")
+    talking = walk(phone, "321").said[0]
+    assert "CEOP Education" in talking and "Thinkuknow" not in talking
+    assert "Childline, free, on 0800 1111" in talking
 
 
-def test_parents_and_carers_hear_both_numbers_digit_by_digit_in_their_groups(phone):
-    reply = walk(phone, "34")
-    assert reply.hears("on 0300 1234 333, or the Regional Emergency Social Work Service outside these hours, "
-                       "on 028 9504 9999.")
-    digits = [el.text for el in reply.says[0].iter("say-as") if el.get("interpret-as") == "digits"]
-    assert digits == ["0300", "1234", "333", "028", "9504", "9999"]
+def test_explicit_photos_keep_the_chat_never_copy_an_image_and_say_the_law(phone):
+    first, second, third = (walk(phone, keys).said[0] for keys in ("33", "331", "3311"))
+    assert "Do not delete the chat. Write down the usernames, and what was said." in first
+    assert "never screenshot, save or send on an image, even to report it" in first
+    assert "Keep the messages" not in first + second
+    assert "do not pay" in second and "police on 101, or 999 in an emergency" in second
+    assert "Report Remove" in second and "to try to get a nude image of themselves taken down" in second
+    assert "It is against the law to make or share a sexual image of anyone under eighteen." in third
+    assert "The law is there to protect children." in third
+    assert third.endswith("To talk it through, speak to someone on this line.")
+
+
+def test_parents_hear_the_police_numbers_and_who_to_contact_in_short_parts(phone):
+    missing = walk(phone, "341").said[0]
+    assert "tell the police straight away, on 101, or 999 if the child is in danger" in missing
+    gateway = walk(phone, "3411")
+    assert gateway.hears("call the Gateway Team, the social work team for concerns about children, "
+                         "Monday to Friday, nine a.m. to five p.m., on 0300 1234 333.")
+    digits = [el.text for el in gateway.says[0].iter("say-as") if el.get("interpret-as") == "digits"]
+    assert digits == ["0300", "1234", "333"]
+    other = walk(phone, "34111").said[0]
+    assert "for urgent concerns, call the Regional Emergency Social Work Service, on 028 9504 9999" in other
+    assert "NSPCC helpline, on 0808 800 5000" in other
+    for part in (gateway.said[0], other):
+        assert len(part.split()) < 45   # the old single sentence was about 55 words with both numbers
 
 
 def test_each_say_has_the_languages_voice(phone):
@@ -154,8 +194,8 @@ def test_out_of_hours_the_transfer_goes_to_the_emergency_social_work_service(pho
     clock.set("2026-07-14 17:00")
     reply = phone.english().press("0")
     assert reply.dialled == [OUT_OF_HOURS]
-    assert reply.hears("I am putting you through to the Regional Emergency Social Work Service, "
-                       "on 028 9504 9999. Please hold.")
+    assert reply.said == ["Putting you through to the Regional Emergency Social Work Service, "
+                          "for urgent concerns. Please hold."]
 
 
 def test_the_transfer_rings_for_the_configured_time_and_reports_back(phone):

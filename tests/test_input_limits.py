@@ -4,20 +4,21 @@ import pytest
 from .conftest import GATEWAY, OUT_OF_HOURS, line_settings
 
 NO_INPUT = "Sorry, I did not hear a choice."
-WRONG_KEY = "Sorry, that key is not one of the options."
+WRONG_KEY = "Sorry, that is not one of the choices."
+AFTER_A_MESSAGE = ["To speak to someone, press 0.", "To go back, press hash."]
 
 
 def test_silence_on_a_menu_says_so_and_reads_the_options_again(phone):
     reply = phone.english().silence()
     assert reply.said[0] == NO_INPUT
-    assert reply.hears("To hear the warning signs, say warning signs, or press 2.")
-    assert not reply.hears("Thank you for calling")
+    assert reply.hears("Warning signs: press 2.")
+    assert not reply.hears("it is not your fault")   # what is said once a call is not said again
 
 
 def test_a_wrong_key_says_so_differently_and_reads_the_options_again(phone):
     reply = phone.english().press("7")
     assert reply.said[0] == WRONG_KEY
-    assert reply.hears("To hear the warning signs, say warning signs, or press 2.")
+    assert reply.hears("Warning signs: press 2.")
 
 
 def test_the_third_silence_puts_the_caller_through_to_a_person(phone):
@@ -25,7 +26,7 @@ def test_the_third_silence_puts_the_caller_through_to_a_person(phone):
     assert reply.said[0] == NO_INPUT and reply.listens
     reply = reply.silence()
     assert reply.dialled == [GATEWAY]
-    assert reply.said[0] == "I will put you through to someone who can help."
+    assert reply.said[0] == "Let me put you through to someone."
 
 
 def test_the_third_wrong_key_puts_the_caller_through_to_a_person(phone, clock):
@@ -56,8 +57,7 @@ def test_anything_that_is_not_one_key_on_the_menu_counts_as_a_wrong_key(phone, j
 def test_after_a_message_the_first_silence_repeats_the_options_without_counting(phone):
     message = phone.english().press("2")
     first = message.silence()
-    assert first.said == ["To speak to someone, say speak to someone, or press 0.", "To hear this again, say repeat, or press star.",
-                          "To go back, say go back, or press hash."]
+    assert first.said == AFTER_A_MESSAGE
     second = first.silence()
     assert second.said[0] == NO_INPUT
     third = second.silence()
@@ -67,8 +67,7 @@ def test_after_a_message_the_first_silence_repeats_the_options_without_counting(
 
 def test_a_wrong_key_after_a_message_repeats_only_what_to_do_next(phone):
     reply = phone.english().press("1").press("5")
-    assert reply.said == [WRONG_KEY, "To speak to someone, say speak to someone, or press 0.", "To hear this again, say repeat, or press star.",
-                          "To go back, say go back, or press hash."]
+    assert reply.said == [WRONG_KEY, "To hear more, press 1.", *AFTER_A_MESSAGE]
 
 
 def test_a_line_set_to_say_goodbye_says_both_numbers_and_hangs_up(phone_for):

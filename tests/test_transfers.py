@@ -15,17 +15,18 @@ def test_an_answered_transfer_ends_the_call_when_it_is_over(phone, status):
 @pytest.mark.parametrize("status", FAILED + ["", "something-new"])
 def test_an_unanswered_transfer_is_explained_with_999_and_a_way_on(phone, status):
     reply = phone.english().press("0").transfer_ends(status)
-    assert reply.said[:2] == ["Sorry, the Gateway Team could not take your call just now.",
+    assert reply.said[:2] == ["Sorry, the Gateway Team could not take your call. Its number is 0300 1234 333.",
                               "If a child is in immediate danger, hang up and call 999."]
-    assert "To try again, say try again, or press 1." in reply.said
+    assert "To try again, press 1." in reply.said
     assert reply.listens
 
 
 @pytest.mark.parametrize("status", FAILED)
 def test_in_office_hours_the_emergency_service_is_offered_if_urgent(phone, status):
     reply = phone.english().press("0").transfer_ends(status)
-    assert ("If it is urgent, to speak to the Regional Emergency Social Work Service instead, say urgent, or press 2."
-            in reply.said)
+    assert reply.said[2:] == ["To try again, press 1.",
+                              "If it is urgent, for the emergency social work service instead, press 2.",
+                              "To go back, press hash."]
     assert reply.press("2").dialled == [OUT_OF_HOURS]
 
 
@@ -39,15 +40,17 @@ def test_try_again_dials_whoever_answers_now(phone, clock):
 def test_out_of_hours_only_try_again_is_offered(phone, clock):
     clock.set("2026-07-14 22:00")
     reply = phone.english().press("0").transfer_ends("busy")
-    assert reply.said[0] == "Sorry, the Regional Emergency Social Work Service could not take your call just now."
-    assert not reply.hears("If it is urgent")
-    assert reply.press("2").said[0] == "Sorry, that key is not one of the options."
+    assert reply.said == ["Sorry, the Regional Emergency Social Work Service could not take your call. "
+                          "For advice, you can also call the NSPCC helpline, on 0808 800 5000.",
+                          "If a child is in immediate danger, hang up and call 999.",
+                          "To try again, press 1.", "To go back, press hash."]
+    assert reply.press("2").said[0] == "Sorry, that is not one of the choices."
 
 
 def test_after_a_failed_transfer_star_repeats_hash_goes_to_the_main_menu_and_0_tries_again(phone):
     failed = phone.english().press("3").press("0").transfer_ends("busy")
     assert failed.press("*").said == failed.said
-    assert failed.press("#").hears("To hear the warning signs, say warning signs, or press 2.")
+    assert failed.press("#").hears("Warning signs: press 2.")
     assert failed.press("0").dialled == [GATEWAY]
 
 

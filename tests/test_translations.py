@@ -41,23 +41,26 @@ def test_each_entry_has_its_prompt_id_as_context_and_a_comment_for_translators(r
 
 
 def test_update_keeps_translations_and_marks_changed_english_fuzzy(root):
+    polish_before = entry(polish(root), "option.warning_signs").string
+    lithuanian_path = root / "locales" / "lt" / "LC_MESSAGES" / "ivr.po"
+    lithuanian_before = entry(read_catalog(lithuanian_path, "lt"), "option.warning_signs").string
+    assert polish_before and lithuanian_before
     source = root / "prompts" / "en.yaml"
     source.write_text(source.read_text()
-                      .replace("text: To hear the warning signs, {choice}.",
-                               "text: To hear the signs to look out for, {choice}.")
+                      .replace('text: "Warning signs: {choice}."',
+                               'text: "Signs to look out for: {choice}."')
                       + "\ncontent.extra:\n  note: A new message.\n  text: Something new.\n")
     result = run(root, "translations", "update")
     assert result.exit_code == 0, result.output
     assert "1 new, 1 changed in English (marked fuzzy)" in result.output
     catalog = polish(root)
     changed = entry(catalog, "option.warning_signs")
-    assert changed.fuzzy and changed.string == "Aby usłyszeć sygnały ostrzegawcze, {choice}."
-    lithuanian = read_catalog(root / "locales" / "lt" / "LC_MESSAGES" / "ivr.po", "lt")
-    assert entry(lithuanian, "option.warning_signs").string == "Norėdami išgirsti įspėjamuosius ženklus, {choice}."
+    assert changed.fuzzy and changed.string == polish_before
+    assert entry(read_catalog(lithuanian_path, "lt"), "option.warning_signs").string == lithuanian_before
     written = (root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po").read_text()
-    assert '#| msgid "To hear the warning signs, {choice}."' in written   # the old English, for the translator
+    assert '#| msgid "Warning signs: {choice}."' in written   # the old English, for the translator
     run(root, "translations", "update")   # and it stays there through the next update
-    assert '#| msgid "To hear the warning signs, {choice}."' in (
+    assert '#| msgid "Warning signs: {choice}."' in (
         root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po").read_text()
     assert entry(catalog, "content.extra").string == ""
     assert not entry(catalog, "greeting.welcome").fuzzy
