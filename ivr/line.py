@@ -168,7 +168,9 @@ class Line:
             mine = next(i for i, u in enumerate(offered) if u.prompt == "language.choose" and u.language == language)
             found.append(("opening", "", offered[:mine + 1]))
             if language == self.first_language:
-                found.append(("language_menu", "greeting and language menu", offered))
+                greeting = len(GREETING)
+                found.append(("message", "greeting", offered[:greeting]))
+                found.append(("language_menu", "language menu", offered[greeting:]))
             lead = ()
         else:
             lead = GREETING
@@ -184,7 +186,10 @@ class Line:
         for contact in self.config.contacts.values():
             failed = CallState(TRANSFER_FAILED, language.code, contact=contact.key)
             urgent = contact != routing.out_of_hours
-            found.append(("menu", f"after a failed transfer to {contact.key}", self.menu_words(failed, urgent=urgent)))
+            # what happened (sorry, their number, 999) is a message; then the choices, a menu
+            told, options = self._body(failed, language), self.menu_words(failed, urgent=urgent, options_only=True)
+            found.append(("message", f"after a failed transfer to {contact.key}: what happened", told))
+            found.append(("menu", f"after a failed transfer to {contact.key}: the choices", options))
             found.append(("before_transfer", f"before a transfer to {contact.key}", self.transfer_words(failed)))
             found.append(("before_transfer", f"before a transfer to {contact.key}, after too many tries",
                           self.transfer_words(failed, ["transfer.after_limit"])))
@@ -395,8 +400,7 @@ class Line:
             options = [self._choice(failed["try_again"], Action("speak_to_someone"), language, "option.try_again")]
             if urgent:
                 options.append(self._choice(failed["urgent"], Action("urgent"), language, "option.urgent"))
-            options.append(every("back", announced=True))
-            return tuple(options + [quiet["speak_to_someone"], quiet["repeat"], quiet["slower"]])
+            return tuple(options + [quiet["speak_to_someone"], quiet["repeat"], quiet["back"], quiet["slower"]])
         node = self.menu.nodes[state.node]
         if not node.is_menu:
             first = [self._choice(self.menu.more_key, Action("go", node.more), language, "option.more")] if node.more else []

@@ -1,32 +1,14 @@
 """Nine languages: each can be used for the whole call, in its own voice or recordings."""
 import pytest
-from babel.messages.pofile import read_po
 
 from ivr.config import ConfigError
 from ivr.simulator import spoken_text
 
 from .conftest import GATEWAY, ROOT, line_settings
 from .phone import BASE_URL
+from .words import key_words, offered, translation
 
 SHIPPED = line_settings()["languages"]
-LOCALES = {"pt-PT": "pt_PT"}
-
-
-def translation(code: str, prompt: str) -> str:
-    """The shipped translation of a prompt, read straight from its file."""
-    if code == "en-GB":
-        import yaml
-        return " ".join(yaml.safe_load((ROOT / "prompts" / "en.yaml").read_text())[prompt]["text"].split())
-    path = ROOT / "locales" / LOCALES.get(code, code) / "LC_MESSAGES" / "ivr.po"
-    with path.open("rb") as handle:
-        return next(m.string for m in read_po(handle) if m.context == prompt)
-
-
-def offered(code: str, option: str, key: str) -> str:
-    """An option as a listening language offers it: "..., say <first keyword>, or press <key>."."""
-    keyword = translation(code, option.replace("option.", "keywords.")).split(",")[0].strip()
-    choice = translation(code, "choice.say_or_press").replace("{keyword}", keyword).replace("{key}", key)
-    return translation(code, option).replace("{choice}", choice)
 
 
 def speaks(reply, language: dict) -> bool:
@@ -43,11 +25,11 @@ def test_the_language_menu_offers_nine_languages_in_order_each_in_its_own_voice(
     gather = reply.gather
     spoken = list(gather)[3:]   # after the greeting
     assert len(spoken) == 9
-    assert spoken_text(spoken[0]) == "For English, say English, or press 1."
-    assert spoken_text(spoken[1]) == "Po polsku, powiedz polski albo naciśnij 2."
+    assert spoken_text(spoken[0]) == "For English, press 1."
+    assert spoken_text(spoken[1]) == offered("pl", "language.choose", "2")
     assert (spoken[1].get("voice"), spoken[1].get("language")) == ("Polly.Ola-Neural", "pl-PL")
     assert spoken[3].tag == "Play" and spoken[3].text == f"{BASE_URL}/audio/ga/language.choose.wav"
-    assert spoken_text(spoken[8]) == "Po slovensky, povedzte slovenčina alebo stlačte 9."
+    assert spoken_text(spoken[8]) == offered("sk", "language.choose", "9")
     for element, language in zip(spoken, SHIPPED):
         if language["voice"]:
             assert element.get("voice") == language["voice"], language["code"]
@@ -66,22 +48,22 @@ def test_a_caller_can_use_the_whole_line_in_each_language(phone, index, language
     failed = transfer.transfer_ends("no-answer")
     assert speaks(failed, language)
     if language["voice"]:
-        assert main.said[0] == offered(code, "option.what_is", "1")
+        assert main.said[0] == offered(code, "option.speak_to_someone", "0")
+        assert offered(code, "option.what_is", "1") in main.said
         assert signs.said[0] == translation(code, "content.warning_signs")
-        assert transfer.said[0].startswith(translation(code, "transfer.relay").split("{relay_uk}")[0])
-        assert transfer.said[1].startswith(translation(code, "transfer.gateway").split("{gateway}")[0])
+        assert transfer.said == [translation(code, "transfer.gateway")]
     else:
-        assert [p.text for p in main.root.iter("Play")][0] == f"{BASE_URL}/audio/{code}/option.what_is.wav"
+        assert [p.text for p in main.root.iter("Play")][0] == f"{BASE_URL}/audio/{code}/option.speak_to_someone.wav"
+        assert f"{BASE_URL}/audio/{code}/option.what_is.wav" in [p.text for p in main.root.iter("Play")]
         assert [p.text for p in signs.root.iter("Play")][0] == f"{BASE_URL}/audio/{code}/content.warning_signs.wav"
-        assert [p.text for p in transfer.root.iter("Play")] == [f"{BASE_URL}/audio/{code}/transfer.relay.wav",
-                                                                f"{BASE_URL}/audio/{code}/transfer.gateway.wav"]
+        assert [p.text for p in transfer.root.iter("Play")] == [f"{BASE_URL}/audio/{code}/transfer.gateway.wav"]
 
 
 @pytest.mark.parametrize("language", [l for l in SHIPPED if l["voice"]], ids=lambda l: l["code"])
 def test_numbers_are_read_digit_by_digit_in_the_callers_language(phone, language):
     index = SHIPPED.index(language) + 1
-    transfer = phone.ring().press(str(index)).press("0")
-    say_as = [el for el in transfer.says[1].iter("say-as")]   # after the Relay UK sentence
+    failed = phone.ring().press(str(index)).press("0").transfer_ends("busy")
+    say_as = [el for el in failed.says[0].iter("say-as")]   # "... could not take your call ... 0300 1234 333"
     assert [el.text for el in say_as] == ["0300", "1234", "333"]
     expected = "digits" if language["voice"].startswith("Polly.") else "characters"
     assert {el.get("interpret-as") for el in say_as} == {expected}
@@ -89,25 +71,29 @@ def test_numbers_are_read_digit_by_digit_in_the_callers_language(phone, language
 
 def test_pressing_nothing_on_the_language_menu_gives_english(phone):
     reply = phone.ring().silence()
-    assert reply.said[0] == "To hear what child sexual exploitation is, say information, or press 1."
+    assert reply.said[0] == "To speak to someone, press 0."
+    assert all(say.get("language") == "en-GB" for say in reply.says)
 
 
 def test_back_from_the_main_menu_returns_to_the_language_menu(phone):
     main = phone.ring().press("2")
-    assert "Aby wrócić, powiedz wróć albo naciśnij krzyżyk." in main.said
     menu = main.press("#")
-    assert menu.said[0] == "For English, say English, or press 1." and len(list(menu.gather)) == 9
+    assert menu.said[0] == "For English, press 1." and len(list(menu.gather)) == 9
 
 
-def test_star_and_hash_are_named_in_the_callers_language(phone):
-    said = phone.ring().press("8").said   # Portuguese
-    assert "Para ouvir novamente, diga repetir ou prima asterisco." in said
-    assert "Para voltar atrás, diga voltar ou prima cardinal." in said
+@pytest.mark.parametrize("language", [l for l in SHIPPED if l["voice"]], ids=lambda l: l["code"])
+def test_star_hash_and_9_are_explained_once_in_the_callers_language(phone, language):
+    code = language["code"]
+    said = phone.ring().press(str(SHIPPED.index(language) + 1)).said
+    explained = (translation(code, "welcome.every_key").replace("{key_repeat}", key_words(code, "*"))
+                 .replace("{key_back}", key_words(code, "#")).replace("{key_slower}", "9"))
+    assert said.count(explained) == 1
+    assert translation(code, "key.star") != "star" or code.startswith("en")
 
 
 def test_a_wrong_key_on_the_language_menu_is_counted(phone):
     reply = phone.ring().press("A")
-    assert reply.said[0] == "Sorry, that key is not one of the options."
+    assert reply.said[0] == "Sorry, that is not one of the choices."
     assert reply.press("B").press("C").dialled == [GATEWAY]
 
 
@@ -120,12 +106,14 @@ def test_a_languages_own_number_skips_the_language_menu(phone_for):
     settings["called_numbers"] = {"+442890000002": "pl", "+442890000003": "ga"}
     phone = phone_for(settings)
     polish = phone.ring(to="+442890000002")
-    assert polish.said[0] == translation("pl", "greeting.welcome")
-    assert "Aby wrócić, powiedz wróć albo naciśnij krzyżyk." in polish.said   # back leads to the language menu
+    assert polish.said[:2] == [translation("pl", "greeting.welcome"), offered("pl", "option.speak_to_someone", "0")]
+    assert {say.get("language") for say in polish.says} == {"pl-PL"}
+    assert polish.press("#").said[0] == "For English, press 1."   # back leads to the language menu
     irish = phone.ring(to="+442890000003")
-    assert [p.text for p in irish.root.iter("Play")][:2] == [f"{BASE_URL}/audio/ga/greeting.welcome.wav",
+    assert [p.text for p in irish.root.iter("Play")][:3] == [f"{BASE_URL}/audio/ga/greeting.welcome.wav",
+                                                             f"{BASE_URL}/audio/ga/option.speak_to_someone.wav",
                                                              f"{BASE_URL}/audio/ga/greeting.danger.wav"]
-    assert phone.ring(to="+442890000009").said[3] == "For English, say English, or press 1."
+    assert phone.ring(to="+442890000009").said[3] == "For English, press 1."
 
 
 def remove_entry(root, locale, prompt):
@@ -166,7 +154,9 @@ def test_a_language_missing_a_translation_is_refused_at_start_not_read_in_englis
 def test_a_translation_that_loses_a_number_is_refused(make_app_at):
     def lose_999(root):
         path = root / "locales" / "sk" / "LC_MESSAGES" / "ivr.po"
-        path.write_text(path.read_text().replace("zavolajte na číslo {emergency}.", "zavolajte na číslo 112."))
+        text = path.read_text()
+        assert text.count("{emergency}") >= 2
+        path.write_text(text.replace("{emergency}", "112"))
     problems = start(make_app_at, lose_999)
     assert any(p.startswith("language sk: greeting.danger: placeholders") for p in problems)
 
@@ -188,6 +178,6 @@ def test_a_language_off_the_menu_is_reached_by_its_own_number(phone_for):
     phone = phone_for(settings)
     menu = phone.ring()
     assert len(list(menu.gather)) == 3 + 8 and not any("български" in s for s in menu.said)
-    assert "Para português, diga português ou prima 7." in menu.said   # the keys close up
+    assert offered("pt-PT", "language.choose", "7") in menu.said   # the keys close up
     bulgarian = phone.ring(to="+442890000007")
     assert bulgarian.said[0] == translation("bg", "greeting.welcome")

@@ -25,8 +25,7 @@ def test_an_unanswered_transfer_is_explained_with_999_and_a_way_on(phone, status
 def test_in_office_hours_the_emergency_service_is_offered_if_urgent(phone, status):
     reply = phone.english().press("0").transfer_ends(status)
     assert reply.said[2:] == ["To try again, press 1.",
-                              "If it is urgent, for the emergency social work service instead, press 2.",
-                              "To go back, press hash."]
+                              "If it is urgent, for the emergency social work service instead, press 2."]
     assert reply.press("2").dialled == [OUT_OF_HOURS]
 
 
@@ -43,7 +42,7 @@ def test_out_of_hours_only_try_again_is_offered(phone, clock):
     assert reply.said == ["Sorry, the Regional Emergency Social Work Service could not take your call. "
                           "For advice, you can also call the NSPCC helpline, on 0808 800 5000.",
                           "If a child is in immediate danger, hang up and call 999.",
-                          "To try again, press 1.", "To go back, press hash."]
+                          "To try again, press 1."]
     assert reply.press("2").said[0] == "Sorry, that is not one of the choices."
 
 

@@ -1,0 +1,40 @@
+"""What the shipped line says in each language, read straight from its files, for tests that
+compare what a caller hears with what the translators wrote."""
+from functools import lru_cache
+
+import yaml
+from babel.messages.pofile import read_po
+
+from .conftest import ROOT
+
+LOCALES = {"pt-PT": "pt_PT"}
+KEY_NAMES = {"*": "key.star", "#": "key.hash"}
+
+
+@lru_cache(maxsize=None)
+def _catalog(code: str) -> dict[str, str]:
+    if code.startswith("en"):
+        source = yaml.safe_load((ROOT / "prompts" / "en.yaml").read_text())
+        return {prompt: " ".join(body["text"].split()) for prompt, body in source.items()}
+    path = ROOT / "locales" / LOCALES.get(code, code) / "LC_MESSAGES" / "ivr.po"
+    with path.open("rb") as handle:
+        return {m.context: " ".join(m.string.split()) for m in read_po(handle) if m.context}
+
+
+def translation(code: str, prompt: str) -> str:
+    """The shipped text of a prompt in a language, placeholders as written."""
+    return _catalog(code)[prompt]
+
+
+def key_words(code: str, key: str) -> str:
+    return translation(code, KEY_NAMES[key]) if key in KEY_NAMES else key
+
+
+def offered(code: str, option: str, key: str) -> str:
+    """An option as a caller hears it: "Warning signs: press 2."."""
+    choice = translation(code, "choice.press").replace("{key}", key_words(code, key))
+    return translation(code, option).replace("{choice}", choice)
+
+
+def first_keyword(code: str, option: str) -> str:
+    return translation(code, option.replace("option.", "keywords.")).split(",")[0].strip()
