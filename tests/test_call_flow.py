@@ -49,7 +49,7 @@ def test_greeting_names_the_line_then_the_way_to_a_person_then_999(phone):
     said = phone.ring().said
     assert said[:3] == ["Child sexual exploitation information line.", "To speak to someone, press 0.",
                         "If a child is in immediate danger, hang up and call 999."]
-    assert said[3] == "For English, press 1."
+    assert said[3] == "English: press 1."
 
 
 def test_999_is_said_digit_by_digit(phone):

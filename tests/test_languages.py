@@ -25,7 +25,7 @@ def test_the_language_menu_offers_nine_languages_in_order_each_in_its_own_voice(
     gather = reply.gather
     spoken = list(gather)[3:]   # after the greeting
     assert len(spoken) == 9
-    assert spoken_text(spoken[0]) == "For English, press 1."
+    assert spoken_text(spoken[0]) == "English: press 1."
     assert spoken_text(spoken[1]) == offered("pl", "language.choose", "2")
     assert (spoken[1].get("voice"), spoken[1].get("language")) == ("Polly.Ola-Neural", "pl-PL")
     assert spoken[3].tag == "Play" and spoken[3].text == f"{BASE_URL}/audio/ga/language.choose.wav"
@@ -78,7 +78,7 @@ def test_pressing_nothing_on_the_language_menu_gives_english(phone):
 def test_back_from_the_main_menu_returns_to_the_language_menu(phone):
     main = phone.ring().press("2")
     menu = main.press("#")
-    assert menu.said[0] == "For English, press 1." and len(list(menu.gather)) == 9
+    assert menu.said[0] == "English: press 1." and len(list(menu.gather)) == 9
 
 
 @pytest.mark.parametrize("language", [l for l in SHIPPED if l["voice"]], ids=lambda l: l["code"])
@@ -108,12 +108,12 @@ def test_a_languages_own_number_skips_the_language_menu(phone_for):
     polish = phone.ring(to="+442890000002")
     assert polish.said[:2] == [translation("pl", "greeting.welcome"), offered("pl", "option.speak_to_someone", "0")]
     assert {say.get("language") for say in polish.says} == {"pl-PL"}
-    assert polish.press("#").said[0] == "For English, press 1."   # back leads to the language menu
+    assert polish.press("#").said[0] == "English: press 1."   # back leads to the language menu
     irish = phone.ring(to="+442890000003")
     assert [p.text for p in irish.root.iter("Play")][:3] == [f"{BASE_URL}/audio/ga/greeting.welcome.wav",
                                                              f"{BASE_URL}/audio/ga/option.speak_to_someone.wav",
                                                              f"{BASE_URL}/audio/ga/greeting.danger.wav"]
-    assert phone.ring(to="+442890000009").said[3] == "For English, press 1."
+    assert phone.ring(to="+442890000009").said[3] == "English: press 1."
 
 
 def remove_entry(root, locale, prompt):

@@ -13,7 +13,7 @@ from ivr.recordings import tools_missing
 
 from .conftest import ROOT, TOKEN, line_settings, make_root, own_audio
 from .phone import BASE_URL, Phone
-from .words import offered, translation
+from .words import key_words, offered, set_translation, translation
 
 # Every prompt Irish callers can hear on their own: the recordings it ships (espeak-ng placeholders).
 IRISH_PROMPTS = 55
@@ -111,15 +111,13 @@ def test_recordings_make_converts_human_recordings_and_remembers_them(tmp_path):
 def test_recordings_make_remakes_only_what_is_stale(tmp_path):
     root = make_root(tmp_path / "line", line_settings())
     audio = own_audio(root)
-    path = root / "locales" / "ga" / "LC_MESSAGES" / "ivr.po"
-    path.write_text(path.read_text().replace('msgstr "Chun dul siar, {choice}."',
-                                             'msgstr "Chun filleadh, {choice}."'))
+    set_translation(root, "ga", "option.back", "Filleadh: {choice}.")
     env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
     before = (audio / "ga" / "option.back.wav").read_bytes()
     result = CliRunner().invoke(FlaskGroup(), ["recordings", "make", "--lang", "ga"], env=env)
     assert result.exit_code == 0, result.output
-    assert "ga: 1 recordings made, 42 already up to date" in result.output
+    assert f"ga: 1 recordings made, {IRISH_PROMPTS - 1} already up to date" in result.output
     assert (audio / "ga" / "option.back.wav").read_bytes() != before
     manifest = yaml.safe_load((audio / "ga" / "recordings.yaml").read_text())
-    assert manifest["option.back"]["text"] == "Chun filleadh, brúigh haisc."
+    assert manifest["option.back"]["text"] == "Filleadh: " + translation("ga", "choice.press").replace("{key}", key_words("ga", "#")) + "."
     assert CliRunner().invoke(FlaskGroup(), ["check"], env=env).exit_code == 0

@@ -69,8 +69,8 @@ def test_on_a_bank_holiday_with_no_answer_the_caller_is_offered_what_next(comman
                              "--dial", "no-answer"))
     assert f"  ~ putting the caller through to {OUT_OF_HOURS}" in lines
     assert "  ~ the transfer: no-answer" in lines
-    assert ("  [en-GB] Sorry, the Regional Emergency Social Work Service could not take your call."
-            in lines)
+    assert ("  [en-GB] Sorry, the Regional Emergency Social Work Service could not take your call. "
+            "For advice, you can also call the NSPCC helpline, on 0808 800 5000." in lines)
     assert "  [en-GB] To try again, press 1." in lines
 
 

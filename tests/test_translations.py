@@ -7,6 +7,7 @@ from ivr.line import Line
 from ivr.translations import read_catalog, status
 
 from .conftest import line_settings, make_root
+from .words import set_translation, translation
 
 
 @pytest.fixture
@@ -33,9 +34,9 @@ def status_row(output: str, code: str) -> list[str]:
 
 
 def test_each_entry_has_its_prompt_id_as_context_and_a_comment_for_translators(root):
-    message = entry(polish(root), "content.advice_parents_carers")
-    assert message.id.startswith("Information for parents and foster carers.")
-    assert any("Advice menu, option 4" in c for c in message.auto_comments)
+    message = entry(polish(root), "content.advice_parents_carers_3")
+    assert message.id.startswith("To talk about your concerns and get advice and support")
+    assert any("Advice menu, option 4, part 3 of 4" in c for c in message.auto_comments)
     assert any("{gateway} is the phone number 0300 1234 333, said digit by digit" in c
                for c in message.auto_comments)
 
@@ -82,8 +83,8 @@ def test_status_shows_every_language_its_voice_and_its_review_state(root):
     for code in ("en-GB", "pl", "lt", "ga", "ar", "ro", "bg", "pt-PT", "sk"):
         assert status_row(result.output, code)
     assert "draft, awaiting review by a qualified translator" in status_row_text(result.output, "pl")
-    assert "43 (43 placeholder) of 43 needed" in status_row_text(result.output, "ga")
-    assert status_row(result.output, "pl")[2] == "64/64"
+    assert "55 (55 placeholder) of 55 needed" in status_row_text(result.output, "ga")
+    assert status_row(result.output, "pl")[2] == "77/77"
 
 
 def status_row_text(output, code):
@@ -91,9 +92,8 @@ def status_row_text(output, code):
 
 
 def test_a_changed_polish_sentence_shows_in_the_status_until_signed_off(root):
-    path = root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po"
-    path.write_text(path.read_text().replace('msgstr "Aby wrócić, {choice}."',
-                                             'msgstr "Aby cofnąć się, {choice}."'))
+    run(root, "translations", "sign-off", "--lang", "pl", "--as", "draft", "--by", "the developers")
+    set_translation(root, "pl", "option.back", "Cofnij: {choice}.")
     output = run(root, "translations", "status").output
     assert status_row(output, "pl")[5] == "1"
     assert "pl: changed since sign-off: option.back" in output
@@ -105,11 +105,10 @@ def test_a_changed_polish_sentence_shows_in_the_status_until_signed_off(root):
 
 
 def test_the_changed_sentence_is_heard_in_a_terminal_call(root):
-    path = root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po"
-    path.write_text(path.read_text().replace('msgstr "Aby wrócić, {choice}."',
-                                             'msgstr "Aby cofnąć się, {choice}."'))
-    result = run(root, "call", "--keys", "2", "--at", "2026-07-14 10:00")
-    assert "  [pl-PL] Aby cofnąć się, powiedz wróć albo naciśnij krzyżyk." in result.output.splitlines()
+    set_translation(root, "pl", "option.back", "Cofnij: {choice}.")
+    result = run(root, "call", "--keys", "22", "--at", "2026-07-14 10:00")   # Polish, the warning signs
+    choice = translation("pl", "choice.press").replace("{key}", translation("pl", "key.hash"))
+    assert f"  [pl-PL] Cofnij: {choice}." in result.output.splitlines()
 
 
 def test_check_passes_on_what_ships(root):
@@ -118,24 +117,21 @@ def test_check_passes_on_what_ships(root):
     assert "en-GB, pl, lt, ga, ar, ro, bg, pt-PT, sk" in result.output
 
 
-@pytest.mark.parametrize("locale, before, after, problem", [
-    ("ro", 'msgstr "Pentru a reveni, {choice}."', 'msgstr ""',
-     "problem: language ro: option.back: has no translation"),
-    ("bg", "на {gateway}. Моля", "на {gatway}. Моля",
-     "problem: language bg: transfer.gateway: placeholders ['gatway'] differ from the English ['gateway']"),
+@pytest.mark.parametrize("locale, prompt, broken, problem", [
+    ("ro", "option.back", "", "problem: language ro: option.back: has no translation"),
+    ("bg", "transfer_failed.gateway", "Екипът не отговаря. Номерът е {gatway}.",
+     "problem: language bg: transfer_failed.gateway: placeholders ['gatway'] differ from the English ['gateway']"),
 ])
-def test_check_fails_on_a_broken_translation_naming_it(root, locale, before, after, problem):
-    path = root / "locales" / locale / "LC_MESSAGES" / "ivr.po"
-    path.write_text(path.read_text().replace(before, after))
+def test_check_fails_on_a_broken_translation_naming_it(root, locale, prompt, broken, problem):
+    set_translation(root, locale, prompt, broken)
     result = run(root, "check")
     assert result.exit_code == 1
     assert problem in result.output
 
 
 def test_check_fails_on_a_stale_irish_recording(root):
-    path = root / "locales" / "ga" / "LC_MESSAGES" / "ivr.po"
-    path.write_text(path.read_text().replace('msgstr "Chun dul siar, {choice}."',
-                                             'msgstr "Chun filleadh, {choice}."'))
+    run(root, "translations", "sign-off", "--lang", "ga", "--as", "draft", "--by", "the developers")
+    set_translation(root, "ga", "option.back", "Filleadh: {choice}.")
     result = run(root, "check")
     assert result.exit_code == 1
     assert "problem: language ga: option.back: the recording says old words" in result.output

@@ -38,3 +38,14 @@ def offered(code: str, option: str, key: str) -> str:
 
 def first_keyword(code: str, option: str) -> str:
     return translation(code, option.replace("option.", "keywords.")).split(",")[0].strip()
+
+
+def set_translation(root, locale: str, prompt: str, text: str) -> None:
+    """Change one translation in the catalog of a copied line (``root``), as a translator would."""
+    from ivr.translations import read_catalog, write_catalog
+    path = root / "locales" / locale / "LC_MESSAGES" / "ivr.po"
+    catalog = read_catalog(path, locale)
+    found = [m for m in catalog if m.context == prompt]
+    assert found, prompt
+    found[0].string = text
+    write_catalog(path, catalog)
