@@ -41,3 +41,18 @@ logconfig_dict = {
     "loggers": {"gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
                 "gunicorn.access": {"handlers": [], "level": "INFO", "propagate": False}},
 }
+
+# Metrics from every worker (ivr/metrics.py): prometheus_client's multiprocess mode keeps each
+# worker's values in files in this folder, emptied at each start. Set before the app is loaded.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    import tempfile
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="ivr-metrics-")
+else:
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+    for stale in os.listdir(os.environ["PROMETHEUS_MULTIPROC_DIR"]):
+        os.remove(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], stale))
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)

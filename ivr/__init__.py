@@ -100,9 +100,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     line.usage = app.extensions["ivr.usage"] = open_usage(app, line)
     app.extensions["ivr.line"] = line
 
-    from . import console, web
+    from . import console, metrics, web
     app.register_blueprint(web.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(web.audio)
     app.register_blueprint(web.health)
 

@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 from .config import ConfigError, Language, read_yaml
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-PLACEHOLDERS = {"key", "choice"}   # filled by the line itself, with {key_<kind>}; the rest are numbers and links
+PLACEHOLDERS = {"key", "choice", "language"}   # filled by the line itself, with {key_<kind>}; the rest are numbers and links
 SOURCE_LANGUAGE = "en"   # prompts/en.yaml speaks for every en-* language
 DOMAIN = "ivr"
 
@@ -82,10 +82,13 @@ class Catalog:
     def has(self, prompt_id: str, language_code: str) -> bool:
         return bool(self._texts.get(language_code, {}).get(prompt_id))
 
-    def problems(self, required: Iterable[str], allowed_placeholders: set[str]) -> list[str]:
-        """Every way a language could fail to say a prompt, one line each."""
+    def problems(self, required: Iterable[str], allowed_placeholders: set[str],
+                 only_in: Mapping[str, Iterable[str]] = MappingProxyType({})) -> list[str]:
+        """Every way a language could fail to say a prompt, one line each. ``only_in``: prompts
+        needed in one language only (language code -> prompt ids), such as the teams' whisper."""
         found = []
-        for prompt_id in sorted(set(required)):
+        wanted = {code: set(required) | set(only_in.get(code, ())) for code in self._texts}
+        for prompt_id in sorted(set().union(*wanted.values()) if wanted else set(required)):
             if prompt_id not in self.source:
                 found.append(f"prompts/en.yaml: {prompt_id}: is needed by the line but missing")
                 continue
@@ -94,6 +97,8 @@ class Catalog:
                 found.append(f"prompts/en.yaml: {prompt_id}: {{{unknown}}} is not a number or link in line.yaml, "
                              "nor {key}, {choice} or a {key_...} of every_node")
             for code, texts in self._texts.items():
+                if prompt_id not in wanted[code]:
+                    continue
                 text = texts.get(prompt_id)
                 if not text:
                     found.append(f"language {code}: {prompt_id}: has no translation")

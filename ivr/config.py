@@ -62,11 +62,22 @@ class Language:
 
 
 @dataclass(frozen=True)
+class Dialled:
+    number: str          # E.164: what is dialled
+    ring_seconds: int    # how long it rings before the next number is tried
+
+
+@dataclass(frozen=True)
 class Contact:
     key: str
-    number: str   # E.164: what is dialled
-    spoken: str   # the published grouping, said digit group by digit group
+    numbers: tuple[Dialled, ...]   # tried in order; the first is the one callers are told
+    spoken: str   # the first number as published, said digit group by digit group
     name: str = ""   # for the people running the line (the console); callers hear prompts instead
+    screen: bool = True   # whoever answers must press 1 first, so no voicemail takes a caller
+
+    @property
+    def number(self) -> str:
+        return self.numbers[0].number
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,7 @@ class InputSettings:
 class TransferSettings:
     timeout_seconds: int
     caller_id: str | None  # None: Twilio passes on the caller's own number
+    screen_seconds: int = 10   # how long the person answering has to press 1
 
 
 @dataclass(frozen=True)
@@ -212,13 +224,13 @@ class _Reader:
         raw = self.mapping(raw, "line.yaml")
         zone = self.zone(raw.get("timezone"))
         languages = self.languages(raw.get("languages"))
-        contacts = self.contacts(raw.get("contacts"))
+        transfer = self.transfer(raw.get("transfer"))
+        contacts = self.contacts(raw.get("contacts"), transfer.timeout_seconds)
         spoken = self.spoken_numbers(raw.get("spoken_numbers"), contacts)
         called = self.called_numbers(raw.get("called_numbers"), languages)
         hours = self.office_hours(raw.get("office_hours"), zone)
         routing = self.routing(raw.get("routing"), contacts, hours)
         input_settings = self.input(raw.get("input"))
-        transfer = self.transfer(raw.get("transfer"))
         texting = self.texting(raw.get("texting"))
         usage = self.mapping(raw.get("usage"), "usage", required=False)
         usage_database = usage.get("database", "var/usage.sqlite3")
@@ -305,24 +317,48 @@ class _Reader:
         elif primary_language(spoken) != primary_language(code):
             self.problem(f"{key}.voice", f"{voice} speaks {spoken}, not {code}")
 
-    def contacts(self, value: Any) -> dict[str, Contact]:
+    def contacts(self, value: Any, ring_seconds: int) -> dict[str, Contact]:
         result = {}
         for name, item in self.mapping(value, "contacts").items():
             key = f"contacts.{name}"
             if not PLACEHOLDER_NAME.match(str(name)):
                 self.problem(key, "names are lower-case letters, digits and _ (they are used in prompts as {name})")
             item = self.mapping(item, key)
-            number = self.e164(item.get("number"), f"{key}.number")
+            numbers = self.dialled(item, key, ring_seconds)
             spoken = item.get("spoken")
             digits = re.sub(r"\s", "", str(spoken or ""))
+            first = numbers[0].number if numbers else ""
             if not isinstance(spoken, str) or not digits.isdigit():
                 self.problem(f"{key}.spoken", f"{spoken!r} must be the number as published, digits in groups (like \"0300 1234 333\")")
-            elif number and not number[1:].endswith(digits.lstrip("0")):
-                self.problem(f"{key}.spoken", f"{spoken!r} is not the same number as {number}")
-            result[str(name)] = Contact(str(name), number, str(spoken), str(item.get("name") or name))
+            elif first and not first[1:].endswith(digits.lstrip("0")):
+                self.problem(f"{key}.spoken", f"{spoken!r} is not the same number as {first}")
+            screen = item.get("screen", True)
+            if not isinstance(screen, bool):
+                self.problem(f"{key}.screen", f"{screen!r} must be true (whoever answers presses 1 first) or false")
+                screen = True
+            result[str(name)] = Contact(str(name), numbers, str(spoken), str(item.get("name") or name), screen)
         if value is not None and not result:
             self.problem("contacts", "must name at least one contact")
         return result
+
+    def dialled(self, item: dict, key: str, ring_seconds: int) -> tuple[Dialled, ...]:
+        """A contact's numbers, in order: `number` alone, or `numbers` (each {number, ring_seconds})."""
+        if "numbers" in item and "number" in item:
+            self.problem(f"{key}.numbers", "give either number or numbers, not both")
+        raw = item.get("numbers", [{"number": item.get("number")}])
+        if not isinstance(raw, list) or not raw:
+            self.problem(f"{key}.numbers", "must list at least one number, each {number: \"+44...\", ring_seconds: 20}")
+            return ()
+        found = []
+        for index, entry in enumerate(raw):
+            where = f"{key}.numbers[{index}]" if "numbers" in item else f"{key}.number"
+            entry = entry if isinstance(entry, dict) else {"number": entry}
+            number = self.e164(entry.get("number"), f"{where}.number" if "numbers" in item else where)
+            ring = self.integer(entry, "ring_seconds", where, ring_seconds, 5, 120)
+            if number in (n.number for n in found):
+                self.problem(f"{where}.number", f"{number} is listed twice")
+            found.append(Dialled(number, ring))
+        return tuple(found)
 
     def spoken_numbers(self, value: Any, contacts: Mapping[str, Contact]) -> dict[str, str]:
         result = {}
@@ -452,4 +488,5 @@ class _Reader:
         return TransferSettings(
             timeout_seconds=self.integer(section, "timeout_seconds", "transfer", 30, 5, 120),
             caller_id=caller_id,
+            screen_seconds=self.integer(section, "screen_seconds", "transfer", 10, 3, 60),
         )

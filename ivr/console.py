@@ -8,13 +8,12 @@ simulator drives the real webhooks in-process, marked as a simulation.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import secrets
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
 from . import translations, usage
-from .context import name_the_request
+from .access import council_only
 from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, Caller, Step, Wait
 from .web import line, now
 
@@ -22,21 +21,7 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-@bp.before_request
-def only_for_the_council():
-    name_the_request()
-    password = current_app.config.get("IVR_CONSOLE_PASSWORD")
-    if not password:
-        if current_app.config.get("IVR_DEVELOPMENT"):
-            return None
-        abort(404)
-    if not request.is_secure:
-        return Response("The console is served over HTTPS only.\n", 403, mimetype="text/plain")
-    given = request.authorization
-    if given is None or not hmac.compare_digest((given.password or "").encode(), password.encode()):
-        return Response("The console needs its password.\n", 401, mimetype="text/plain",
-                        headers={"WWW-Authenticate": 'Basic realm="CSE line console", charset="UTF-8"'})
-    return None
+bp.before_request(council_only)
 
 
 @bp.get("/")
@@ -86,7 +71,9 @@ def step():
     if wait.get("kind") == "dial":
         if outcome not in DIAL_OUTCOMES:
             abort(400)
-        return _answer(call, wait.get("action"), {"DialCallStatus": outcome})
+        dial = Wait("dial", wait.get("action"), number=str(wait.get("number") or ""),
+                    screen=wait.get("screen") if str(wait.get("screen") or "").startswith("/voice/") else None)
+        return _answer(call, dial.action, Caller.dial_result(dial, outcome), before=lambda caller: caller.team_side(dial, outcome))
     if choice == HANG_UP:
         return jsonify(call=call, events=[], wait={"kind": "end", "why": "the caller hangs up"})
     gather = Wait("gather", wait.get("action"), wait.get("on_silence"), bool(wait.get("speech")))
@@ -103,7 +90,7 @@ def _json() -> dict:
     return request.get_json(silent=True) or {}
 
 
-def _answer(call: dict, url: str, params: dict) -> Response:
+def _answer(call: dict, url: str, params: dict, before=None) -> Response:
     app_line = line()
     try:
         moment = app_line.config.hours.parse_local(call["at"]) if call.get("at") else None
@@ -112,9 +99,10 @@ def _answer(call: dict, url: str, params: dict) -> Response:
     caller = Caller(current_app.test_client(), current_app.config.get("TWILIO_AUTH_TOKEN"),
                     recording_text=app_line.recordings.words, now=moment)
     caller.call_params["CallSid"] = call.get("sid") or caller.call_params["CallSid"]
+    earlier = before(caller) if before else []
     result: Step = caller.step(url, params)
     events = []
-    for event in result.events:
+    for event in earlier + result.events:
         shown = {"kind": event.kind, "text": event.text, "language": event.language, "slow": event.slow}
         if event.kind == "play" and (found := AUDIO_URL.search(event.url)):
             shown["audio"] = f"/audio/{found['language']}/{found['prompt']}.wav"

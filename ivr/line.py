@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from . import choices as choosing
+from . import metrics
 from . import config as line_config
 from . import flow
+from babel import Locale
+
 from .catalog import PLACEHOLDERS, Catalog
 from .choices import Choice
 from .config import ConfigError, Contact, Language, LineConfig
@@ -24,6 +27,7 @@ from .recordings import Recordings
 from .render import Listening, Renderer, Utterance
 from .state import CallState
 from .texting import Texter
+from .transfers import TEAM_PROMPTS, Transfers
 from .usage import Recorder
 
 log = logging.getLogger(__name__)
@@ -36,7 +40,6 @@ PERSON = "option.speak_to_someone"   # the way to a person: first in the greetin
 GREETING = ("greeting.welcome", PERSON, "greeting.danger")
 PRIVACY = {True: "privacy.number_hidden", False: "privacy.number_shown"}   # by transfer.caller_id being set
 SAY_OR_PRESS = "welcome.say_or_press"
-ANSWERED = ("completed", "answered")   # DialCallStatus values meaning someone took the call
 FIXED_PROMPTS = GREETING + (
     "welcome.young_person", *PRIVACY.values(), SAY_OR_PRESS, "welcome.every_key",
     "key.star", "key.hash", "choice.press",
@@ -47,6 +50,13 @@ FIXED_PROMPTS = GREETING + (
     "text.sent", "text.failed", "text.withheld", "text.not_mobile", "text.already_sent", "sms.body",
     "error.no_input", "error.wrong_key", "error.safety_net", "goodbye.numbers",
 )
+
+
+def language_names(languages: Iterable[Language], teams: Language) -> dict[str, str]:
+    """Each language's name in the teams' language, for the whisper ("The caller chose Polish"):
+    CLDR's names through Babel, of the teams' locale only (no data loaded per language)."""
+    names = Locale.parse(teams.locale).languages
+    return {lang.code: names.get(lang.locale.split("_")[0], lang.code) for lang in languages}
 
 
 class Line:
@@ -65,8 +75,9 @@ class Line:
         self.renderer = Renderer(config, catalog, recordings, menu.every_node)
         self.first_language = config.languages[0]
         self.privacy = PRIVACY[config.transfer.caller_id is not None]
+        self.language_names = language_names(config.languages, self.first_language)
         allowed = PLACEHOLDERS | set(config.numbers) | set(config.links) | {f"key_{k}" for k in menu.every_node}
-        self.problems = catalog.problems(self.required_prompts(), allowed)
+        self.problems = catalog.problems(self.required_prompts(), allowed, {self.first_language.code: TEAM_PROMPTS})
         if not self.problems:
             self.problems = self.unsayable()
         if self.problems and strict:
@@ -77,15 +88,17 @@ class Line:
         # first, the office being open, the public base URL), never on who is calling: built
         # once, it can answer every caller in the same state (see README, Performance).
         self._menu_twiml = functools.lru_cache(maxsize=4096)(self._build_menu)
-        self._transfer_twiml = functools.lru_cache(maxsize=1024)(self._build_transfer)
+        self.transfers = Transfers(config, self.renderer, self.first_language, self.language_names,
+                                   self.record)
         self._choices = functools.lru_cache(maxsize=1024)(self._list_choices)
         self._known = dict(   # what a URL may name, for parse_state
             nodes=frozenset(self.menu.nodes) | {LANGUAGE_MENU, TRANSFER_FAILED},
             languages=frozenset(lang.code for lang in config.languages),
             contacts=frozenset(config.contacts), start=self.menu.start, first_language=self.first_language.code,
-            limit=max(config.input.max_silences, config.input.max_wrong_keys))
+            limit=max(config.input.max_silences, config.input.max_wrong_keys),
+            tries=max(len(contact.numbers) for contact in config.contacts.values()))
         # Built now, so the last resort needs nothing that could fail mid-call.
-        self.fallback_twiml = "" if self.problems else self._rescue(self.first_language, config.routing.out_of_hours)
+        self.fallback_twiml = "" if self.problems else self.transfers.fallback(self.first_language)
 
     @classmethod
     def load(cls, root: Path, config_path: Path, strict: bool = True) -> "Line":
@@ -94,6 +107,11 @@ class Line:
         catalog = Catalog.load(root / "prompts", root / "locales", config.languages)
         recordings = Recordings.load(root / AUDIO_DIR, [lang.code for lang in config.languages])
         return cls(config, menu, catalog, recordings, strict)
+
+    def record(self, kind: str, detail: str = "", out_of_hours: bool = False) -> None:
+        """A call event: kept in the anonymous usage figures, and counted in the metrics."""
+        self.usage.record(kind, detail, out_of_hours)
+        metrics.observe(kind, detail)
 
     def enable_texting(self, texter: Texter | None) -> None:
         self.texter = texter
@@ -190,9 +208,9 @@ class Line:
             told, options = self._body(failed, language), self.menu_words(failed, urgent=urgent, options_only=True)
             found.append(("message", f"after a failed transfer to {contact.key}: what happened", told))
             found.append(("menu", f"after a failed transfer to {contact.key}: the choices", options))
-            found.append(("before_transfer", f"before a transfer to {contact.key}", self.transfer_words(failed)))
+            found.append(("before_transfer", f"before a transfer to {contact.key}", self.transfers.words(failed)))
             found.append(("before_transfer", f"before a transfer to {contact.key}, after too many tries",
-                          self.transfer_words(failed, ["transfer.after_limit"])))
+                          self.transfers.words(failed, ["transfer.after_limit"])))
         return found
 
     def parse_state(self, args: Mapping[str, str]) -> CallState:
@@ -205,10 +223,10 @@ class Line:
     def incoming(self, called: str | None, now: dt.datetime) -> str:
         """The first answer to a call: greeting, then the language or main menu."""
         chosen = self.config.called_numbers.get(called or "")
-        self.usage.record("call", out_of_hours=not self.config.hours.is_open(now))
+        self.record("call", out_of_hours=not self.config.hours.is_open(now))
         if chosen or not self.multilingual:
             state = CallState(self.menu.start, chosen or self.first_language.code)
-            self.usage.record("language", state.lang)
+            self.record("language", state.lang)
             return self.present(state, now, lead=GREETING, welcome=True)
         return self.present(CallState(LANGUAGE_MENU, self.first_language.code), now, lead=GREETING)
 
@@ -216,9 +234,9 @@ class Line:
                 options_only: bool = False, welcome: bool = False) -> str:
         """Say a node (unless ``options_only``) and its options, and listen for a key or a word.
         ``welcome``: the first menu in the caller's language, with what is said once a call."""
-        self.usage.record("at", state.node)
+        self.record("at", state.node)
         if not options_only and state.node in self.menu.nodes and not self.menu.nodes[state.node].is_menu:
-            self.usage.record("heard", state.node)
+            self.record("heard", state.node)
         return self._menu_twiml(state, tuple(lead), options_only, self._urgent_offered(state, now), welcome,
                                 AUDIO_BASE.get())
 
@@ -275,7 +293,7 @@ class Line:
 
     def silence(self, state: CallState, now: dt.datetime) -> str:
         if state.node == LANGUAGE_MENU:   # pressing nothing chooses the first language
-            self.usage.record("language", self.first_language.code)
+            self.record("language", self.first_language.code)
             return self.present(replace(state.at(self.menu.start), lang=self.first_language.code), now,
                                 welcome=True)
         node = self.menu.node(state.node)
@@ -289,47 +307,27 @@ class Line:
 
     def transfer(self, state: CallState, now: dt.datetime, contact: Contact | None = None,
                  lead: Iterable[str] = ()) -> str:
-        contact = contact or self.config.routing.route_for(now)
-        log.debug("transfer to %s", contact.key)
-        self.usage.record("transfer", contact.key)
-        after = state.at(TRANSFER_FAILED, contact.key)   # keeps the language and slower speech
-        return self._transfer_twiml(after, tuple(lead), AUDIO_BASE.get())
+        return self.transfers.start(state, now, contact, lead)
 
-    def _build_transfer(self, after: CallState, lead: tuple[str, ...], _audio_base: str) -> str:
-        contact = self.config.contacts[after.contact]
-        return self.renderer.dial(self.transfer_words(after, lead), contact,
-                                  action=after.url("transfer/done"), slow=after.slow)
+    def transfer_done(self, state: CallState, status: str | None, now: dt.datetime,
+                      bridged: str | None = None) -> str:
+        """Twilio reports how a transfer went: end the call, try the next number, or offer what
+        else can be done (see ivr/transfers.py)."""
+        def failed(after: CallState) -> str:
+            contact = after.contact or self.config.routing.route_for(now).key
+            return self.present(after.at(TRANSFER_FAILED, contact), now)
+        return self.transfers.done(state, status, bridged, failed)
 
-    def transfer_words(self, after: CallState, lead: Iterable[str] = ()) -> list[Utterance]:
-        """What is said before a transfer to ``after.contact``."""
-        language = self._language(after)
-        return [Utterance(p, language) for p in (*lead, f"transfer.{after.contact}")]
-
-    def transfer_done(self, state: CallState, status: str | None, now: dt.datetime) -> str:
-        """Twilio reports how a transfer went: end the call, or offer what else can be done."""
-        log.debug("transfer to %s ended: %s", state.contact, status)
-        self.usage.record("transfer_outcome", f"{state.contact}:{status or 'unknown'}")
-        if status in ANSWERED:
-            return self.renderer.hangup()
-        contact = state.contact or self.config.routing.route_for(now).key
-        return self.present(state.at(TRANSFER_FAILED, contact), now)
-
-    def rescue(self, lang_code: str | None, now: dt.datetime) -> str:
+    def rescue(self, lang_code: str | None, now: dt.datetime | None) -> str:
         """The safety net: apologise and put the caller through to whoever answers now."""
-        language = self.config.language(lang_code) or self.first_language
-        try:
-            contact = self.config.routing.route_for(now)
-        except Exception:   # even the routing failed: the service that answers outside office hours
-            log.exception("routing failed in the safety net")
-            contact = self.config.routing.out_of_hours
-        return self._rescue(language, contact)
+        return self.transfers.rescue(self.config.language(lang_code) or self.first_language, now)
 
     # -- what a choice does -----------------------------------------------------
     def _do(self, action: Action, state: CallState, now: dt.datetime, caller: str | None) -> str:
         if action.kind == "go":
             return self.present(state.at(action.target), now)
         if action.kind == "language":
-            self.usage.record("language", action.target)
+            self.record("language", action.target)
             return self.present(replace(state.at(self.menu.start), lang=action.target), now, welcome=True)
         if action.kind == "speak_to_someone":
             return self.transfer(state, now)
@@ -357,14 +355,10 @@ class Line:
             outcome, back = "text.sent", replace(back, texted=True)
         else:
             outcome = "text.failed"
-        self.usage.record("text", outcome.removeprefix("text."))
+        self.record("text", outcome.removeprefix("text."))
         return self.present(back, now, lead=[outcome])
 
     # -- parts ----------------------------------------------------------------
-    def _rescue(self, language: Language, contact: Contact) -> str:
-        return self.renderer.dial([Utterance("error.safety_net", language)], contact, action=None,
-                                  afterwards=[Utterance("goodbye.numbers", language)])
-
     def _after_limit(self, state: CallState, now: dt.datetime) -> str:
         if self.config.input.after_limit == "goodbye":
             return self.renderer.hangup([Utterance("goodbye.numbers", self._language(state))], slow=state.slow)

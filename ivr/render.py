@@ -11,7 +11,7 @@ from typing import Iterable, Mapping, Sequence
 from twilio.twiml.voice_response import VoiceResponse
 
 from .catalog import PLACEHOLDER, Catalog
-from .config import Contact, Language, LineConfig
+from .config import Dialled, Language, LineConfig
 from .context import AUDIO_BASE
 from .recordings import Recordings
 from .voices import digits_interpretation
@@ -27,6 +27,7 @@ class Utterance:
     prompt: str
     language: Language
     key: str | None = None       # fills {key}, and {choice} ("press 2")
+    language_name: str | None = None   # fills {language}: the caller's language, in the whisper
 
 
 @dataclass(frozen=True)
@@ -68,26 +69,45 @@ class Renderer:
         response.redirect(on_silence, method="POST")
         return str(response)
 
-    def dial(self, utterances: Iterable[Utterance], contact: Contact, action: str | None,
-             afterwards: Sequence[Utterance] = (), slow: bool = False) -> str:
-        """Speak, then put the caller through to ``contact``.
+    def dial(self, utterances: Iterable[Utterance], number: Dialled, screen_url: str | None,
+             action: str | None, afterwards: Sequence[Utterance] = (), slow: bool = False) -> str:
+        """Speak, then put the caller through to ``number``.
 
+        The caller hears ringing until the call is joined (answerOnBridge). With a
+        ``screen_url``, whoever answers first hears its TwiML and must accept the call.
         With an ``action`` Twilio reports how the transfer went; without one (the
         safety net) the call carries on with ``afterwards`` and ends.
         """
         response = VoiceResponse()
         self._speak_all(response, utterances, slow)
-        options = {"timeout": self.config.transfer.timeout_seconds}
+        options = {"timeout": number.ring_seconds, "answer_on_bridge": True}
         if action:
             options.update(action=action, method="POST")
         if self.config.transfer.caller_id:
             options["caller_id"] = self.config.transfer.caller_id
         dial = response.dial(**options)
-        dial.number(contact.number)
+        dial.number(number.number, **({"url": screen_url, "method": "POST"} if screen_url else {}))
         if afterwards:
             self._speak_all(response, afterwards, slow)
             response.hangup()
         return str(response)
+
+    def screen(self, utterances: Iterable[Utterance], action: str, timeout: int,
+               not_taken: Iterable[Utterance]) -> str:
+        """For the person answering a transfer: listen for one key while speaking; with none,
+        say ``not_taken`` and hang up their leg (the caller is never joined to a voicemail)."""
+        response = VoiceResponse()
+        gather = response.gather(action=action, method="POST", input="dtmf", num_digits=1, timeout=timeout,
+                                 finish_on_key="")
+        self._speak_all(gather, utterances, False)
+        self._speak_all(response, not_taken, False)
+        response.hangup()
+        return str(response)
+
+    @staticmethod
+    def accept() -> str:
+        """An empty answer to the screening key: Twilio then joins the two calls."""
+        return str(VoiceResponse())
 
     def hangup(self, utterances: Iterable[Utterance] = (), slow: bool = False) -> str:
         response = VoiceResponse()
@@ -155,6 +175,8 @@ class Renderer:
     def _fill(self, name: str, utterance: Utterance) -> list:
         if name == "choice":
             return self._parts(utterance, "choice.press")
+        if name == "language":
+            return [utterance.language_name or ""]
         if name == "key" or name.startswith(KEY_PLACEHOLDER):
             key = utterance.key if name == "key" else self.keys[name.removeprefix(KEY_PLACEHOLDER)]
             if key in KEY_NAMES:

@@ -27,12 +27,16 @@ HANG_UP = "hangup"
 KEYS = set("0123456789*#")
 AUDIO_URL = re.compile(r"/audio/(?P<language>[^/]+)/(?P<prompt>[^/]+)\.wav$")
 MAX_HOPS = 20   # redirects followed within one step before giving up
-DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")   # Twilio's DialCallStatus
+# How the team's side of a transfer ends, as the simulation plays it:
+#   accepts    someone answers, hears the whisper and presses 1: the two are joined
+#   voicemail  a voicemail answers and presses nothing (on an unscreened contact, it takes the call)
+#   busy, no-answer, failed: Twilio's own DialCallStatus
+DIAL_OUTCOMES = ("accepts", "voicemail", "busy", "no-answer", "failed")
 
 
 @dataclass
 class Event:
-    kind: str          # "say", "play", "press", "speak", "silence", "dial", "hangup", "end"
+    kind: str          # "say", "play", "press", "speak", "silence", "dial", "team", "hangup", "end"
     text: str = ""
     language: str = ""
     url: str = ""      # a recording's address, for "play"
@@ -46,6 +50,7 @@ class Event:
             "speak": lambda: f"> said \"{self.text}\"",
             "silence": lambda: "> (silence)",
             "dial": lambda: f"  ~ putting the caller through to {self.text}",
+            "team": lambda: f"  [to the team, {self.language}] {self.text}",
             "hangup": lambda: "  ~ the line hangs up",
             "end": lambda: f"  ~ {self.text}",
         }
@@ -60,6 +65,8 @@ class Wait:
     on_silence: str | None = None   # for a gather: where silence goes
     speech: bool = False            # for a gather: whether words are heard
     why: str = ""                   # for "end"
+    number: str = ""                # for "dial": the number rung
+    screen: str | None = None       # for "dial": the whisper's address, if the number is screened
 
 
 @dataclass
@@ -103,9 +110,9 @@ class Caller:
             "Direction": "inbound",
         }
 
-    def post(self, url: str, params: dict[str, str]):
+    def post(self, url: str, params: dict[str, str], leg: dict[str, str] | None = None):
         absolute = urljoin(BASE_URL + "/", url)
-        form = {**self.call_params, **params}
+        form = {**self.call_params, **(leg or {}), **params}
         signature = self.validator.compute_signature(absolute, form)
         simulation, moment = SIMULATION.set(True), SIMULATED_NOW.set(self.now)
         try:
@@ -114,11 +121,12 @@ class Caller:
             SIMULATION.reset(simulation)
             SIMULATED_NOW.reset(moment)
 
-    def step(self, url: str, params: dict[str, str]) -> Step:
-        """Post to ``url`` and play what comes back until the call waits for something."""
+    def step(self, url: str, params: dict[str, str], leg: dict[str, str] | None = None) -> Step:
+        """Post to ``url`` and play what comes back until the call waits for something.
+        ``leg``: the parameters of another leg than the caller's (the team's, for the whisper)."""
         events: list[Event] = []
         for _ in range(MAX_HOPS):
-            response = self.post(url, params)
+            response = self.post(url, params, leg)
             if response.status_code != 200:
                 return Step(events, Wait("end", why=f"the webhook answered HTTP {response.status_code}"))
             verbs = list(ET.fromstring(response.data))
@@ -134,9 +142,11 @@ class Caller:
                     next_url = verb.text
                     break
                 if verb.tag == "Dial":
-                    events.append(Event("dial", " ".join(n.text for n in verb.iter("Number"))))
+                    number = verb.find("Number")
+                    events.append(Event("dial", number.text))
                     if verb.get("action"):
-                        return Step(events, Wait("dial", verb.get("action")))
+                        return Step(events, Wait("dial", verb.get("action"), number=number.text,
+                                                 screen=number.get("url")))
                     events.append(Event("end", "the transfer ends; the call goes on"))
                 elif verb.tag == "Hangup":
                     events.append(Event("hangup"))
@@ -157,9 +167,12 @@ class Caller:
             return Event("press", choice), wait.action, {"Digits": choice}
         return Event("speak", choice), wait.action, {"SpeechResult": choice, "Confidence": "0.9"}
 
-    def run(self, choose: Callable[[Transcript], str | None], dial_outcome: str = "completed",
+    def run(self, choose: Callable[[Transcript], str | None], dial_outcome: str = "accepts",
             max_steps: int = 200, on_event: Callable[[Event], None] | None = None) -> Transcript:
+        """Play a whole call. ``dial_outcome``: how each transfer ends, or several separated by
+        commas for the numbers rung in turn ("busy,accepts"); the last one repeats."""
         transcript = Transcript()
+        outcomes, attempts = dial_outcome.split(","), 0
 
         def emit(event: Event) -> None:
             transcript.events.append(event)
@@ -177,8 +190,11 @@ class Caller:
                     emit(Event("end", wait.why))
                 return transcript
             if wait.kind == "dial":
-                emit(Event("end", f"the transfer: {dial_outcome}"))
-                url, params = wait.action, {"DialCallStatus": dial_outcome}
+                outcome = outcomes[min(attempts, len(outcomes) - 1)]
+                attempts += 1
+                for event in self.team_side(wait, outcome):
+                    emit(event)
+                url, params = wait.action, self.dial_result(wait, outcome)
                 continue
             choice = choose(transcript)
             if choice == HANG_UP:
@@ -191,6 +207,45 @@ class Caller:
                 return transcript
         emit(Event("end", f"stopped after {max_steps} steps"))
         return transcript
+
+    def team_side(self, wait: Wait, outcome: str) -> list[Event]:
+        """The team's leg of a transfer, as Twilio would play it: whoever answers hears the whisper
+        (a signed request of its own: its own CallSid, To the team's number) and accepts or not."""
+        if outcome not in ("accepts", "voicemail"):
+            return [Event("end", f"the transfer: {outcome}")]
+        if not wait.screen:
+            taken = "a person answers" if outcome == "accepts" else "the team's voicemail takes the call"
+            return [Event("end", f"the transfer: {taken} (this contact is not screened)")]
+        leg = {"CallSid": "CA" + secrets.token_hex(16), "ParentCallSid": self.call_params["CallSid"],
+               "To": wait.number, "From": self.call_params["To"], "Direction": "outbound-dial"}
+        step = self.step(wait.screen, {}, leg)
+        events = [Event("team", e.text, e.language) for e in step.events if e.kind in ("say", "play")]
+        if outcome == "accepts" and step.wait.kind == "gather":
+            accepted = self.step(step.wait.action, {"Digits": "1"}, leg)
+            events.append(Event("end", "the transfer: the team presses 1 and the caller is put through"
+                                if accepted.wait.why.startswith("the TwiML ends") else "the transfer: not joined"))
+        elif step.wait.kind == "gather" and step.wait.on_silence is None:
+            # no key: Twilio plays what follows the <Gather> to the team, then their leg ends
+            after = self._after_gather(wait.screen, leg)
+            events += [Event("team", e.text, e.language) for e in after if e.kind in ("say", "play")]
+            events.append(Event("end", "the transfer: the team's voicemail answers, presses nothing, and its "
+                                       "leg ends; the caller is not left on it"))
+        return events
+
+    @staticmethod
+    def dial_result(wait: Wait, outcome: str) -> dict[str, str]:
+        """What Twilio posts to the <Dial> action for this outcome."""
+        if outcome == "accepts" or (outcome == "voicemail" and not wait.screen):
+            return {"DialCallStatus": "completed", "DialBridged": "true"}
+        if outcome == "voicemail":
+            return {"DialCallStatus": "completed", "DialBridged": "false"}
+        return {"DialCallStatus": outcome, "DialBridged": "false"}
+
+    def _after_gather(self, url: str, leg: dict[str, str]) -> list[Event]:
+        response = self.post(url, {}, leg)
+        verbs = list(ET.fromstring(response.data))
+        index = next(i for i, verb in enumerate(verbs) if verb.tag == "Gather")
+        return [e for verb in verbs[index + 1:] if (e := self._speak(verb))]
 
     def _speak(self, verb: ET.Element) -> Event | None:
         if verb.tag == "Say":

@@ -20,12 +20,14 @@ class CallState:
     contact: str | None = None  # the contact a transfer went to (on the transfer-failed menu)
     slow: bool = False          # the caller asked for slower speech: kept for the rest of the call
     texted: bool = False        # the text message has been sent: at most once a call
+    attempt: int = 0            # during a transfer: which of the contact's numbers is ringing
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         # Hashed once: the state is the key of the TwiML caches, looked up on every request.
         object.__setattr__(self, "_hash", hash((self.node, self.lang, self.silences, self.wrong_keys,
-                                                self.prompted, self.contact, self.slow, self.texted)))
+                                                self.prompted, self.contact, self.slow, self.texted,
+                                                self.attempt)))
 
     def __hash__(self) -> int:
         return self._hash
@@ -33,6 +35,10 @@ class CallState:
     def at(self, node: str, contact: str | None = None) -> "CallState":
         """A fresh visit to ``node``: counters start again; language and choices stay."""
         return CallState(node, self.lang, contact=contact, slow=self.slow, texted=self.texted)
+
+    def trying(self, attempt: int) -> "CallState":
+        """The same transfer, ringing the contact's number ``attempt`` (0: the first)."""
+        return replace(self, attempt=attempt)
 
     def counted(self, silences: int = 0, wrong_keys: int = 0, prompted: bool | None = None) -> "CallState":
         return replace(self, silences=self.silences + silences, wrong_keys=self.wrong_keys + wrong_keys,
@@ -52,14 +58,17 @@ class CallState:
             query["slow"] = 1
         if self.texted:
             query["texted"] = 1
+        if self.attempt:
+            query["try"] = self.attempt
         return f"/voice/{step}?{urlencode(query)}"
 
     @classmethod
     def parse(cls, args: Mapping[str, str], nodes: Collection[str], languages: Collection[str],
-              contacts: Collection[str], start: str, first_language: str, limit: int) -> "CallState":
-        def count(name: str) -> int:
+              contacts: Collection[str], start: str, first_language: str, limit: int,
+              tries: int = 1) -> "CallState":
+        def count(name: str, below: int = limit) -> int:
             value = args.get(name, "")
-            return int(value) if value.isdigit() and int(value) < limit else 0
+            return int(value) if value.isascii() and value.isdigit() and int(value) < below else 0
 
         node = args.get("node")
         contact = args.get("contact")
@@ -72,4 +81,5 @@ class CallState:
             contact=contact if contact in contacts else None,
             slow=args.get("slow") == "1",
             texted=args.get("texted") == "1",
+            attempt=count("try", tries),
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import time
 from urllib.parse import parse_qsl, quote
 
 from flask import Blueprint, Flask, Request, Response, abort, current_app, jsonify, request, send_file
@@ -16,6 +17,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
 from .context import AUDIO_BASE, CURRENT_CALL, SIMULATED_NOW, name_the_request
+from . import metrics
 from .line import Line
 from .privacy import mask_sid
 from .usage import length_bucket
@@ -78,9 +80,11 @@ def check_signature(app: Flask, req: Request, base: str) -> None:
         if app.config.get("IVR_DEVELOPMENT") and req.remote_addr in LOOPBACK:
             return
         log.warning("refused %s: no TWILIO_AUTH_TOKEN to check signatures with", req.path)
+        metrics.REFUSED.inc()
         abort(403)
     if not validator(token).validate(signed_url(req, base), req.form, req.headers.get("X-Twilio-Signature", "")):
         log.warning("refused %s: missing or wrong Twilio signature", req.path)
+        metrics.REFUSED.inc()
         abort(403)
 
 
@@ -98,8 +102,18 @@ class Webhook:
 
 def webhook(handler):
     """Checks the signature, notes the call (context.py), and answers with the handler's TwiML."""
+    timer = metrics.LATENCY.labels(handler.__name__)
+
     @functools.wraps(handler)
     def view():
+        started = time.perf_counter()
+        try:
+            return answer()
+        finally:
+            if metrics.counted():
+                timer.observe(time.perf_counter() - started)
+
+    def answer():
         app, req = current_app._get_current_object(), request._get_current_object()
         name_the_request()
         base = req.host_url.rstrip("/") + req.script_root   # the public address, after ProxyFix
@@ -109,7 +123,8 @@ def webhook(handler):
         moment = SIMULATED_NOW.get() or app.config["IVR_CLOCK"]()
         this_line: Line = app.extensions["ivr.line"]
         AUDIO_BASE.set(base)
-        CURRENT_CALL.set(app.extensions["ivr.usage"].call(form.get("CallSid"),
+        # The team's leg of a transfer (the whisper) has its own CallSid: it belongs to its parent's call.
+        CURRENT_CALL.set(app.extensions["ivr.usage"].call(form.get("ParentCallSid") or form.get("CallSid"),
                                                          this_line.config.hours.local(moment).date()))
         if log.isEnabledFor(logging.DEBUG):   # every step of every call: for debugging, not by default
             log.debug("%s node=%s lang=%s call=%s", req.path, args.get("node", "-"), args.get("lang", "-"),
@@ -141,7 +156,22 @@ def silence(call: Webhook):
 @bp.post("/voice/transfer/done")
 @webhook
 def transfer_done(call: Webhook):
-    return twiml(call.line.transfer_done(call.state, call.form.get("DialCallStatus"), call.now))
+    form = call.form
+    return twiml(call.line.transfer_done(call.state, form.get("DialCallStatus"), call.now,
+                                         bridged=form.get("DialBridged")))
+
+
+@bp.post("/voice/screen")
+@webhook
+def screen(call: Webhook):
+    """The team's leg: whoever answers a transfer hears who is calling, and must press 1."""
+    return twiml(call.line.transfers.screen(call.args))
+
+
+@bp.post("/voice/screen/answer")
+@webhook
+def screen_answer(call: Webhook):
+    return twiml(call.line.transfers.screened(call.form.get("Digits")))
 
 
 @bp.post("/voice/status")
@@ -166,6 +196,8 @@ def safety_net(error: Exception):
     if isinstance(error, HTTPException):
         return error
     log.exception("error while answering %s; the safety net puts the caller through", request.path)
+    if metrics.counted():
+        metrics.SAFETY_NET.inc()
     try:
         body = line().rescue(request.args.get("lang"), now())
     except Exception:

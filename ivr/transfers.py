@@ -1,0 +1,144 @@
+"""Putting a caller through to a person: who answers, each of their numbers in turn, screening,
+how each attempt ended, and the safety net.
+
+One path from the webhooks to the TwiML:
+
+    start(state)  -> <Dial answerOnBridge><Number url=screen>first number</Number></Dial>
+    screen(...)   -> the whisper, played to whoever answers: "... press 1 to take the call"
+    screened(key) -> 1: an empty answer (Twilio joins the two); anything else: hang up that leg
+    done(state, DialCallStatus, DialBridged)
+                  -> answered: hang up when it is over; otherwise the next number, and after
+                     the last one the caller hears so and what they can do next
+
+A screened leg that answers but is never accepted (a voicemail, an answering machine, a
+wrong key) reports DialCallStatus "completed" with DialBridged "false": it counts as
+"declined", never as answered, so no voicemail ever takes a caller.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from typing import Callable, Iterable, Mapping
+from urllib.parse import urlencode
+
+from .config import Contact, Language, LineConfig
+from .context import AUDIO_BASE
+from .flow import TRANSFER_FAILED
+from .render import Renderer, Utterance
+from .state import CallState
+
+log = logging.getLogger(__name__)
+
+ANSWERED = ("completed", "answered")   # DialCallStatus values meaning the called leg picked up
+# How an attempt ended, as the figures and metrics count it: nothing else is ever stored.
+OUTCOMES = ("answered", "declined", "busy", "no-answer", "failed")
+ACCEPT_KEY = "1"                       # what the person answering presses to take the call
+WHISPER = "screen.whisper"             # said to the person answering, before the caller is joined
+NOT_TAKEN = "screen.not_taken"         # said to them when no key (or a wrong one) came
+TEAM_PROMPTS = (WHISPER, NOT_TAKEN)    # said in the teams' language only
+
+
+def outcome(status: str | None, bridged: str | None, screened: bool) -> str:
+    """One of OUTCOMES, from what Twilio posts to the <Dial> action."""
+    if status in ANSWERED:
+        # A screened leg is joined only when someone pressed the key: without it, whatever
+        # picked up (a voicemail) was hung up on, and the caller was never connected.
+        return "answered" if bridged == "true" or not screened else "declined"
+    if status in ("busy", "no-answer"):
+        return status
+    return "failed"   # failed, canceled, or a status this line does not know
+
+
+class Transfers:
+    def __init__(self, config: LineConfig, renderer: Renderer, team_language: Language,
+                 language_names: Mapping[str, str], record: Callable[..., None]):
+        self.config = config
+        self.renderer = renderer
+        self.team_language = team_language
+        self.language_names = language_names   # language code -> its name in the teams' language
+        self.record = record                   # usage figures: record(kind, detail)
+        # Built once per state, like the menus (see Line): nothing about the caller goes in.
+        self._dial_twiml = functools.lru_cache(maxsize=1024)(self._build_dial)
+        self._screen_twiml = functools.lru_cache(maxsize=256)(self._build_screen)
+
+    # -- the caller's leg --------------------------------------------------------
+    def start(self, state: CallState, now: dt.datetime, contact: Contact | None = None,
+              lead: Iterable[str] = ()) -> str:
+        """Say ``lead`` and who answers, and ring their first number."""
+        contact = contact or self.config.routing.route_for(now)
+        log.debug("transfer to %s", contact.key)
+        self.record("transfer", contact.key)
+        after = state.at(TRANSFER_FAILED, contact.key)   # keeps the language and slower speech
+        return self._dial_twiml(after, tuple(lead), AUDIO_BASE.get())
+
+    def words(self, after: CallState, lead: Iterable[str] = ()) -> list[Utterance]:
+        """What the caller hears before a transfer to ``after.contact``."""
+        language = self.config.language(after.lang) or self.team_language
+        return [Utterance(p, language) for p in (*lead, f"transfer.{after.contact}")]
+
+    def done(self, state: CallState, status: str | None, bridged: str | None,
+             failed: Callable[[CallState], str]) -> str:
+        """Twilio reports how an attempt ended: end the call, ring the next number, or ``failed``."""
+        contact = self.config.contacts.get(state.contact or "")
+        if contact is None:   # only a forged URL: nothing was dialled from it
+            return failed(state)
+        attempt = min(state.attempt, len(contact.numbers) - 1)
+        ended = outcome(status, bridged, contact.screen)
+        log.debug("transfer to %s, number %d: %s", contact.key, attempt + 1, ended)
+        self.record("transfer_outcome", f"{contact.key}:{ended}")
+        if ended == "answered":
+            return self.renderer.hangup()
+        if attempt + 1 < len(contact.numbers):
+            return self._dial_twiml(state.trying(attempt + 1), (), AUDIO_BASE.get())
+        return failed(state.trying(0))
+
+    def _build_dial(self, after: CallState, lead: tuple[str, ...], _audio_base: str) -> str:
+        contact = self.config.contacts[after.contact]
+        spoken = self.words(after, lead) if after.attempt == 0 else []   # the next number: just ringing
+        return self.renderer.dial(spoken, contact.numbers[after.attempt], self.screen_url(contact, after.lang),
+                                  action=after.url("transfer/done"), slow=after.slow)
+
+    # -- the team's leg ------------------------------------------------------------
+    def screen_url(self, contact: Contact, lang: str) -> str | None:
+        if not contact.screen:
+            return None
+        return "/voice/screen?" + urlencode({"contact": contact.key, "lang": lang})
+
+    def screen(self, args: Mapping[str, str]) -> str:
+        """The whisper, for whoever answers: which line, which language, and the key to take the call."""
+        lang = args.get("lang") if args.get("lang") in self.language_names else self.team_language.code
+        contact = args.get("contact") if args.get("contact") in self.config.contacts else None
+        return self._screen_twiml(lang, contact, AUDIO_BASE.get())
+
+    def _build_screen(self, lang: str, contact: str | None, _audio_base: str) -> str:
+        answer = "/voice/screen/answer?" + urlencode({"contact": contact or "", "lang": lang})
+        whisper = Utterance(WHISPER, self.team_language, ACCEPT_KEY, self.language_names[lang])
+        return self.renderer.screen([whisper], answer, self.config.transfer.screen_seconds,
+                                    [Utterance(NOT_TAKEN, self.team_language)])
+
+    def screened(self, digits: str | None) -> str:
+        """The person answering pressed ``digits``: the key joins the caller; anything else ends the leg."""
+        if digits == ACCEPT_KEY:
+            return self.renderer.accept()
+        return self.renderer.hangup([Utterance(NOT_TAKEN, self.team_language)])
+
+    # -- the safety net ----------------------------------------------------------
+    def rescue(self, language: Language, now: dt.datetime | None) -> str:
+        """Apologise and put the caller through to whoever answers now (the out-of-hours service if
+        even that cannot be worked out), screened like any transfer; then both numbers."""
+        try:
+            contact = self.config.routing.route_for(now) if now else self.config.routing.out_of_hours
+        except Exception:
+            log.exception("routing failed in the safety net")
+            contact = self.config.routing.out_of_hours
+        return self.renderer.dial([Utterance("error.safety_net", language)], contact.numbers[0],
+                                  self.screen_url(contact, language.code), action=None,
+                                  afterwards=[Utterance("goodbye.numbers", language)])
+
+    def fallback(self, language: Language) -> str:
+        """For a TwiML Bin, served when the line itself cannot answer: it has no clock and no
+        webhook to screen with, so it rings the out-of-hours service unscreened."""
+        contact = self.config.routing.out_of_hours
+        return self.renderer.dial([Utterance("error.safety_net", language)], contact.numbers[0], None,
+                                  action=None, afterwards=[Utterance("goodbye.numbers", language)])
