@@ -135,8 +135,9 @@ def fallback_twiml():
 @click.option("--keys", metavar="KEYS",
               help='Press these keys in turn ("_" is silence), then hang up; with spaces, each word is one '
                    'answer and quoted words are said: "1 3 \'photos\' 0". Default: ask at each menu.')
-@click.option("--dial", "dial_outcome", type=click.Choice(DIAL_OUTCOMES), default="completed",
-              show_default=True, help="How a transfer ends.")
+@click.option("--dial", "dial_outcome", default="accepts", show_default=True, callback=lambda ctx, param, value: _outcomes(value),
+              help=f"How the team's side of a transfer ends: {', '.join(DIAL_OUTCOMES)}; several, separated by "
+                   "commas, for the numbers rung in turn (busy,accepts).")
 @click.option("--slow", is_flag=True, help="Ask for slower speech on the first menu (key 9).")
 @click.option("--speak", is_flag=True, help="Also hear it, through espeak-ng in the caller's language.")
 @click.option("--to", "called", default="+442890000000", show_default=True,
@@ -180,6 +181,13 @@ def call(code, at, keys, dial_outcome, slow, speak, called):
         transcript = caller.run(choose, dial_outcome=dial_outcome, on_event=on_event)
     if keys is not None and not speak:
         click.echo("\n".join(transcript.lines()))
+
+
+def _outcomes(value: str) -> str:
+    for outcome in value.split(","):
+        if outcome not in DIAL_OUTCOMES:
+            raise click.BadParameter(f"{outcome!r} is not one of {', '.join(DIAL_OUTCOMES)}", param_hint="--dial")
+    return value
 
 
 def shlex_quote_script(keys: str) -> str:

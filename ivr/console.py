@@ -31,18 +31,19 @@ def status():
     hours, routing = app_line.config.hours, app_line.config.routing
     contact = routing.route_for(moment)
     languages = translations.status(app_line, current_app.config["IVR_ROOT"] / "locales")
-    figures = None
+    figures = today = None
     store = current_app.extensions["ivr.usage"].store
     if store is not None:
-        today = hours.local(moment).date()
+        day = hours.local(moment).date()
         try:
-            figures = usage.figures(store, today - dt.timedelta(days=6), today)
+            figures = usage.figures(store, day - dt.timedelta(days=6), day)
+            today = usage.figures(store, day, day).answered()
         except Exception:   # figures are a nicety here; the page works without them
             figures = None
     return render_template(
         "console/status.html", moment=hours.local(moment), contact=contact, reason=routing.reason(moment), next_change=hours.next_change(moment),
         next_holiday=hours.next_bank_holiday(moment), closures=[c for c in hours.closures if c.end > moment],
-        languages=languages, figures=figures, config=app_line.config,
+        languages=languages, figures=figures, answered_today=today, config=app_line.config,
         days=", ".join(day for index, day in enumerate(DAYS) if index in hours.weekdays))
 
 

@@ -48,7 +48,7 @@ events = sa.Table(
 #   at                a menu or message the caller reached (the last one is where they hung up)
 #   heard             a message heard
 #   transfer          a transfer began: the contact
-#   transfer_outcome  how it ended: contact:DialCallStatus
+#   transfer_outcome  how an attempt ended: contact:outcome (ivr/transfers.py OUTCOMES)
 #   text              the text message: sent, failed, withheld, not_mobile, already_sent
 #   ended             the call ended: its length, in a bucket
 LENGTHS = ((60, "under 1 minute"), (180, "1 to 3 minutes"), (600, "3 to 10 minutes"))
@@ -219,6 +219,16 @@ class Figures:
     out_of_hours: int
     sections: dict[str, Counter]
     per_day: dict[dt.date, int]
+
+    def answered(self) -> dict[str, tuple[int, int]]:
+        """Per contact: (attempts answered by a person, attempts), from "contact:outcome" events."""
+        shares: dict[str, list[int]] = {}
+        for detail, count in self.sections["transfer outcomes"].items():
+            contact, _, outcome = detail.partition(":")
+            share = shares.setdefault(contact, [0, 0])
+            share[0] += count if outcome == "answered" else 0
+            share[1] += count
+        return {contact: (answered, attempts) for contact, (answered, attempts) in shares.items()}
 
     def table(self) -> list[tuple[str, str, int]]:
         rows = [("calls", "all", self.calls), ("calls", "out of hours", self.out_of_hours)]
