@@ -25,6 +25,7 @@ from . import timings
 from .catalog import DOMAIN, SourcePrompt, catalog_path, is_source, placeholders
 from .config import Language
 from .line import Line
+from .transfers import TEAM_PROMPTS
 
 PROJECT = "cse-info-line"
 REVIEW_FILE = "review.yaml"
@@ -53,9 +54,11 @@ def explain_placeholders(text: str, numbers: Mapping[str, str], links: Mapping[s
 
 
 def template(source: Mapping[str, SourcePrompt], numbers: Mapping[str, str],
-             links: Mapping[str, str]) -> PoCatalog:
+             links: Mapping[str, str], leave_out: tuple[str, ...] = ()) -> PoCatalog:
     catalog = PoCatalog(project=PROJECT, domain=DOMAIN)
     for prompt in source.values():
+        if prompt.id in leave_out:
+            continue
         comments = [prompt.note, explain_placeholders(prompt.text, numbers, links)]
         catalog.add(prompt.text, context=prompt.id, auto_comments=[c for c in comments if c])
     return catalog
@@ -113,7 +116,9 @@ def update(line: Line, locales_dir: Path) -> list[str]:
         # prompt's translation on another, and a caller would hear it.
         # A template of its own: Babel puts the template's new entries into the catalog
         # as they are, so filling them in must not touch the next language's.
-        catalog.update(template(line.catalog.source, line.config.numbers, line.config.links),
+        # The whisper is said to the teams only, in the line's first language: no other catalog needs it.
+        team_only = () if language == line.first_language else TEAM_PROMPTS
+        catalog.update(template(line.catalog.source, line.config.numbers, line.config.links, team_only),
                        no_fuzzy_matching=True, update_header_comment=False)
         changed = new = 0
         for message in catalog:
@@ -129,6 +134,9 @@ def update(line: Line, locales_dir: Path) -> list[str]:
                 changed += 1
             else:
                 new += 1
+        for gone, message in list(catalog.obsolete.items()):   # an obsolete entry is kept for its translation
+            if not message.string:
+                del catalog.obsolete[gone]
         write_catalog(path, catalog)
         report.append(f"{path}: {new} new, {changed} changed in English (marked fuzzy)")
     return report

@@ -100,6 +100,10 @@ class Reply:
         assert redirect is not None, "no <Redirect> for silence"
         return self.phone.reply(redirect.text)
 
-    def transfer_ends(self, status: str) -> "Reply":
+    def transfer_ends(self, status: str, bridged: str | None = None) -> "Reply":
+        """Twilio reports how the transfer ended. ``bridged``: whether the caller was joined to
+        someone (by default: when the called side picked up and, screened, pressed 1)."""
         assert self.dial is not None and self.dial.get("action"), "no transfer with an action"
-        return self.phone.reply(self.dial.get("action"), {"DialCallStatus": status})
+        if bridged is None:
+            bridged = "true" if status in ("completed", "answered") else "false"
+        return self.phone.reply(self.dial.get("action"), {"DialCallStatus": status, "DialBridged": bridged})

@@ -24,8 +24,21 @@ def test_the_shipped_line_yaml_is_valid():
 
 
 @pytest.mark.parametrize("change, key, words", [
-    (lambda s: s["contacts"]["gateway"].update(number="03001234333"), "contacts.gateway.number", "E.164"),
-    (lambda s: s["contacts"]["gateway"].update(number=443001234333), "contacts.gateway.number", "E.164"),
+    (lambda s: s["contacts"]["gateway"].update(numbers=[{"number": "03001234333"}]),
+     "contacts.gateway.numbers[0].number", "E.164"),
+    (lambda s: s["contacts"]["gateway"].update(numbers=[{"number": 443001234333}]),
+     "contacts.gateway.numbers[0].number", "E.164"),
+    (lambda s: s["contacts"]["emergency_social_work"].update(number="03001234333"),
+     "contacts.emergency_social_work.number", "E.164"),
+    (lambda s: s["contacts"]["gateway"].update(number="+443001234333"), "contacts.gateway.numbers",
+     "either number or numbers"),
+    (lambda s: s["contacts"]["gateway"].update(numbers=[]), "contacts.gateway.numbers", "at least one number"),
+    (lambda s: s["contacts"]["gateway"].update(numbers=[{"number": "+443001234333"}, {"number": "+443001234333"}]),
+     "contacts.gateway.numbers[1].number", "listed twice"),
+    (lambda s: s["contacts"]["gateway"].update(numbers=[{"number": "+443001234333", "ring_seconds": 2}]),
+     "contacts.gateway.numbers[0].ring_seconds", "whole number from 5 to 120"),
+    (lambda s: s["contacts"]["gateway"].update(screen="yes"), "contacts.gateway.screen", "true"),
+    (lambda s: s["transfer"].update(screen_seconds=0), "transfer.screen_seconds", "whole number from 3 to 60"),
     (lambda s: s["contacts"]["gateway"].update(spoken="0300 1234 334"), "contacts.gateway.spoken",
      "not the same number"),
     (lambda s: s.update(timezone="Europe/Belfast_City"), "timezone", "not a known time zone"),
@@ -70,7 +83,7 @@ def test_each_kind_of_mistake_names_its_key_and_the_problem(change, key, words):
 def test_all_problems_are_reported_at_once():
     def many(settings):
         settings["timezone"] = "Mars/Olympus"
-        settings["contacts"]["gateway"]["number"] = "0300"
+        settings["contacts"]["emergency_social_work"]["number"] = "0300"
         settings["office_hours"]["days"] = ["Mon", "Someday"]
     assert len(problems_with(many)) == 3
 

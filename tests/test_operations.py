@@ -171,7 +171,7 @@ def test_a_whole_call_is_recorded_without_anything_that_identifies_the_caller(ph
     assert ("call", "") in kinds and ("language", "pl") in kinds
     assert ("heard", "warning_signs") in kinds and ("heard", "advice_photos") in kinds
     assert kinds.count(("transfer", "gateway")) == 2
-    assert ("transfer_outcome", "gateway:busy") in kinds and ("transfer_outcome", "gateway:completed") in kinds
+    assert ("transfer_outcome", "gateway:busy") in kinds and ("transfer_outcome", "gateway:answered") in kinds
     assert ("ended", "3 to 10 minutes") in kinds
     assert len({row["call"] for row in rows}) == 1
     everything = json.dumps(rows, default=str)
@@ -196,8 +196,8 @@ def test_the_stats_command_prints_the_figures_for_those_events(phone, recorder, 
     lines = [" ".join(line.split()) for line in result.output.splitlines()]
     for expected in ("calls all 2", "calls out of hours 1 (50%)", "language pl 1", "language en-GB 1",
                      "heard warning_signs 1", "heard advice_photos 1", "transfers gateway 2",
-                     "transfer outcomes gateway:busy 1", "transfer outcomes gateway:completed 1",
-                     "hung up at main 1", "hung up at after transfer (gateway:completed) 1",
+                     "transfer outcomes gateway:busy 1", "transfer outcomes gateway:answered 1",
+                     "hung up at main 1", "hung up at after transfer (gateway:answered) 1",
                      "call length under 1 minute 1", "call length 3 to 10 minutes 1"):
         assert expected in lines, (expected, lines)
     rows = out.read_text().splitlines()
