@@ -6,6 +6,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from .words import offered, translation
 from .conftest import empty_store, local
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -69,9 +70,9 @@ def test_the_status_page_says_when_that_next_changes_and_lists_the_languages(pag
     page.goto(development + "/console/")
     assert "Opens Tuesday 14 July, 09:00" in page.get_by_test_id("next-change").inner_text()
     assert "Battle of the Boyne, Sunday 12 July 2026" in page.get_by_test_id("next-holiday").inner_text()
-    rows = page.locator("table").first.locator("tbody tr")
+    rows = page.get_by_test_id("languages").locator("tbody tr")
     assert rows.count() == 9
-    assert "keypad only" in rows.nth(3).inner_text() and "43 (43 placeholder)" in rows.nth(3).inner_text()
+    assert "keypad only" in rows.nth(3).inner_text() and "55 (55 placeholder)" in rows.nth(3).inner_text()
     assert "draft, awaiting review" in rows.nth(1).inner_text()
 
 
@@ -96,16 +97,21 @@ def test_the_simulator_walks_a_polish_call_from_the_keypad_to_the_transfer(page,
     page.goto(serve(app) + "/console/simulator")
     page.get_by_label("Time (Belfast)").fill("2026-07-14T10:00")
     page.get_by_role("button", name="Ring the line").click()
-    page.get_by_text("Po polsku, powiedz polski albo naciśnij 2.").wait_for()
+    page.get_by_text(offered("pl", "language.choose", "2")).wait_for()
     page.get_by_role("button", name="Press 2").click()                 # the on-screen keypad
-    page.get_by_text("Aby usłyszeć sygnały ostrzegawcze").first.wait_for()
+    page.get_by_text(offered("pl", "option.warning_signs", "2")).first.wait_for()
     page.keyboard.press("2")                                              # the keyboard
-    page.get_by_text("Oto sygnały ostrzegawcze.").wait_for()
+    page.get_by_text(translation("pl", "content.warning_signs")[:40], exact=False).first.wait_for()
+    page.get_by_label("When the line puts you through").select_option("voicemail")
     page.get_by_role("button", name="Press 0").click()
     page.get_by_text("The line puts the caller through to Gateway Team, Northern Health and Social Care "
                      "Trust (0300 1234 333).").wait_for()
+    page.get_by_text("The team hears: This is a call from the child sexual exploitation information line. "
+                     "The caller chose Polish.", exact=False).wait_for()
+    page.get_by_text(translation("pl", "transfer_failed.gateway").split("{")[0][:30], exact=False).first.wait_for()
     transcript = page.locator("#transcript").inner_text()
-    assert "[pl-PL]Łączę z zespołem Gateway Team" in transcript
+    assert f"[pl-PL]{translation('pl', 'transfer.gateway')}" in transcript
+    assert "presses nothing" in transcript   # the voicemail never took the caller
     assert "Pressed 2" in transcript and "Pressed 0" in transcript
     app.extensions["ivr.usage"].flush()
     from ivr.usage import figures

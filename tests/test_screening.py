@@ -242,3 +242,20 @@ def test_the_terminal_call_rings_numbers_in_turn(command, tmp_path):
 def test_a_dial_outcome_the_simulation_does_not_know_is_refused(command):
     result = command("call", "--dial", "completed,whatever")
     assert result.exit_code == 2 and "'completed' is not one of" in result.output
+
+
+def test_the_console_shows_todays_answered_share_per_contact(make_app):
+    from .conftest import empty_store
+    app = make_app(IVR_DEVELOPMENT=True)
+    empty_store(app)
+    phone = Phone(app.test_client(), TOKEN)
+    dial_ends(phone.english().press("0"), "completed", "true")
+    dial_ends(phone.english().press("0"), "completed", "false")
+    dial_ends(phone.english().press("0"), "busy", "false")
+    app.extensions["ivr.usage"].flush()
+    page = app.test_client().get("/console/").data.decode()
+    table = page[page.index('data-testid="answered-today"'):]
+    table = table[:table.index("</table>")]
+    row = re.search(r"Gateway Team, Northern Health and Social Care Trust</th><td>(\d+)</td><td>(\d+)</td>\s*<td>([^<]+)</td>",
+                    table)
+    assert row and row.groups() == ("1", "3", "33%")
