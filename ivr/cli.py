@@ -44,6 +44,12 @@ def check():
         sys.exit(1)
     codes = ", ".join(lang.code for lang in line.config.languages)
     click.echo(f"OK: {config_path()}, the menu and {len(line.required_prompts())} prompts in: {codes}")
+    stopwatch = timings.Stopwatch()
+    if stopwatch.estimated:
+        click.echo("warning: espeak-ng is not installed, so caller time is not measured (apt-get install espeak-ng); "
+                   "estimated:")
+        for over in timings.problems(timings.report(line, stopwatch)):
+            click.echo(f"warning: {over}")
     texting = line.config.texting
     if texting and EXAMPLE_MOBILE.match(texting.sender):
         click.echo(f"warning: texting.from: {texting.sender} is an example number (Ofcom's drama range); "
@@ -295,10 +301,19 @@ def twilio_http_client():
 @click.command("timings")
 @click.option("--all", "show_all", is_flag=True, help="Every place of the call, not only the longest of each kind.")
 @click.option("--estimate", is_flag=True, help="Estimate from the characters, even where espeak-ng is installed.")
-def timings_command(show_all, estimate):
+@click.option("--calibrate", is_flag=True, help="Print the characters a second espeak-ng speaks each language at "
+                                                "(the rates the estimate uses).")
+def timings_command(show_all, estimate, calibrate):
     """Seconds of audio a caller hears at each place, per language, against the budgets."""
     line = _line(strict=False)
     stopwatch = timings.Stopwatch(estimate_only=estimate)
+    if calibrate:
+        try:
+            rates = timings.calibrate(line, stopwatch)
+        except timings.AudioError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo("CHARACTERS_PER_SECOND = {" + ", ".join(f'"{code}": {rate}' for code, rate in rates.items()) + "}")
+        return
     places = timings.report(line, stopwatch)
     click.echo(timings.table(places, stopwatch))
     if show_all:
