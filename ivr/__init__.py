@@ -14,6 +14,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ConfigError
+from .limits import MAX_BYTES, RequestLimits
 from .line import Line
 from . import logs
 from .texting import Texter
@@ -85,11 +86,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     logs.install()
 
+    # Outermost: an oversized request is refused before anything (even the proxy fix) reads it.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES
     hops = proxy_hops(str(app.config["IVR_PROXY_HOPS"] or ""))
     if hops:
         # Twilio signs the public https URL; the proxy's X-Forwarded-* headers restore it.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
+    app.wsgi_app = RequestLimits(app.wsgi_app)
     line = Line.load(Path(app.config["IVR_ROOT"]), Path(app.config["IVR_CONFIG"]))
     if line.config.texting:
         line.enable_texting(Texter(line.config.texting, app.config["TWILIO_ACCOUNT_SID"],

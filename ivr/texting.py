@@ -1,13 +1,16 @@
 """The text message a caller may ask for: who may have one, and sending it through Twilio.
 
-Sent with twilio's REST client, bounded to a few seconds: a text that fails or
-times out is reported to the caller, and the call goes on. The caller's number
+Sent with twilio's REST client within a wall-clock deadline (``texting.timeout_seconds``
+for the whole send, not per socket read: an API that trickles its answer cannot hold
+the caller): a text that fails or is not sent in time is reported to the caller, and
+the call goes on. The caller's number
 is used only to send it, never logged or kept.
 """
 from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor, TimeoutError as Late
 
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -27,6 +30,8 @@ E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 WITHHELD = {"+266696687", "+86282452253", "+7378742833", "+2562533"}
 # Ofcom keeps 07700 900000-900999 for drama: the example sender that ships in line.yaml.
 EXAMPLE_MOBILE = re.compile(r"^\+447700900[0-9]{3}$")
+# Texts are sent from these threads, so that a send can be given up at its deadline.
+SENDERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="text-sender")
 
 
 class Texter:
@@ -55,8 +60,13 @@ class Texter:
         if not self.ready:
             log.warning("text not sent: TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN is not set")
             return False
+        sending = SENDERS.submit(self._client.messages.create, to=to, from_=self.settings.sender, body=body)
         try:
-            self._client.messages.create(to=to, from_=self.settings.sender, body=body)
+            sending.result(timeout=self.settings.timeout_seconds)
+        except Late:
+            # The send goes on in the background until its socket gives up; the caller does not wait.
+            log.warning("text not sent: no answer from Twilio within %g s", self.settings.timeout_seconds)
+            return False
         except Exception as error:   # a failed text must never break the call
             log.warning("text not sent: %s", type(error).__name__)
             return False

@@ -305,3 +305,30 @@ def test_sending_a_text_logs_nothing_that_identifies_the_caller(texting_phone, c
         texting_phone().english().press("4").press("1")
     assert "text sent" in caplog.text
     assert MOBILE not in caplog.text and MOBILE[1:] not in caplog.text and "7700900123" not in caplog.text
+
+
+def test_a_text_send_that_trickles_is_given_up_at_its_deadline_not_per_read(texting_phone, make_app):
+    """The real twilio client through an HTTP layer that answers far too slowly, a little at a
+    time: the caller hears the text failed within texting.timeout_seconds plus a second."""
+    import threading
+    import time
+    released = threading.Event()
+
+    def trickle(request):
+        for _ in range(60):          # a byte every half second, for half a minute
+            if released.wait(0.5):
+                break
+        return Response(201, "{}")
+    settings = line_settings()
+    settings["texting"]["timeout_seconds"] = 1
+    app = make_app(settings, TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_HTTP_CLIENT=RecordingHttpClient(reply=trickle))
+    phone = Phone(app.test_client(), TOKEN)
+    phone.call["From"] = MOBILE
+    consent = phone.english().press("4")
+    started = time.monotonic()
+    reply = consent.press("1")
+    waited = time.monotonic() - started
+    released.set()
+    assert reply.said[0] == "Sorry, the text could not be sent just now."
+    assert waited < 1 + 1    # the deadline, plus a second for the rest of the answer
+    assert reply.press("0").dialled == [GATEWAY]
