@@ -55,15 +55,21 @@ def open_usage(app: Flask, line: Line) -> Recorder:
     url = app.config["IVR_DATABASE_URL"] or database_url(line.config.usage_database, Path(app.config["IVR_ROOT"]))
     secret = app.config["IVR_USAGE_SECRET"]
     store = UsageStore(url)
+    writable = False
     try:
         store.create()
+        writable = store.writable()
+        if not writable:
+            log.error("usage figures: the store cannot be written (read-only or locked); events will be dropped")
     except Exception as error:
         log.error("usage figures: the store could not be opened (%s); events will be dropped",
                   type(error).__name__)
     if not secret:
         log.warning("IVR_USAGE_SECRET is not set: calls are tied together in the figures only within this "
                     "server's life")
-    return Recorder(store, secret.encode() if secret else None)
+    recorder = Recorder(store, secret.encode() if secret else None)
+    recorder.writing_ok = writable
+    return recorder
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -101,10 +101,13 @@ class UsageStore:
             os.makedirs(os.path.dirname(self.url[len("sqlite:///"):]) or ".", exist_ok=True)
         metadata.create_all(self.engine)
 
-    def healthy(self) -> bool:
+    def writable(self) -> bool:
+        """Whether events can be written: a write that changes nothing, rolled back."""
         try:
             with self.engine.connect() as connection:
-                connection.execute(sa.select(sa.func.count()).select_from(events).limit(1))
+                with connection.begin() as transaction:
+                    connection.execute(events.delete().where(events.c.id == -1))
+                    transaction.rollback()
             return True
         except Exception:
             return False
@@ -143,6 +146,9 @@ class Recorder:
         self._pending: deque | None = None
         self._writing = False
         self._hurry = threading.Event()   # set by flush: write now, without gathering more
+        # Whether the last write (or the check at start) succeeded: /healthz reads this, and never
+        # the store itself, so health costs nothing however slow or locked the store is.
+        self.writing_ok = store is not None
 
     def call(self, call_sid: str | None, day: dt.date) -> CallRef | None:
         if not call_sid:
@@ -199,7 +205,9 @@ class Recorder:
                 batch.append(pending.popleft())
             try:
                 self.store.write(batch)
+                self.writing_ok = True
             except Exception as error:
+                self.writing_ok = False
                 self._drop(len(batch), type(error).__name__)
             finally:
                 self._writing = False

@@ -136,12 +136,34 @@ def test_health_answers_without_a_signature_and_reveals_nothing_sensitive(client
     assert TOKEN not in response.get_data(as_text=True)
 
 
-def test_health_says_when_the_store_is_failing(app, monkeypatch):
-    store = app.extensions["ivr.usage"].store
-    monkeypatch.setattr(store, "healthy", lambda: False)
+def test_health_says_when_writing_events_fails(app, phone, monkeypatch):
+    recorder = app.extensions["ivr.usage"]
+    def refuse(rows):
+        raise OSError("disk full")
+    monkeypatch.setattr(recorder.store, "write", refuse)
+    phone.english()
+    recorder.flush()
     response = app.test_client().get("/healthz")
     assert response.status_code == 200   # calls are still answered
     assert response.json["status"] == "degraded" and response.json["store"] == "failing"
+
+
+def test_health_reports_a_read_only_store_from_the_start(make_app, tmp_path):
+    import sqlite3
+    path = tmp_path / "usage.sqlite3"
+    sqlite3.connect(path).close()
+    app = make_app(IVR_DATABASE_URL=f"sqlite:///file:{path}?mode=ro&uri=true")
+    assert app.test_client().get("/healthz").json["store"] == "failing"
+
+
+def test_health_never_asks_the_store_so_a_locked_one_costs_nothing(app, monkeypatch):
+    recorder = app.extensions["ivr.usage"]
+    asked = []
+    monkeypatch.setattr(recorder.store.engine, "connect", lambda *a, **k: asked.append(1))
+    monkeypatch.setattr(recorder.store, "writable", lambda: asked.append(1))
+    for _ in range(40):
+        assert app.test_client().get("/healthz").status_code == 200
+    assert asked == []
 
 
 # -- usage figures ------------------------------------------------------------------------
