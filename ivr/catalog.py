@@ -115,8 +115,13 @@ def _read_translations(path: Path) -> tuple[dict[str, str], frozenset[str]]:
     """The translations of a catalog, and which of them are fuzzy (never to be spoken)."""
     if not path.is_file():
         return {}, frozenset()
-    with path.open("rb") as handle:
-        po = read_po(handle)
+    try:
+        with path.open("rb") as handle:
+            po = read_po(handle, abort_invalid=True)
+    except Exception as error:   # bad UTF-8, a broken entry: one line naming the file, not a traceback
+        reason = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
+        raise ConfigError(str(path), [f"is not a readable gettext catalog ({reason}): fix it in Poedit, "
+                                      "or restore it from git"]) from None
     texts = {m.context: " ".join(m.string.split()) for m in po
              if m.id and m.context and isinstance(m.string, str) and m.string.strip()}
     return texts, frozenset(m.context for m in po if m.id and m.context in texts and m.fuzzy)

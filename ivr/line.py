@@ -78,12 +78,11 @@ class Line:
         self.language_names = language_names(config.languages, self.first_language)
         allowed = PLACEHOLDERS | set(config.numbers) | set(config.links) | {f"key_{k}" for k in menu.every_node}
         self.problems = catalog.problems(self.required_prompts(), allowed, {self.first_language.code: TEAM_PROMPTS})
+        self.problems += list(recordings.problems)
         if not self.problems:
-            self.problems = self.unsayable()
+            self.problems = self.unsayable() + self.wrong_words()
         if self.problems and strict:
             raise ConfigError("prompts", self.problems)
-        for language, prompt in ([] if self.problems else self.stale_recordings()):
-            log.warning("the %s recording of %s no longer says its current text", language, prompt)
         # The TwiML of a step depends only on these arguments (the call's state, what is said
         # first, the office being open, the public base URL), never on who is calling: built
         # once, it can answer every caller in the same state (see README, Performance).
@@ -167,6 +166,21 @@ class Line:
                 "and no Twilio voice speaks the language"
                 for language in self.config.languages if not language.speaks
                 for u in self.utterances(language) if self.recordings.get(language.code, u.prompt) is None]
+
+    def wrong_words(self) -> list[str]:
+        """A caller never hears words other than the prompt's (an old number, a changed sentence).
+        In a language with a voice, a recording that says other words is set aside and the prompt
+        is spoken; in a language without one, the line refuses to start until it is made again."""
+        stale = self.stale_recordings()
+        voiced = [(code, prompt) for code, prompt in stale if self.config.language(code).speaks]
+        for code, prompt in voiced:
+            log.warning("the %s recording of %s says other words than its prompt: the prompt is spoken instead",
+                        code, prompt)
+        if voiced:
+            self.recordings = self.renderer.recordings = self.recordings.without(voiced)
+        return [f"language {code}: {prompt}: its recording says other words than the prompt now does (an old "
+                f"number or sentence): make it again with `flask --app ivr recordings make --lang {code}`"
+                for code, prompt in stale if (code, prompt) not in voiced]
 
     def stale_recordings(self) -> list[tuple[str, str]]:
         """(language, prompt) of each recording whose words are no longer what the prompt says."""

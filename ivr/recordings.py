@@ -11,6 +11,7 @@ turns human recordings (WAV, MP3, FLAC, OGG) into what Twilio plays best:
 from __future__ import annotations
 
 import shutil
+import struct
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from types import MappingProxyType
 from typing import Iterable, Mapping
 
 import yaml
+
+from .config import ConfigError
 
 MANIFEST = "recordings.yaml"
 HUMAN_FORMATS = (".wav", ".mp3", ".flac", ".ogg")
@@ -47,22 +50,70 @@ class RecordingError(Exception):
     pass
 
 
+class AudioError(Exception):
+    pass
+
+
+def wav_seconds(data: bytes) -> float:
+    """The length of a WAV file's sound, from its header (any encoding: PCM, u-law...)."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise AudioError("not a WAV file")
+    position, byte_rate, size = 12, None, None
+    while position + 8 <= len(data):
+        chunk, length = struct.unpack_from("<4sI", data, position)
+        body = position + 8
+        if chunk == b"fmt " and length >= 16:
+            byte_rate = struct.unpack_from("<I", data, body + 8)[0]
+        elif chunk == b"data":
+            # espeak-ng writing to a pipe cannot know the size: the rest of the file is the sound
+            size = min(length, len(data) - body)
+            break
+        position = body + length + (length & 1)
+    if not byte_rate or size is None:
+        raise AudioError("a WAV file without a format or sound")
+    return size / byte_rate
+
+
+def audio_problem(path: Path) -> str | None:
+    """Why a file is not telephone audio Twilio can play (None: it is)."""
+    try:
+        seconds = wav_seconds(path.read_bytes())
+    except (OSError, AudioError) as error:
+        return str(error)
+    return None if seconds > 0.1 else "a WAV file with no sound in it"
+
+
 class Recordings:
-    def __init__(self, by_language: Mapping[str, Mapping[str, Recording]]):
+    def __init__(self, by_language: Mapping[str, Mapping[str, Recording]], problems: tuple[str, ...] = ()):
         self._by_language = by_language
+        self.problems = problems   # recordings that cannot be played: the line refuses to start with them
 
     @classmethod
     def load(cls, audio_dir: Path, language_codes: Iterable[str]) -> "Recordings":
-        found = {}
+        found, problems = {}, []
         for code in language_codes:
             folder = audio_dir / code
             manifest = read_manifest(folder)
-            found[code] = MappingProxyType({
-                prompt: Recording(code, prompt, folder / f"{prompt}.wav", entry["text"], entry["made_by"])
-                for prompt, entry in manifest.items()
-                if (folder / f"{prompt}.wav").is_file()
-            })
-        return cls(MappingProxyType(found))
+            usable = {}
+            for prompt, entry in manifest.items():
+                path = folder / f"{prompt}.wav"
+                if not path.is_file():
+                    continue
+                why = audio_problem(path)
+                if why:
+                    problems.append(f"{path}: is not telephone audio ({why}): record it again, or remove it "
+                                    "and run `flask --app ivr recordings make`")
+                    continue
+                usable[prompt] = Recording(code, prompt, path, entry["text"], entry["made_by"])
+            found[code] = MappingProxyType(usable)
+        return cls(MappingProxyType(found), tuple(problems))
+
+    def without(self, unused: Iterable[tuple[str, str]]) -> "Recordings":
+        """These recordings set aside ((language, prompt) pairs): the prompts are spoken instead."""
+        unused = set(unused)
+        return Recordings(MappingProxyType({code: MappingProxyType({p: r for p, r in found.items()
+                                                                    if (code, p) not in unused})
+                                            for code, found in self._by_language.items()}), self.problems)
 
     def get(self, language: str, prompt: str) -> Recording | None:
         return self._by_language.get(language, {}).get(prompt)
@@ -80,7 +131,13 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     path = folder / MANIFEST
     if not path.is_file():
         return {}
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ConfigError(str(path), [f"is not a readable recordings manifest ({type(error).__name__}): "
+                                      "fix it, or remove it and run `flask --app ivr recordings make`"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(str(path), ["must map each prompt id to {text, made_by}"])
     return {str(prompt): {"text": str(entry.get("text", "")), "made_by": str(entry.get("made_by", ""))}
             for prompt, entry in raw.items() if isinstance(entry, dict)}
 

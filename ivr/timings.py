@@ -12,7 +12,6 @@ language (``CHARACTERS_PER_SECOND``), and the report says so.
 from __future__ import annotations
 
 import shutil
-import struct
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from .config import Language
+from .recordings import AudioError, wav_seconds
 from .render import Utterance
 
 WORDS_PER_MINUTE = 160   # a normal speaking rate: about what Polly and Google voices read at
@@ -30,30 +30,6 @@ CHARACTERS_PER_SECOND = {"en": 14.0, "pl": 12.2, "lt": 11.7, "ga": 14.6, "ar": 9
 DEFAULT_CHARACTERS_PER_SECOND = 13.0
 # Where the way to a person is said: the prompt that offers "speak to someone".
 PERSON = "option.speak_to_someone"
-
-
-class AudioError(Exception):
-    pass
-
-
-def wav_seconds(data: bytes) -> float:
-    """The length of a WAV file's sound, from its header (any encoding: PCM, u-law...)."""
-    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise AudioError("not a WAV file")
-    position, byte_rate, size = 12, None, None
-    while position + 8 <= len(data):
-        chunk, length = struct.unpack_from("<4sI", data, position)
-        body = position + 8
-        if chunk == b"fmt " and length >= 16:
-            byte_rate = struct.unpack_from("<I", data, body + 8)[0]
-        elif chunk == b"data":
-            # espeak-ng writing to a pipe cannot know the size: the rest of the file is the sound
-            size = min(length, len(data) - body)
-            break
-        position = body + length + (length & 1)
-    if not byte_rate or size is None:
-        raise AudioError("a WAV file without a format or sound")
-    return size / byte_rate
 
 
 def espeak_voice(language: Language) -> str:

@@ -50,3 +50,80 @@ def test_a_refused_flood_parses_nothing_and_a_signed_call_still_goes_through(cli
 
 def test_a_normal_signed_call_is_untouched(phone):
     assert phone.english().press("2").said[0].startswith("Here are some of the warning signs")
+
+
+# -- never a wrong number -------------------------------------------------------------------
+
+def start_problems(root):
+    from ivr import create_app
+    from ivr.config import ConfigError
+    from .conftest import TOKEN
+    with pytest.raises(ConfigError) as caught:
+        create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": TOKEN})
+    return caught.value.problems
+
+
+def test_a_changed_number_that_an_irish_recording_still_says_stops_the_start(tmp_path):
+    from .conftest import line_settings, make_root
+    settings = line_settings()
+    settings["contacts"]["gateway"]["numbers"] = [{"number": "+442890000555"}]
+    settings["contacts"]["gateway"]["spoken"] = "028 9000 0555"
+    problems = start_problems(make_root(tmp_path / "line", settings))
+    said_old_number = {p.split(": ")[1] for p in problems if p.startswith("language ga:")}
+    # every Irish recording that says the Gateway Team's number: the line never plays the old one
+    assert {"transfer_failed.gateway", "goodbye.numbers", "content.advice_parents_carers_3"} <= said_old_number
+    assert all("make it again with `flask --app ivr recordings make --lang ga`" in p for p in problems)
+
+
+def test_a_stale_recording_in_a_language_with_a_voice_is_set_aside_and_the_prompt_spoken(tmp_path, clock):
+    import shutil
+    import yaml
+    from ivr import create_app
+    from .conftest import TOKEN, line_settings, make_root, own_audio
+    from .phone import Phone
+    root = make_root(tmp_path / "line", line_settings())
+    audio = own_audio(root)
+    (audio / "pl").mkdir()
+    shutil.copy(audio / "ga" / "option.what_is.wav", audio / "pl" / "option.what_is.wav")
+    (audio / "pl" / "recordings.yaml").write_text(yaml.safe_dump({"option.what_is": {
+        "text": "Old words, press 1.", "made_by": "human recording (option.what_is.wav)"}}))
+    app = create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": TOKEN,
+                      "IVR_CLOCK": clock})
+    main = Phone(app.test_client(), TOKEN).ring().press("2")
+    assert not list(main.root.iter("Play"))     # spoken from the catalog, not the stale recording
+
+
+@pytest.mark.parametrize("garbage", [b"", b"RIFF\x00\x00\x00\x00WAVEjunk", bytes(range(256)) * 4])
+def test_a_recording_that_is_not_telephone_audio_stops_the_start(tmp_path, garbage):
+    from .conftest import line_settings, make_root, own_audio
+    root = make_root(tmp_path / "line", line_settings())
+    (own_audio(root) / "ga" / "greeting.danger.wav").write_bytes(garbage)
+    [problem] = start_problems(root)
+    assert problem.startswith(f"{root}/prompts/audio/ga/greeting.danger.wav: is not telephone audio")
+
+
+def test_a_corrupt_catalog_stops_the_start_in_one_line_naming_it(tmp_path):
+    from .conftest import line_settings, make_root
+    root = make_root(tmp_path / "line", line_settings())
+    po = root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po"
+    po.write_bytes(po.read_bytes().replace("ą".encode(), b"\xff\xfe", 3))
+    from ivr import create_app
+    from ivr.config import ConfigError
+    with pytest.raises(ConfigError) as caught:
+        create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": "x"})
+    message = str(caught.value)
+    assert message.count("\n") == 0
+    assert message.startswith(f"{po}: is not a readable gettext catalog")
+
+
+def test_a_corrupt_recordings_manifest_stops_the_start_in_one_line_naming_it(tmp_path):
+    from .conftest import line_settings, make_root, own_audio
+    root = make_root(tmp_path / "line", line_settings())
+    manifest = own_audio(root) / "ga" / "recordings.yaml"
+    manifest.write_text("greeting.danger: {text: [unclosed\n")
+    from ivr import create_app
+    from ivr.config import ConfigError
+    with pytest.raises(ConfigError) as caught:
+        create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": "x"})
+    assert str(caught.value).count("\n") == 0
+    assert str(manifest) in str(caught.value) and "is not a readable recordings manifest" in str(caught.value)

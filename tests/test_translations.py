@@ -134,7 +134,8 @@ def test_check_fails_on_a_stale_irish_recording(root):
     set_translation(root, "ga", "option.back", "Filleadh: {choice}.")
     result = run(root, "check")
     assert result.exit_code == 1
-    assert "problem: language ga: option.back: the recording says old words" in result.output
+    assert ("problem: language ga: option.back: its recording says other words than the prompt now does"
+            in result.output)
     line = Line.load(root, root / "line.yaml", strict=False)
     ga = next(row for row in status(line, root / "locales") if row.language.code == "ga")
     assert ga.stale == 1 and ga.changed == ["option.back"]
