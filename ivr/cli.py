@@ -28,7 +28,7 @@ def _line(strict: bool = True) -> Line:
     try:
         return Line.load(project_root(), config_path(), strict=strict)
     except ConfigError as error:
-        for problem in error.problems:
+        for problem in error.lines():
             click.echo(f"problem: {problem}", err=True)
         sys.exit(1)
 

@@ -6,6 +6,7 @@ operator can fix a whole file in one go.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import re
 from dataclasses import dataclass
@@ -25,6 +26,35 @@ E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PLACEHOLDER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 AFTER_LIMIT = ("transfer", "goodbye")
+# Every setting line.yaml may have (section -> its keys; () where the keys are names).
+KNOWN = {
+    "timezone": (), "languages": (), "called_numbers": (), "contacts": (), "spoken_numbers": (),
+    "routing": ("in_hours", "out_of_hours", "override"),
+    "office_hours": ("days", "open", "close", "bank_holidays", "closures"),
+    "texting": ("from", "timeout_seconds", "links"),
+    "usage": ("database",),
+    "input": ("timeout_seconds", "max_silences", "max_wrong_keys", "after_limit"),
+    "transfer": ("timeout_seconds", "caller_id", "screen_seconds"),
+}
+LANGUAGE_KEYS = ("code", "voice", "say_language", "speech", "menu")
+CONTACT_KEYS = ("name", "number", "numbers", "spoken", "screen")
+
+
+def national_forms(number: str) -> set[str]:
+    """The digits a published form of an E.164 number may have: national (0…) or international."""
+    digits = number[1:]
+    forms = {digits}
+    if digits.startswith("44"):
+        forms.add("0" + digits[2:])
+    return forms
+
+
+def grouped(number: str) -> str:
+    """A UK number as usually published (0300 1234 333, 028 9504 9999), for an example in a message."""
+    national = "0" + number[3:] if number.startswith("+44") else number
+    if national.startswith(("02",)):
+        return f"{national[:3]} {national[3:7]} {national[7:]}"
+    return f"{national[:4]} {national[4:8]} {national[8:]}"
 
 
 def primary_language(code: str) -> str:
@@ -34,11 +64,16 @@ def primary_language(code: str) -> str:
 
 
 class ConfigError(Exception):
-    """line.yaml is not usable; ``problems`` holds one line per problem."""
+    """The line's files are not usable; ``problems`` holds one line per problem, and ``lines()``
+    the same, each naming the file (``source``) where the problem does not name its own place."""
 
-    def __init__(self, source: str, problems: list[str]):
+    def __init__(self, source: str | None, problems: list[str]):
+        self.source = source
         self.problems = problems
-        super().__init__(f"{source}: " + f"\n{source}: ".join(problems))
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        return [f"{self.source}: {problem}" if self.source else problem for problem in self.problems]
 
 
 @dataclass(frozen=True)
@@ -150,8 +185,13 @@ def read_yaml(path: str | Path) -> Any:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(str(path), [f"cannot be read: {exc.strerror}"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), ["is not UTF-8 text: save it as UTF-8"]) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(str(path), [f"is not valid YAML: {exc}"]) from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = getattr(exc, "problem", None) or type(exc).__name__
+        raise ConfigError(str(path), [f"is not valid YAML{where}: {what}"]) from None
 
 
 def load(path: str | Path) -> LineConfig:
@@ -192,19 +232,24 @@ class _Reader:
         return value
 
     def e164(self, value: Any, key: str) -> str:
-        if not isinstance(value, str) or not E164.match(value):
+        if not isinstance(value, str) or not E164.fullmatch(value):
             self.problem(key, f"{value!r} is not a phone number in E.164 form (like \"+443001234333\", in quotes)")
             return ""
         return value
 
-    def clock_time(self, value: Any, key: str) -> dt.time:
+    def clock_time(self, value: Any, key: str) -> dt.time | None:
         if isinstance(value, str):
             try:
                 return dt.time.fromisoformat(value)
             except ValueError:
                 pass
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+            # YAML 1.1 reads an unquoted 17:00 as minutes (1020)
+            self.problem(key, f"{value} is {value // 60:02d}:{value % 60:02d} read as a number: write the time "
+                              f"in quotes, like \"{value // 60:02d}:{value % 60:02d}\"")
+            return None
         self.problem(key, f"{value!r} is not a time like \"09:00\" (write it in quotes)")
-        return dt.time(0)
+        return None
 
     def local_datetime(self, value: Any, key: str, zone: ZoneInfo) -> dt.datetime:
         if isinstance(value, dt.datetime):
@@ -219,9 +264,29 @@ class _Reader:
                 return dt.datetime(1970, 1, 1, tzinfo=zone)
         return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
 
+    def unknown_keys(self, raw: dict) -> None:
+        """A misspelt key would be silently ignored, and the line would run on a default: name it."""
+        def check(section: Any, known: tuple[str, ...], where: str) -> None:
+            if not isinstance(section, dict):
+                return
+            for key in section:
+                if key not in known:
+                    close = difflib.get_close_matches(str(key), known, n=1)
+                    hint = f"; did you mean {close[0]}?" if close else f" (known: {', '.join(known)})"
+                    self.problem(f"{where}{key}", f"is not a setting the line knows{hint}")
+        check(raw, tuple(KNOWN), "")
+        for section, known in KNOWN.items():
+            if known:
+                check(raw.get(section), known, f"{section}.")
+        for index, language in enumerate(raw.get("languages") or []):
+            check(language, LANGUAGE_KEYS, f"languages[{index}].")
+        for name, contact in (raw.get("contacts") or {}).items() if isinstance(raw.get("contacts"), dict) else ():
+            check(contact, CONTACT_KEYS, f"contacts.{name}.")
+
     # -- sections -----------------------------------------------------------
     def line(self, raw: Any) -> LineConfig | None:
         raw = self.mapping(raw, "line.yaml")
+        self.unknown_keys(raw)
         zone = self.zone(raw.get("timezone"))
         languages = self.languages(raw.get("languages"))
         transfer = self.transfer(raw.get("transfer"))
@@ -330,8 +395,9 @@ class _Reader:
             first = numbers[0].number if numbers else ""
             if not isinstance(spoken, str) or not digits.isdigit():
                 self.problem(f"{key}.spoken", f"{spoken!r} must be the number as published, digits in groups (like \"0300 1234 333\")")
-            elif first and not first[1:].endswith(digits.lstrip("0")):
-                self.problem(f"{key}.spoken", f"{spoken!r} is not the same number as {first}")
+            elif first and digits not in national_forms(first):
+                self.problem(f"{key}.spoken", f"{spoken!r} is not the same number as {first}: write all of it "
+                                              f"as published, like \"{grouped(first)}\"")
             screen = item.get("screen", True)
             if not isinstance(screen, bool):
                 self.problem(f"{key}.screen", f"{screen!r} must be true (whoever answers presses 1 first) or false")
@@ -387,6 +453,10 @@ class _Reader:
     def office_hours(self, value: Any, zone: ZoneInfo) -> OfficeHours:
         section = self.mapping(value, "office_hours")
         days = section.get("days", list(WEEKDAYS[:5]))
+        if days in ([], None, ""):
+            self.problem("office_hours.days", "lists no day: the office would never open; list the days it "
+                                              "opens, like [Mon, Tue, Wed, Thu, Fri]")
+            days = []
         weekdays = set()
         for index, day in enumerate(days if isinstance(days, list) else [days]):
             name = str(day).lower()[:3]
@@ -396,8 +466,9 @@ class _Reader:
                 weekdays.add(WEEKDAYS.index(name))
         opens = self.clock_time(section.get("open", "09:00"), "office_hours.open")
         closes = self.clock_time(section.get("close", "17:00"), "office_hours.close")
-        if closes <= opens:
+        if opens and closes and closes <= opens:   # (one problem per mistake: not when a time is unreadable)
             self.problem("office_hours.close", f"{closes:%H:%M} is not after office_hours.open ({opens:%H:%M})")
+        opens, closes = opens or dt.time(9), closes or dt.time(17)
         calendar = self.bank_holidays(section.get("bank_holidays", {"country": "GB", "subdivision": "NIR"}))
         closures = []
         raw_closures = section.get("closures") or []

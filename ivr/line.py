@@ -82,7 +82,7 @@ class Line:
         if not self.problems:
             self.problems = self.unsayable() + self.wrong_words()
         if self.problems and strict:
-            raise ConfigError("prompts", self.problems)
+            raise ConfigError(None, self.problems)   # each names its language, file or key
         # The TwiML of a step depends only on these arguments (the call's state, what is said
         # first, the office being open, the public base URL), never on who is calling: built
         # once, it can answer every caller in the same state (see README, Performance).

@@ -45,7 +45,19 @@ def test_the_shipped_line_yaml_is_valid():
     (lambda s: s.pop("timezone"), "timezone", "missing"),
     (lambda s: s["office_hours"].update(days=["Mon", "Funday"]), "office_hours.days[1]", "not a weekday"),
     (lambda s: s["office_hours"].update(open="17:00", close="09:00"), "office_hours.close", "not after"),
-    (lambda s: s["office_hours"].update(open=540), "office_hours.open", "in quotes"),
+    (lambda s: s["office_hours"].update(open=540), "office_hours.open", "09:00 read as a number"),
+    (lambda s: s["office_hours"].update(open="nine"), "office_hours.open", "in quotes"),
+    (lambda s: s["office_hours"].update(days=[]), "office_hours.days", "never open"),
+    (lambda s: s["contacts"]["emergency_social_work"].update(number="+442895049999\n"),
+     "contacts.emergency_social_work.number", "E.164"),
+    (lambda s: s["texting"].update({"from": "+447700900000\n"}), "texting.from", "E.164"),
+    (lambda s: s["contacts"]["emergency_social_work"].update(spoken="9999"),
+     "contacts.emergency_social_work.spoken", 'like "028 9504 9999"'),
+    (lambda s: s["contacts"]["gateway"].update(spoken="333"), "contacts.gateway.spoken", "not the same number"),
+    (lambda s: s.update(routeing={"in_hours": "gateway"}), "routeing", "did you mean routing?"),
+    (lambda s: s["office_hours"].update(clsoe="17:00"), "office_hours.clsoe", "did you mean close?"),
+    (lambda s: s["languages"][1].update(voise="Polly.Ola-Neural"), "languages[1].voise", "did you mean voice?"),
+    (lambda s: s["contacts"]["gateway"].update(screening=False), "contacts.gateway.screening", "did you mean screen?"),
     (lambda s: s["office_hours"].update(closures=[{"from": "2026-12-31 13:00", "to": "2026-12-31 09:00"}]),
      "office_hours.closures[0].to", "ends before it starts"),
     (lambda s: s["office_hours"].update(closures=["the 24th"]), "office_hours.closures[0]", "not a date"),
@@ -78,6 +90,20 @@ def test_the_shipped_line_yaml_is_valid():
 def test_each_kind_of_mistake_names_its_key_and_the_problem(change, key, words):
     problems = problems_with(change)
     assert any(p.startswith(f"{key}:") and words in p for p in problems), problems
+
+
+def test_an_unquoted_closing_time_gives_one_clear_problem_not_two():
+    problems = problems_with(lambda s: s["office_hours"].update(close=17 * 60))   # YAML's reading of 17:00
+    assert problems == ['office_hours.close: 1020 is 17:00 read as a number: write the time in quotes, like "17:00"']
+
+
+def test_a_yaml_syntax_error_names_the_file_and_the_place(command, tmp_path):
+    broken = tmp_path / "line.yaml"
+    broken.write_text("timezone: Europe/London\nlanguages: [\n")
+    result = command("check", config=broken)
+    assert result.exit_code == 1
+    assert f"problem: {broken}: is not valid YAML at line 3, column 1" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_all_problems_are_reported_at_once():
@@ -136,5 +162,5 @@ def test_check_lists_each_problem_and_fails(command, tmp_path):
     broken.write_text(text)
     result = command("check", config=broken)
     assert result.exit_code == 1
-    assert "problem: timezone: 'Europe/Londres' is not a known time zone" in result.output
-    assert "problem: contacts.emergency_social_work.number:" in result.output
+    assert f"problem: {broken}: timezone: 'Europe/Londres' is not a known time zone" in result.output
+    assert f"problem: {broken}: contacts.emergency_social_work.number:" in result.output
