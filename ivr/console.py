@@ -88,14 +88,20 @@ def _json() -> dict:
     # JSON only: a cross-site form cannot send it, so basic auth cannot be borrowed by another page.
     if not request.is_json:
         abort(415)
-    return request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):   # not JSON, or JSON that is not an object: the client's mistake
+        abort(400)
+    for name in ("call", "wait"):
+        if not isinstance(body.get(name, {}), dict):
+            abort(400)
+    return body
 
 
 def _answer(call: dict, url: str, params: dict, before=None) -> Response:
     app_line = line()
     try:
         moment = app_line.config.hours.parse_local(call["at"]) if call.get("at") else None
-    except ValueError:
+    except (ValueError, TypeError):
         abort(400)
     caller = Caller(current_app.test_client(), current_app.config.get("TWILIO_AUTH_TOKEN"),
                     recording_text=app_line.recordings.words, now=moment)

@@ -11,7 +11,9 @@ import re
 # A phone number as callers' numbers appear: E.164 (+44...), URL-encoded (%2B44...), without its
 # plus (44...), or national (07700 900123). Counts, ports and process ids start otherwise and are
 # left alone.
-PHONE_NUMBER = re.compile(r"(?:%2B|(?<![\w.])\+|(?<![\w.:])(?:0|44))\d(?:[\s\-()]*\d){5,14}(?!\w)")
+# Separators: spaces, dashes, dots, brackets ("(028) 9504 9999", "07700.900.321", "+44 (0)7700…").
+PHONE_NUMBER = re.compile(r"(?:%2B|(?<![\w.])\+|(?<![\w.:])\(?(?:0|44))\d(?:[\s\-.()]*\d){5,14}(?!\w)",
+                          re.IGNORECASE)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")   # dates look like numbers; keep them
 CALL_SID = re.compile(r"\b(CA)([0-9a-fA-F]{4})[0-9a-fA-F]{28}\b")
 

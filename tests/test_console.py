@@ -179,3 +179,43 @@ def test_the_console_asks_for_its_password_when_one_is_set(browser, make_app, se
 def test_the_console_api_takes_only_json(make_app):
     app = make_app(IVR_DEVELOPMENT=True, TWILIO_AUTH_TOKEN=None)
     assert app.test_client().post("/console/api/start", data={"at": ""}).status_code == 415
+
+
+@pytest.mark.parametrize("body, paths", [
+    (b"{not json", ("start", "step")), (b"[1, 2]", ("start", "step")), (b'"text"', ("start", "step")),
+    (b'{"call": 5, "wait": {}}', ("step",)), (b'{"at": 12}', ("start",)),
+    (b'{"call": {"at": 12}, "wait": {"kind": "gather", "action": "/voice/key"}, "choice": "1"}', ("step",))])
+def test_bad_json_to_the_simulator_is_the_clients_mistake_not_a_crash(make_app, body, paths):
+    app = make_app(IVR_DEVELOPMENT=True, TWILIO_AUTH_TOKEN=None)
+    for path in (f"/console/api/{name}" for name in paths):
+        response = app.test_client().post(path, data=body, content_type="application/json")
+        assert response.status_code == 400, (path, body, response.status_code)
+
+
+def test_in_development_the_console_answers_this_machine_only(make_app):
+    app = make_app(IVR_DEVELOPMENT=True, TWILIO_AUTH_TOKEN=None)
+    client = app.test_client()
+    assert client.get("/console/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
+    assert client.get("/console/", environ_base={"REMOTE_ADDR": "192.0.2.10"}).status_code == 404
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "192.0.2.10"}).status_code == 404
+
+
+def test_wrong_passwords_are_slowed_per_client_and_logged_without_the_password(make_app, caplog):
+    import logging
+    from ivr import access
+    access.GUESSES = access.Guesses()
+    app = make_app(IVR_CONSOLE_PASSWORD="correct horse battery")
+    client = app.test_client()
+    https = {"base_url": "https://line.example.org"}
+    attacker, council = {"REMOTE_ADDR": "192.0.2.66"}, {"REMOTE_ADDR": "192.0.2.7"}
+    with caplog.at_level(logging.WARNING):
+        codes = [client.get("/console/", auth=("x", f"guess-{n}"), environ_base=attacker, **https).status_code
+                 for n in range(300)]
+    assert codes[:access.WRONG_PASSWORDS] == [401] * access.WRONG_PASSWORDS
+    assert set(codes[access.WRONG_PASSWORDS:]) == {429}   # even the right password waits now
+    assert client.get("/console/", auth=("x", "correct horse battery"), environ_base=attacker,
+                      **https).status_code == 429
+    assert client.get("/console/", auth=("x", "correct horse battery"), environ_base=council,
+                      **https).status_code == 200   # another client is not locked out
+    assert "wrong password from 192.0.2.66" in caplog.text and "too many wrong passwords" in caplog.text
+    assert "guess-" not in caplog.text
