@@ -11,13 +11,20 @@ elif os.environ.get("PORT"):
 else:
     bind = "127.0.0.1:8000"
 
-# Webhooks are short and CPU-bound: about two workers per core.
+# Webhooks are short and CPU-bound: about two workers per core. Each worker is a gevent worker:
+# a client that sends its request a byte a second waits in a greenlet of its own and holds
+# nothing else, so a hundred of them leave Twilio's requests answered at once (measured:
+# tests/test_production_server.py; with sync or gthread workers they sometimes held every
+# worker). Bodies are at most 16 kB (ivr/limits.py). Behind nginx, nginx buffers each request
+# first as well (see the README).
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
-threads = 1
+worker_class = "gevent"
+worker_connections = 1000
 
 # Twilio waits 15 s for a webhook; a worker stuck longer than this is restarted.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 20))
-graceful_timeout = 20
+# A stop (SIGTERM, a deploy) lets calls in progress finish, and writes the queued usage events.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 10))
 keepalive = 5
 
 # Load the app once before forking: a broken line.yaml stops the start with one clear message,
@@ -56,3 +63,10 @@ else:
 def child_exit(server, worker):
     from prometheus_client import multiprocess
     multiprocess.mark_process_dead(worker.pid)
+
+
+def worker_exit(server, worker):
+    """A graceful stop (SIGTERM) writes the usage events still queued, within graceful_timeout."""
+    usage = getattr(worker, "wsgi", None) and worker.wsgi.extensions.get("ivr.usage")
+    if usage is not None:
+        usage.flush(timeout=max(1, graceful_timeout - 2))

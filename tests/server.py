@@ -1,0 +1,73 @@
+"""The production server (the Procfile's gunicorn, with gunicorn.conf.py) on a free loopback port,
+for the tests that need a real server: slow clients, a graceful stop."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from twilio.request_validator import RequestValidator
+
+from .conftest import ROOT, TOKEN
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    def __init__(self, tmp: Path, workers: int = 2, **env: str):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.database = tmp / "usage.sqlite3"
+        environ = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers),
+                   "TWILIO_AUTH_TOKEN": TOKEN, "IVR_ROOT": str(ROOT), "IVR_CONFIG": str(ROOT / "line.yaml"),
+                   "DATABASE_URL": f"sqlite:///{self.database}", "IVR_USAGE_SECRET": "s" * 32,
+                   "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"), "GUNICORN_GRACEFUL_TIMEOUT": "3", **env}
+        environ.pop("IVR_DEVELOPMENT", None)
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        self.process = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "ivr.wsgi:app"], cwd=ROOT,
+                                        env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:   # a whole request: a bare connection would keep a handler waiting for one
+                import http.client
+                probe = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                probe.request("GET", "/healthz")
+                probe.getresponse().read()
+                probe.close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("the production server did not start")
+
+    def signed_post(self, path: str, form: dict, timeout: float = 5.0) -> tuple[int, bytes]:
+        """A request as Twilio sends one, signed for the URL it is sent to."""
+        import http.client
+        url = self.base + path
+        signature = RequestValidator(TOKEN).compute_signature(url, form)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request("POST", path, body=urlencode(form), headers={
+                "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature})
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    def stop(self, sig=signal.SIGTERM, timeout: float = 30.0) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                return self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        return self.process.wait()

@@ -1,0 +1,71 @@
+"""The production set-up, as deployed: gunicorn with gunicorn.conf.py and ivr.wsgi:app, on loopback."""
+import socket
+import sqlite3
+import time
+
+import pytest
+
+from .server import Server
+
+CALL = {"AccountSid": "AC" + "0" * 32, "From": "+447700900123", "To": "+442890000000"}
+
+
+@pytest.fixture
+def server(tmp_path):
+    running = Server(tmp_path)
+    yield running
+    running.stop()
+
+
+def test_signed_calls_are_answered_while_100_slow_clients_hold_connections(server):
+    import threading
+    slow, stop = [], threading.Event()
+    for _ in range(100):   # each promises a body, then sends it a byte at a time, never finishing
+        connection = socket.create_connection(("127.0.0.1", server.port))
+        connection.sendall(b"POST /voice HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                           b"application/x-www-form-urlencoded\r\nContent-Length: 4000\r\n\r\nC")
+        slow.append(connection)
+
+    def trickle():
+        while not stop.wait(0.5):
+            for connection in slow:
+                try:
+                    connection.sendall(b"a")
+                except OSError:
+                    pass
+    trickling = threading.Thread(target=trickle, daemon=True)
+    trickling.start()
+    try:
+        time.sleep(1.0)
+        for n in range(5):
+            started = time.monotonic()
+            status, body = server.signed_post("/voice", {**CALL, "CallSid": "CA%032d" % n}, timeout=10)
+            answered = time.monotonic() - started
+            assert status == 200 and b"<Gather" in body
+            assert answered < 1.0, f"a signed call took {answered:.2f} s with 100 slow clients"
+    finally:
+        stop.set()
+        trickling.join()
+        for connection in slow:
+            connection.close()
+
+
+def test_an_oversized_request_is_refused_by_the_production_server(server):
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    connection.request("POST", "/voice", body=b"a=" + b"x" * 200_000,
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert connection.getresponse().status == 413
+
+
+def test_a_graceful_stop_writes_the_events_still_queued(tmp_path):
+    server = Server(tmp_path / "line")
+    try:
+        for n in range(20):
+            status, _ = server.signed_post("/voice", {**CALL, "CallSid": "CA%032d" % n})
+            assert status == 200
+    finally:
+        assert server.stop() == 0
+    with sqlite3.connect(server.database) as db:
+        calls = db.execute("SELECT COUNT(*) FROM usage_events WHERE kind = 'call'").fetchone()[0]
+    assert calls == 20
