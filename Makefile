@@ -1,53 +1,62 @@
-# make run   serve the line on http://127.0.0.1:5000 (development mode)
-# make test  run the whole test suite
-# make call  walk a call in the terminal (ARGS='--at "2026-07-13 10:00" --keys 1*0')
-# make check check line.yaml, the menu, every translation and recording
-# make status the translations and recordings of each language
-# make stats  the anonymous usage figures of the last 7 days
-# make bench  the benchmark against a bare Flask baseline (end to end needs `wrk`)
+# The line's everyday commands. `make help` lists them.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 5000
 
-.PHONY: install run test call check status stats screenshots bench clean
+.PHONY: help install run test call check status stats screenshots bench lock clean
 
-$(STAMP): pyproject.toml
+help:  ## list the commands
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  make \1\t/' | expand -t 20
+
+# Installed from the lock files: exactly the versions the tests passed with, checked by hash.
+$(STAMP): requirements-test.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-test.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP)  ## create .venv and install the locked dependencies
 
-run: $(STAMP)
-	@echo "Serving the line on http://127.0.0.1:5000 in development mode (signatures not checked, this machine only)."
-	@echo "Walk a call in your browser:     http://127.0.0.1:5000/console/simulator"
+run: $(STAMP)  ## serve the line locally in development mode (PORT=5001 make run for another port)
+	@IVR_DEVELOPMENT=1 $(BIN)/flask --app ivr check --quick >/dev/null
+	@echo "Serving the line on http://127.0.0.1:$(PORT) in development mode (signatures not checked, this machine only)."
+	@echo "Walk a call in your browser:     http://127.0.0.1:$(PORT)/console/simulator"
 	@echo "or in another terminal:          make call"
-	@echo "or post to the webhook:          curl -X POST http://127.0.0.1:5000/voice"
-	IVR_DEVELOPMENT=1 $(BIN)/flask --app ivr run --host 127.0.0.1 --port 5000
+	@echo "or post to the webhook:          curl -X POST http://127.0.0.1:$(PORT)/voice"
+	IVR_DEVELOPMENT=1 $(BIN)/flask --app ivr run --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP)  ## run the whole test suite (what CI runs)
 	$(BIN)/flask --app ivr check
 	$(BIN)/pytest
 
-call: $(STAMP)
-	$(BIN)/flask --app ivr call $(ARGS)
+call: $(STAMP)  ## walk a call in the terminal (ARGS='--at "2026-07-13 10:00" --keys 10')
+	@$(BIN)/flask --app ivr call $(ARGS)
 
-check: $(STAMP)
+check: $(STAMP)  ## check line.yaml, the menu, every translation, recording and caller-time budget
 	$(BIN)/flask --app ivr check
 
-status: $(STAMP)
+status: $(STAMP)  ## the translations and recordings of each language
 	$(BIN)/flask --app ivr translations status
 
-bench: $(STAMP)
-	$(BIN)/python bench/run.py $(ARGS)
-
-screenshots: $(STAMP)
-	$(BIN)/python docs/screenshots.py
-
-stats: $(STAMP)
+stats: $(STAMP)  ## the anonymous usage figures of the last 7 days
 	$(BIN)/flask --app ivr stats $(ARGS)
 
-clean:
+bench: $(STAMP)  ## the benchmark against a bare Flask baseline (end to end needs wrk)
+	$(BIN)/python bench/run.py $(ARGS)
+
+screenshots: $(STAMP)  ## photograph the console for the README
+	$(BIN)/python docs/screenshots.py
+
+lock: $(STAMP)  ## refresh the lock files from pyproject.toml (newest versions, holidays included)
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --upgrade --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+	  --no-emit-find-links -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --upgrade --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+	  --no-emit-find-links --extra test -o requirements-test.lock pyproject.toml
+	@echo "Locked. Run make test, then commit requirements.lock and requirements-test.lock."
+
+clean:  ## remove .venv
 	rm -rf $(VENV)
