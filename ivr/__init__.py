@@ -87,10 +87,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         IVR_USAGE_SECRET=os.environ.get("IVR_USAGE_SECRET") or None,
         IVR_RECORD_USAGE=True,     # False: keep no figures (the terminal call)
         IVR_CONSOLE_PASSWORD=os.environ.get("IVR_CONSOLE_PASSWORD") or None,
+        # JSON log lines for production (ivr.wsgi); plain ones for a person (make run, the commands).
+        IVR_JSON_LOGS=os.environ.get("IVR_DEVELOPMENT") != "1",
     )
     if test_config:
         app.config.update(test_config)
-    logs.install()
+    logs.install(json_lines=app.config["IVR_JSON_LOGS"])
 
     # Outermost: an oversized request is refused before anything (even the proxy fix) reads it.
     app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES

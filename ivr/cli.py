@@ -156,7 +156,9 @@ def fallback_twiml():
 def call(code, at, keys, dial_outcome, slow, speak, called):
     """Walk a call in the terminal through the real webhooks, without a phone."""
     try:
-        app = create_app({"TWILIO_AUTH_TOKEN": secrets.token_hex(16), "IVR_RECORD_USAGE": False})
+        # A simulated call sends no text (it shows it), so the text option is offered as line.yaml sets it up.
+        app = create_app({"TWILIO_AUTH_TOKEN": secrets.token_hex(16), "IVR_RECORD_USAGE": False, "IVR_JSON_LOGS": False,
+                          "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID") or "AC" + "0" * 32})
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
     logging.getLogger().setLevel(logging.WARNING)   # the transcript is the output here
@@ -188,7 +190,8 @@ def call(code, at, keys, dial_outcome, slow, speak, called):
 
     with app.test_client() as client:
         caller = Caller(client, app.config["TWILIO_AUTH_TOKEN"], called_number=called,
-                        recording_text=line.recordings.words, now=now)
+                        recording_text=line.recordings.words, now=now,
+                        why=lambda number: line.config.routing.why(number, now or dt.datetime.now(dt.timezone.utc)))
         transcript = caller.run(choose, dial_outcome=dial_outcome, on_event=on_event)
     if keys is not None and not speak:
         click.echo("\n".join(transcript.lines()))
@@ -219,6 +222,10 @@ def _speaker(line: Line, shown):
     if shutil.which("espeak-ng") is None:
         click.echo("(--speak needs espeak-ng: apt-get install espeak-ng; showing the words only)", err=True)
         return shown or _show
+    silent = no_audio_output()
+    if silent:
+        click.echo(f"(--speak: {silent}; showing the words only)", err=True)
+        return shown or _show
 
     def speak(event) -> None:
         (shown or _show)(event)
@@ -234,6 +241,17 @@ def _speaker(line: Line, shown):
     return speak
 
 
+def no_audio_output() -> str | None:
+    """Why nothing could be heard here (no sound device, as on a server), or None."""
+    probe = (["play", "-q", "-n", "trim", "0", "0.01"] if shutil.which("play")
+             else ["espeak-ng", "-a", "0", "."])
+    result = subprocess.run(probe, capture_output=True, text=True, timeout=10)
+    trouble = result.stderr.lower()
+    if result.returncode != 0 or "no default audio device" in trouble or "unknown pcm" in trouble:
+        return "this machine has no audio output (no sound device)"
+    return None
+
+
 def _ask_after(first: list[str]):
     pending = list(first)
 
@@ -243,7 +261,11 @@ def _ask_after(first: list[str]):
 
 
 def _ask(_transcript):
-    answer = click.prompt("key", default="", show_default=False, prompt_suffix="> ").strip()
+    try:
+        answer = click.prompt("key", default="", show_default=False, prompt_suffix="> ").strip()
+    except click.Abort:   # the end of the input (Ctrl-D, or a script that ran out): a hang-up
+        click.echo()
+        return HANG_UP
     if answer.lower() == "q":
         return HANG_UP
     return answer or SILENCE
@@ -290,7 +312,17 @@ def stats(start, end, csv_path):
 def twilio_number_command(number, base_url, apply):
     """Point the Twilio NUMBER (+44…) at the line served at BASE_URL (https://…)."""
     try:
-        client = twilio_number.client_from(os.environ, http_client=twilio_http_client())
+        wanted = twilio_number.wanted_settings(base_url)
+        try:
+            client = twilio_number.client_from(os.environ, http_client=twilio_http_client())
+        except twilio_number.NumberError as error:
+            if apply:
+                raise
+            # Without credentials the dry run cannot see the number's settings, but shows what it would set.
+            click.echo(f"{number}: would be set to (current settings unknown: {error}):")
+            for field, value in wanted.items():
+                click.echo(f"  {field}: {value}")
+            return
         plan = twilio_number.point(client, number, base_url, apply)
     except twilio_number.NumberError as error:
         raise click.ClickException(str(error)) from None

@@ -104,7 +104,8 @@ def _answer(call: dict, url: str, params: dict, before=None) -> Response:
     except (ValueError, TypeError):
         abort(400)
     caller = Caller(current_app.test_client(), current_app.config.get("TWILIO_AUTH_TOKEN"),
-                    recording_text=app_line.recordings.words, now=moment)
+                    recording_text=app_line.recordings.words, now=moment,
+                    why=lambda number: app_line.config.routing.why(number, moment or now()))
     caller.call_params["CallSid"] = call.get("sid") or caller.call_params["CallSid"]
     earlier = before(caller) if before else []
     result: Step = caller.step(url, params)
@@ -114,7 +115,9 @@ def _answer(call: dict, url: str, params: dict, before=None) -> Response:
         if event.kind == "play" and (found := AUDIO_URL.search(event.url)):
             shown["audio"] = f"/audio/{found['language']}/{found['prompt']}.wav"
         if event.kind == "dial":
-            shown["team"] = _team(event.text)
+            number, _, why = event.text.partition(" (")
+            shown["team"] = _team(number)
+            shown["why"] = why.rstrip(")")
         events.append(shown)
     return jsonify(call=call, events=events, wait=vars(result.wait))
 

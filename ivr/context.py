@@ -24,6 +24,8 @@ REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 # sends no text, and may pretend it is another time.
 SIMULATION: ContextVar[bool] = ContextVar("simulation", default=False)
 SIMULATED_NOW: ContextVar["dt.datetime | None"] = ContextVar("simulated_now", default=None)
+# The texts a simulated call would have sent (their words), to show instead of sending them.
+SIMULATED_TEXTS: ContextVar["list[str] | None"] = ContextVar("simulated_texts", default=None)
 
 
 def name_the_request() -> None:

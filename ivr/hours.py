@@ -101,6 +101,16 @@ class Routing:
             return self.override
         return self.in_hours if self.hours.is_open(now) else self.out_of_hours
 
+    def why(self, number: str, now: dt.datetime) -> str:
+        """Why a transfer to ``number`` goes there now, for a transcript: the routing's reason, or
+        the caller's own choice of the out-of-hours service when the office is open."""
+        answering = self.route_for(now)
+        if number == answering.number or number in (n.number for n in answering.numbers):
+            return f"{answering.name}: {self.reason(now)}"
+        if number in (n.number for n in self.out_of_hours.numbers):
+            return f"{self.out_of_hours.name}: the caller chose it as urgent"
+        return "a number of line.yaml"
+
     def reason(self, now: dt.datetime) -> str:
         """Why ``route_for(now)`` is who it is, in a few words for the console."""
         hours = self.hours
@@ -110,7 +120,7 @@ class Routing:
             return "office hours"
         local = hours.local(now)
         if (holiday := hours.bank_holiday(local)) and local.weekday() in hours.weekdays:
-            return f"bank holiday: {holiday}"
+            return f"bank holiday: {holiday.replace('(observed)', '(substitute day)')}"
         if (closure := hours.closure(local)) is not None:
             return f"closed from {closure.start:%d %b %H:%M} to {closure.end:%d %b %H:%M}"
         if local.weekday() not in hours.weekdays:

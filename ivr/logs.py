@@ -29,12 +29,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def install() -> None:
-    """Send the root logger's records to stdout as JSON, unless that is done already."""
+class PlainFormatter(logging.Formatter):
+    """For a person at a terminal (development, the commands): one readable line, redacted alike."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = f"{record.levelname.lower()}: {redact(record.getMessage())}"
+        if record.exc_info:
+            text += "\n" + redact(self.formatException(record.exc_info))
+        return text
+
+
+LINE_FORMATTERS = (JsonFormatter, PlainFormatter)
+
+
+def install(json_lines: bool = True) -> None:
+    """Send the root logger's records to stdout: JSON lines in production, plain lines for a
+    person in development; unless that is done already."""
     root = logging.getLogger()
-    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(JsonFormatter())
+    if not any(isinstance(h.formatter, LINE_FORMATTERS) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stdout if json_lines else sys.stderr)
+        handler.setFormatter(JsonFormatter() if json_lines else PlainFormatter())
         root.addHandler(handler)
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)

@@ -19,7 +19,8 @@ from urllib.parse import urljoin
 
 from twilio.request_validator import RequestValidator
 
-from .context import SIMULATED_NOW, SIMULATION
+from .context import SIMULATED_NOW, SIMULATED_TEXTS, SIMULATION
+from .texting import segments
 
 BASE_URL = "https://line.invalid"   # the test client never leaves the process
 SILENCE = None
@@ -51,6 +52,8 @@ class Event:
             "silence": lambda: "> (silence)",
             "dial": lambda: f"  ~ putting the caller through to {self.text}",
             "team": lambda: f"  [to the team, {self.language}] {self.text}",
+            "text": lambda: f"  ~ the text message, {self.language}:\n" + "\n".join(
+                f"    | {line}" for line in self.text.splitlines()),
             "hangup": lambda: "  ~ the line hangs up",
             "end": lambda: f"  ~ {self.text}",
         }
@@ -97,8 +100,10 @@ class Caller:
     """One simulated call through a Flask test client."""
 
     def __init__(self, client, auth_token: str | None, caller_number: str = "+447700900123",
-                 called_number: str = "+442890000000", recording_text=None, now=None):
+                 called_number: str = "+442890000000", recording_text=None, now=None, why=None):
         self.client = client
+        self.why = why   # number -> why the line dials it now (the routing's reason), for the transcript
+        self.texts: list[str] = []
         self.validator = RequestValidator(auth_token or "")
         self.recording_text = recording_text or (lambda language, prompt: prompt)
         self.now = now
@@ -114,19 +119,24 @@ class Caller:
         absolute = urljoin(BASE_URL + "/", url)
         form = {**self.call_params, **(leg or {}), **params}
         signature = self.validator.compute_signature(absolute, form)
-        simulation, moment = SIMULATION.set(True), SIMULATED_NOW.set(self.now)
+        simulation, moment, texts = SIMULATION.set(True), SIMULATED_NOW.set(self.now), SIMULATED_TEXTS.set(self.texts)
         try:
             return self.client.post(absolute, data=form, headers={"X-Twilio-Signature": signature})
         finally:
             SIMULATION.reset(simulation)
             SIMULATED_NOW.reset(moment)
+            SIMULATED_TEXTS.reset(texts)
 
     def step(self, url: str, params: dict[str, str], leg: dict[str, str] | None = None) -> Step:
         """Post to ``url`` and play what comes back until the call waits for something.
         ``leg``: the parameters of another leg than the caller's (the team's, for the whisper)."""
         events: list[Event] = []
         for _ in range(MAX_HOPS):
+            sent = len(self.texts)
             response = self.post(url, params, leg)
+            for body in self.texts[sent:]:
+                encoding, count = segments(body)
+                events.append(Event("text", body, f"{count} segment{'s' if count > 1 else ''}, {encoding}"))
             if response.status_code != 200:
                 return Step(events, Wait("end", why=f"the webhook answered HTTP {response.status_code}"))
             verbs = list(ET.fromstring(response.data))
@@ -143,7 +153,7 @@ class Caller:
                     break
                 if verb.tag == "Dial":
                     number = verb.find("Number")
-                    events.append(Event("dial", number.text))
+                    events.append(Event("dial", number.text + (f" ({self.why(number.text)})" if self.why else "")))
                     if verb.get("action"):
                         return Step(events, Wait("dial", verb.get("action"), number=number.text,
                                                  screen=number.get("url")))

@@ -16,7 +16,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from .config import TextSettings
-from .context import SIMULATION
+from .context import SIMULATED_TEXTS, SIMULATION
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,22 @@ WITHHELD = {"+266696687", "+86282452253", "+7378742833", "+2562533"}
 EXAMPLE_MOBILE = re.compile(r"^\+447700900[0-9]{3}$")
 # Texts are sent from these threads, so that a send can be given up at its deadline.
 SENDERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="text-sender")
+
+
+# GSM 03.38: the characters a text can carry in 7 bits (the extended ones take two).
+GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+           "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def segments(text: str) -> tuple[str, int]:
+    """The encoding and the number of SMS segments a text is sent in (what the council pays for):
+    GSM-7, 160 characters alone or 153 a segment; else UCS-2, 70 alone or 67 a segment."""
+    if all(c in GSM7 or c in GSM7_EXTENDED for c in text):
+        length = len(text) + sum(1 for c in text if c in GSM7_EXTENDED)
+        return "GSM-7", 1 if length <= 160 else -(-length // 153)
+    length = len(text.encode("utf-16-le")) // 2
+    return "UCS-2", 1 if length <= 70 else -(-length // 67)
 
 
 class Texter:
@@ -54,7 +70,10 @@ class Texter:
         return None
 
     def send(self, to: str, body: str) -> bool:
-        if SIMULATION.get():   # the terminal call and the console never send a real text
+        if SIMULATION.get():   # the terminal call and the console never send a real text: they show it
+            shown = SIMULATED_TEXTS.get()
+            if shown is not None:
+                shown.append(body)
             log.info("text not sent: a simulated call")
             return True
         if not self.ready:

@@ -11,8 +11,9 @@ translation as it was signed off, so that a sentence changed since shows up.
 """
 from __future__ import annotations
 
-import hashlib
 import datetime as dt
+import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -87,11 +88,22 @@ def restore_previous_english(message) -> None:
         message.previous_id = [text]
 
 
-def write_catalog(path: Path, catalog: PoCatalog) -> None:
+def write_catalog(path: Path, catalog: PoCatalog) -> bool:
+    """Write a catalog, unless only its creation date would change: no change in the texts, no
+    change in the files (and no noisy diff). Returns whether the file was written."""
+    buffer = io.BytesIO()
+    # include_previous: a fuzzy entry shows the old English beside it ("#| msgid")
+    write_po(buffer, catalog, width=100, include_previous=True)
+    new = buffer.getvalue()
+    if path.is_file() and _undated(path.read_bytes()) == _undated(new):
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        # include_previous: a fuzzy entry shows the old English beside it ("#| msgid")
-        write_po(handle, catalog, width=100, include_previous=True)
+    path.write_bytes(new)
+    return True
+
+
+def _undated(content: bytes) -> list[bytes]:
+    return [line for line in content.splitlines() if not line.startswith(b'"POT-Creation-Date:')]
 
 
 def translated_languages(languages) -> list[Language]:

@@ -42,6 +42,10 @@ def wanted_settings(base_url: str) -> dict[str, str]:
         raise NumberError(f"the base URL {base_url!r} must be the line's public https address, "
                           "like https://line.example.org (Twilio signs and should reach it over HTTPS)")
     base = base_url.rstrip("/")
+    for given in ("/voice/fallback", "/voice/status", "/voice"):   # the webhook's own address, given as the base
+        if base.endswith(given):
+            base = base[: -len(given)]
+            break
     return {
         "voice_url": f"{base}/voice", "voice_method": "POST",
         "voice_fallback_url": f"{base}/voice/fallback", "voice_fallback_method": "POST",

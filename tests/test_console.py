@@ -54,7 +54,7 @@ def development(make_app, serve):
 
 @pytest.mark.parametrize("moment, team, reason", [
     ("2026-07-14 10:00", "Gateway Team, Northern Health and Social Care Trust", "office hours"),
-    ("2026-07-13 10:00", "Regional Emergency Social Work Service", "bank holiday: Battle of the Boyne (observed)"),
+    ("2026-07-13 10:00", "Regional Emergency Social Work Service", "bank holiday: Battle of the Boyne (substitute day)"),
     ("2026-07-18 10:00", "Regional Emergency Social Work Service", "weekend"),
 ])
 def test_the_status_page_shows_who_answers_at_a_fixed_time(page, development, clock, moment, team, reason):
@@ -105,7 +105,8 @@ def test_the_simulator_walks_a_polish_call_from_the_keypad_to_the_transfer(page,
     page.get_by_label("When the line puts you through").select_option("voicemail")
     page.get_by_role("button", name="Press 0").click()
     page.get_by_text("The line puts the caller through to Gateway Team, Northern Health and Social Care "
-                     "Trust (0300 1234 333).").wait_for()
+                     "Trust (0300 1234 333). Why: Gateway Team, Northern Health and Social Care Trust: "
+                     "office hours.").wait_for()
     page.get_by_text("The team hears: This is a call from the child sexual exploitation information line. "
                      "The caller chose Polish.", exact=False).wait_for()
     page.get_by_text(translation("pl", "transfer_failed.gateway").split("{")[0][:30], exact=False).first.wait_for()

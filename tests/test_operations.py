@@ -74,6 +74,15 @@ def test_apply_updates_the_number_through_the_api():
         "StatusCallback": "https://line.council.example/voice/status", "StatusCallbackMethod": "POST"}
 
 
+@pytest.mark.parametrize("given", ["https://line.council.example/voice", "https://line.council.example/voice/",
+                                   "https://line.council.example/"])
+def test_a_base_url_given_with_voice_is_the_same_base(given):
+    api = RecordingHttpClient(twilio_numbers([OLD]))
+    plan = point(client_with(api), NUMBER, given, apply=False)
+    assert plan.changes["voice_url"][1] == "https://line.council.example/voice"   # never .../voice/voice
+    assert plan.changes["status_callback"][1] == "https://line.council.example/voice/status"
+
+
 def test_a_number_already_pointing_at_the_line_is_left_alone():
     done = {**OLD, "voice_url": "https://line.council.example/voice",
             "voice_fallback_url": "https://line.council.example/voice/fallback",
@@ -103,8 +112,13 @@ def test_the_command_uses_only_environment_credentials_and_explains_failures(mon
     api = RecordingHttpClient(twilio_numbers([OLD], 401))
     monkeypatch.setattr(cli, "twilio_http_client", lambda: api)
     runner = CliRunner()
-    missing = runner.invoke(FlaskGroup(), ["twilio-number", NUMBER, "https://line.council.example"], env={
-        "TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "", "TWILIO_API_KEY": "", "TWILIO_API_SECRET": ""})
+    no_credentials = {"TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "", "TWILIO_API_KEY": "", "TWILIO_API_SECRET": ""}
+    dry = runner.invoke(FlaskGroup(), ["twilio-number", NUMBER, "https://line.council.example"], env=no_credentials)
+    assert dry.exit_code == 0   # the dry run still shows what it would set
+    assert "current settings unknown: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN" in dry.output
+    assert "  voice_url: https://line.council.example/voice" in dry.output
+    missing = runner.invoke(FlaskGroup(), ["twilio-number", NUMBER, "https://line.council.example", "--apply"],
+                            env=no_credentials)
     assert missing.exit_code == 1 and "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN" in missing.output
     refused = runner.invoke(FlaskGroup(), ["twilio-number", NUMBER, "https://line.council.example", "--apply"],
                             env={"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "wrong"})

@@ -80,7 +80,8 @@
     step.events.forEach((event) => {
       if (event.kind === "say") { add(event.text, "", event.language); hear(event); }
       else if (event.kind === "play") { add(event.text + " (recording)", "", event.language); hear(event); }
-      else if (event.kind === "dial") add("The line puts the caller through to " + event.team + ".", "line-event");
+      else if (event.kind === "dial") add("The line puts the caller through to " + event.team + ". Why: " + event.why + ".", "line-event");
+      else if (event.kind === "text") add("The text message the caller would get (" + event.language + "): " + event.text, "line-event");
       else if (event.kind === "team") add("The team hears: " + event.text, "line-event", event.language);
       else if (event.kind === "hangup") add("The line hangs up.", "line-event");
       else if (event.kind === "end") add(event.text, "line-event");
