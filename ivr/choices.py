@@ -8,6 +8,7 @@ matching keyword wins, so "try again" beats "again". A number said on its own
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -32,7 +33,27 @@ def keywords(text: str) -> tuple[str, ...]:
 
 
 def normalise(text: str) -> str:
-    return f" {' '.join(NOT_A_WORD.sub(' ', text.casefold()).split())} "
+    """Words as compared: case, accents and Arabic vowel marks do not matter ("Română" is "romana",
+    "مُساعدة" is "مساعدة"), nor punctuation; the recogniser may return either form."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    plain = plain.replace("ł", "l").replace("đ", "d").replace("ø", "o").replace("ß", "ss")   # not decomposed
+    return f" {' '.join(NOT_A_WORD.sub(' ', plain).split())} "
+
+
+def overlaps(options: Iterable[Choice]) -> list[tuple[str, str]]:
+    """Keywords of one choice found within another's (after normalising): a caller saying the
+    longer one could be heard as the shorter. (said within, choice's word) pairs."""
+    found = []
+    options = list(options)
+    for choice in options:
+        for other in options:
+            if other is choice or other.action == choice.action:
+                continue
+            for word in choice.keywords:
+                for longer in other.keywords:
+                    if normalise(word).strip() and normalise(word) in normalise(longer):
+                        found.append((longer, word))
+    return found
 
 
 def by_key(choices: Iterable[Choice], key: str) -> Choice | None:

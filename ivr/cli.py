@@ -36,13 +36,17 @@ def _line(strict: bool = True) -> Line:
 @click.command("check")
 @click.option("--quick", is_flag=True, help="Only what stops the start (settings, menu, translations, "
                                             "recordings), without measuring caller time.")
-def check(quick):
+@click.option("--live", is_flag=True, help="Also what stands between each language and going live: drafts, "
+                                           "placeholder recordings, fuzzy or changed translations.")
+def check(quick, live):
     """Check line.yaml, the menu, every translation and recording; exit 1 with one line per problem."""
     line = _line()
     if quick:
         click.echo(f"OK: {config_path()} can start")
         return
     problems = translations.check(line)
+    if live:
+        problems += translations.live_problems(translations.status(line, project_root() / "locales"))
     for problem in problems:
         click.echo(f"problem: {problem}", err=True)
     if problems:

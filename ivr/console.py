@@ -8,7 +8,10 @@ simulator drives the real webhooks in-process, marked as a simulation.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
+
+from babel import Locale, UnknownLocaleError
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
@@ -22,6 +25,25 @@ DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 
 
 bp.before_request(council_only)
+
+
+@functools.lru_cache(maxsize=64)
+def described(code: str) -> tuple[str, str, str]:
+    """A language's name in English and in itself, and its direction, from CLDR through Babel:
+    loaded here, for the console only, never per call. ``code``: en-GB, pl, ar-XA…"""
+    for candidate in (code.replace("-", "_"), code.split("-")[0]):
+        try:
+            locale = Locale.parse(candidate)
+        except (ValueError, UnknownLocaleError):
+            continue
+        return locale.get_display_name("en"), locale.get_display_name(locale), locale.text_direction
+    return code, code, "ltr"
+
+
+@bp.app_template_filter("language_name")
+def language_name(code: str) -> str:
+    english, own, _ = described(code)
+    return english if own == english else f"{english}, {own}"
 
 
 @bp.get("/")
@@ -111,7 +133,8 @@ def _answer(call: dict, url: str, params: dict, before=None) -> Response:
     result: Step = caller.step(url, params)
     events = []
     for event in earlier + result.events:
-        shown = {"kind": event.kind, "text": event.text, "language": event.language, "slow": event.slow}
+        shown = {"kind": event.kind, "text": event.text, "language": event.language, "slow": event.slow,
+                 "dir": described(event.language)[2] if event.kind in ("say", "play") and event.language else "ltr"}
         if event.kind == "play" and (found := AUDIO_URL.search(event.url)):
             shown["audio"] = f"/audio/{found['language']}/{found['prompt']}.wav"
         if event.kind == "dial":

@@ -182,6 +182,23 @@ class Line:
                 f"number or sentence): make it again with `flask --app ivr recordings make --lang {code}`"
                 for code, prompt in stale if (code, prompt) not in voiced]
 
+    def keyword_overlaps(self) -> list[str]:
+        """Where a word one option is chosen by lies within another option's words on the same
+        menu, a caller saying more than the longer one ("how to talk with my children") would be
+        heard as the shorter ("talk": speak to someone). One line per such pair, per language."""
+        found = []
+        menus = [node.id for node in self.menu.nodes.values()] + [TRANSFER_FAILED]
+        for language in self.config.languages:
+            if not language.listens:
+                continue
+            for node_id in menus:
+                contact = self.config.routing.in_hours.key if node_id == TRANSFER_FAILED else None
+                choices = self._list_choices(node_id, contact, language, urgent=True)
+                for longer, word in choosing.overlaps(choices):
+                    found.append(f"language {language.code}: menu {node_id}: the keyword {word!r} of one option is "
+                                 f"part of {longer!r} of another: make one of them distinct")
+        return sorted(set(found))
+
     def stale_recordings(self) -> list[tuple[str, str]]:
         """(language, prompt) of each recording whose words are no longer what the prompt says."""
         return [(language.code, u.prompt) for language in self.config.languages

@@ -26,6 +26,7 @@ from . import timings
 from .catalog import DOMAIN, SourcePrompt, catalog_path, is_source, placeholders
 from .config import Language
 from .line import Line
+from .texting import segments
 from .transfers import TEAM_PROMPTS
 
 PROJECT = "cse-info-line"
@@ -199,6 +200,8 @@ class LanguageStatus:
     placeholders: int = 0
     stale: int = 0
     review: str = ""
+    reviewed: bool = False
+    sms: str = ""             # the text message's SMS segments, of the most allowed
 
     @property
     def needs_recordings(self) -> bool:
@@ -208,6 +211,7 @@ class LanguageStatus:
 def status(line: Line, locales_dir: Path) -> list[LanguageStatus]:
     required = line.required_prompts()
     stale = set(line.stale_recordings())
+    sms = sms_segments(line) if not line.problems else {}
     rows = []
     for language in line.config.languages:
         row = LanguageStatus(language, total=len(required))
@@ -216,8 +220,11 @@ def status(line: Line, locales_dir: Path) -> list[LanguageStatus]:
         row.placeholders = sum(1 for rec in recorded.values() if rec.placeholder)
         row.stale = sum(1 for lang, _ in stale if lang == language.code)
         row.needed = 0 if language.speaks else len(line.utterances(language))
+        if language.code in sms:
+            encoding, count, allowed = sms[language.code]
+            row.sms = f"{count}/{allowed} {encoding}"
         if is_source(language):
-            row.translated, row.review = len(required), "English source"
+            row.translated, row.review, row.reviewed = len(required), "English source", True
         else:
             catalog = read_catalog(catalog_path(locales_dir, language), language.locale)
             entries = {m.context: m for m in catalog if m.id and m.context in required}
@@ -228,14 +235,16 @@ def status(line: Line, locales_dir: Path) -> list[LanguageStatus]:
             review = read_review(locales_dir, language)
             row.changed = sorted(m.context for m in done
                                  if review["entries"].get(m.context) != fingerprint(m.string))
-            row.review = (f"reviewed by {review['by']} on {review['date']}" if review["status"] == "reviewed"
+            row.reviewed = review["status"] == "reviewed"
+            row.review = (f"reviewed by {review['by']} on {review['date']}" if row.reviewed
                           else "draft, awaiting review by a qualified translator")
         rows.append(row)
     return rows
 
 
 def status_table(rows: list[LanguageStatus]) -> str:
-    head = ("language", "voice", "translated", "fuzzy", "missing", "changed", "recordings", "stale", "review")
+    head = ("language", "voice", "translated", "fuzzy", "missing", "changed", "recordings", "stale", "text (SMS)",
+            "review")
     lines = [head]
     for row in rows:
         recordings = f"{row.recordings}" + (f" ({row.placeholders} placeholder)" if row.placeholders else "")
@@ -243,7 +252,7 @@ def status_table(rows: list[LanguageStatus]) -> str:
             recordings += f" of {row.needed} needed"
         lines.append((row.language.code, row.language.voice or "none: recordings only",
                       f"{row.translated}/{row.total}", str(row.fuzzy), str(row.missing),
-                      str(len(row.changed)), recordings, str(row.stale), row.review))
+                      str(len(row.changed)), recordings, str(row.stale), row.sms or "–", row.review))
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     text = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines]
     for row in rows:
@@ -256,10 +265,58 @@ def check(line: Line, stopwatch: "timings.Stopwatch | None" = None) -> list[str]
     """What start-up lets pass but a caller would still hear wrong, one line each.
 
     Start-up already refuses missing and fuzzy translations, mismatched placeholders,
-    missing, broken and stale recordings (see Line); here: every place of the call that
-    keeps a caller listening longer than its budget.
+    missing, broken and stale recordings (see Line); here: spoken choices that one
+    option's words would steal from another's, a text message longer than its segments,
+    and every place of the call that keeps a caller listening longer than its budget.
     """
+    found = line.keyword_overlaps() + sms_problems(line)
     stopwatch = stopwatch or timings.Stopwatch()
     if stopwatch.estimated:   # an estimate is no measurement to fail on: `check` warns (see cli.check)
-        return []
-    return timings.problems(timings.report(line, stopwatch))
+        return found
+    return found + timings.problems(timings.report(line, stopwatch))
+
+
+# The most SMS segments a text message may take: English fits in GSM-7; other languages mostly
+# need UCS-2 (about 67 characters a segment). Shorten the text rather than drop a number.
+SMS_SEGMENTS = {"en": 3}
+SMS_SEGMENTS_OTHERS = 5
+
+
+def sms_segments(line: Line) -> dict[str, tuple[str, int, int]]:
+    """Per language: (encoding, segments, the most allowed) of the text message, as it would be sent."""
+    found = {}
+    for language in line.config.languages:
+        if not line.catalog.has("sms.body", language.code) or line.config.texting is None:
+            continue
+        encoding, count = segments(line.renderer.text_message("sms.body", language))
+        allowed = SMS_SEGMENTS.get(language.code.split("-")[0], SMS_SEGMENTS_OTHERS)
+        found[language.code] = (encoding, count, allowed)
+    return found
+
+
+def sms_problems(line: Line) -> list[str]:
+    return [f"language {code}: sms.body: the text message takes {count} SMS segments ({encoding}), more than "
+            f"{allowed}: shorten it, keeping every number"
+            for code, (encoding, count, allowed) in sms_segments(line).items() if count > allowed]
+
+
+def live_problems(rows: list[LanguageStatus]) -> list[str]:
+    """What stands between each language and going live, one line each: a council runs
+    `flask --app ivr check --live` before it offers the line to callers."""
+    found = []
+    for row in rows:
+        code = row.language.code
+        if not row.reviewed:
+            found.append(f"language {code}: a draft, not yet reviewed by a qualified translator "
+                         "(`flask --app ivr translations sign-off --as reviewed`)")
+        if row.fuzzy or row.missing:
+            found.append(f"language {code}: {row.fuzzy} fuzzy and {row.missing} missing translations")
+        if row.changed and row.reviewed:
+            found.append(f"language {code}: {len(row.changed)} translations changed since the sign-off: "
+                         f"{', '.join(row.changed[:5])}{'…' if len(row.changed) > 5 else ''}")
+        if row.placeholders:
+            found.append(f"language {code}: {row.placeholders} recordings are machine placeholders (espeak-ng): "
+                         "a native speaker records them (`recordings make --from`)")
+        if row.stale:
+            found.append(f"language {code}: {row.stale} recordings say old words")
+    return found

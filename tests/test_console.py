@@ -122,7 +122,7 @@ def test_the_simulator_walks_a_polish_call_from_the_keypad_to_the_transfer(page,
 
 def test_the_simulator_takes_words_where_the_language_listens(page, development):
     page.goto(development + "/console/simulator")
-    page.get_by_label("Language").select_option(label="en-GB")
+    page.get_by_label("Language").select_option(label="English (United Kingdom) (en-GB)")
     page.get_by_role("button", name="Ring the line").click()
     page.get_by_text("Warning signs: press 2.").wait_for()
     page.get_by_label("Say").fill("warning signs")
@@ -220,3 +220,19 @@ def test_wrong_passwords_are_slowed_per_client_and_logged_without_the_password(m
                       **https).status_code == 200   # another client is not locked out
     assert "wrong password from 192.0.2.66" in caplog.text and "too many wrong passwords" in caplog.text
     assert "guess-" not in caplog.text
+
+
+def test_the_console_names_languages_and_shows_arabic_right_to_left(page, development):
+    page.goto(development + "/console/")
+    rows = page.get_by_test_id("languages").locator("tbody tr")
+    assert "Polish, polski (pl)" in rows.nth(1).inner_text()
+    assert "Arabic, العربية (ar)" in rows.nth(4).inner_text()
+    page.goto(development + "/console/simulator")
+    page.get_by_label("Language").select_option(label="Arabic, العربية (ar)")
+    page.get_by_role("button", name="Ring the line").click()
+    arabic = page.locator("#transcript li[lang='ar-XA']").first
+    arabic.wait_for()
+    assert arabic.get_attribute("dir") == "rtl"
+    assert page.evaluate("el => getComputedStyle(el).direction", arabic.element_handle()) == "rtl"
+    english = page.locator("#transcript li[lang='en-GB']")
+    assert english.count() == 0 or english.first.get_attribute("dir") == "ltr"

@@ -11,7 +11,7 @@
   let queue = [];       // sounds still to be heard, in order
   let playing = false;
 
-  function add(text, className, language) {
+  function add(text, className, language, dir) {
     const item = document.createElement("li");
     if (className) item.className = className;
     if (language) {
@@ -20,7 +20,7 @@
       tag.textContent = "[" + language + "]";
       item.appendChild(tag);
       item.lang = language;
-      item.dir = "auto";   // Arabic reads right to left
+      item.dir = dir || "auto";   // Arabic reads right to left (CLDR's direction, from the server)
     }
     item.appendChild(document.createTextNode(text));
     transcript.appendChild(item);
@@ -78,8 +78,8 @@
     call = step.call;
     wait = step.wait;
     step.events.forEach((event) => {
-      if (event.kind === "say") { add(event.text, "", event.language); hear(event); }
-      else if (event.kind === "play") { add(event.text + " (recording)", "", event.language); hear(event); }
+      if (event.kind === "say") { add(event.text, "", event.language, event.dir); hear(event); }
+      else if (event.kind === "play") { add(event.text + " (recording)", "", event.language, event.dir); hear(event); }
       else if (event.kind === "dial") add("The line puts the caller through to " + event.team + ". Why: " + event.why + ".", "line-event");
       else if (event.kind === "text") add("The text message the caller would get (" + event.language + "): " + event.text, "line-event");
       else if (event.kind === "team") add("The team hears: " + event.text, "line-event", event.language);

@@ -1,0 +1,104 @@
+"""What makes correct translation possible: spoken choices that match what callers say, words that
+do not steal each other's options, texts within their segments, and a readiness check."""
+import unicodedata
+
+import pytest
+from click.testing import CliRunner
+from flask.cli import FlaskGroup
+
+from ivr import translations
+from ivr.line import Line
+
+from .conftest import ROOT, line_settings, make_root
+from .words import first_keyword, set_translation, translation
+
+LISTENING = {2: "pl", 3: "lt", 5: "ar", 6: "ro", 7: "bg", 8: "pt-PT", 9: "sk"}
+
+
+def run(root, *args):
+    return CliRunner().invoke(FlaskGroup(), list(args), env={"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")})
+
+
+def plain(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+@pytest.mark.parametrize("index, code", LISTENING.items())
+def test_a_choice_is_heard_whatever_the_case_and_accents_the_recogniser_returns(phone, index, code):
+    main = phone.ring().press(str(index))
+    words = first_keyword(code, "option.warning_signs")
+    for heard in (words.upper(), plain(words), f"eh... {plain(words).lower()}, please"):
+        reply = main.phone.reply(main.gather.get("action"), {"SpeechResult": heard, "Confidence": "0.8"})
+        assert reply.said[0] == translation(code, "content.warning_signs"), heard
+
+
+def test_the_shipped_catalogs_have_no_keyword_inside_another_options():
+    line = Line.load(ROOT, ROOT / "line.yaml").as_configured()
+    assert line.keyword_overlaps() == []
+
+
+def test_check_fails_when_one_options_word_is_part_of_anothers(tmp_path):
+    root = make_root(tmp_path / "line", line_settings())
+    set_translation(root, "pl", "keywords.speak_to_someone", "rozmowa, ktoś, człowiek")
+    set_translation(root, "pl", "keywords.advice_talking", "rozmowa z dzieckiem, rozmowy")
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert ("problem: language pl: menu advice: the keyword 'rozmowa' of one option is part of "
+            "'rozmowa z dzieckiem' of another: make one of them distinct") in result.output
+
+
+def test_language_names_on_the_menu_are_what_an_english_recogniser_returns():
+    line = Line.load(ROOT, ROOT / "line.yaml")
+    for language in line.config.languages:
+        names = translation(language.code, "keywords.language").split(",")
+        assert all(name.strip().isascii() for name in names), language.code
+
+
+def test_every_shipped_text_message_fits_its_segments():
+    line = Line.load(ROOT, ROOT / "line.yaml")
+    found = translations.sms_segments(line)
+    assert set(found) == {lang.code for lang in line.config.languages}
+    assert found["en-GB"][:2] == ("GSM-7", 3)
+    for code, (encoding, count, allowed) in found.items():
+        assert count <= allowed, code
+        assert allowed == (3 if code == "en-GB" else 5)
+
+
+def test_a_text_message_too_long_fails_the_check(tmp_path):
+    root = make_root(tmp_path / "line", line_settings())
+    long = translation("pl", "sms.body") + " " + "Proszę zachować tę wiadomość w bezpiecznym miejscu. " * 3
+    set_translation(root, "pl", "sms.body", long)
+    result = run(root, "check")
+    assert result.exit_code == 1
+    import re
+    assert re.search(r"problem: language pl: sms\.body: the text message takes [6-9] SMS segments \(UCS-2\), "
+                     r"more than 5: shorten it, keeping every number", result.output), result.output
+
+
+def test_segments_are_counted_as_networks_do():
+    from ivr.texting import segments
+    assert segments("a" * 160) == ("GSM-7", 1) and segments("a" * 161) == ("GSM-7", 2)
+    assert segments("€" * 80) == ("GSM-7", 1) and segments("€" * 81) == ("GSM-7", 2)   # an extended one takes two
+    assert segments("ą" * 70) == ("UCS-2", 1) and segments("ą" * 71) == ("UCS-2", 2)
+
+
+def test_check_live_fails_naming_each_language_while_drafts_and_placeholders_remain(command):
+    result = command("check", "--live")
+    assert result.exit_code == 1
+    for code in ("pl", "lt", "ga", "ar", "ro", "bg", "pt-PT", "sk"):
+        assert f"problem: language {code}: a draft, not yet reviewed by a qualified translator" in result.output
+    assert "problem: language ga: 55 recordings are machine placeholders (espeak-ng)" in result.output
+
+
+def test_check_live_passes_when_every_language_is_signed_off(tmp_path):
+    settings = line_settings()
+    settings["languages"] = [lang for lang in settings["languages"] if lang["code"] != "ga"]
+    root = make_root(tmp_path / "line", settings)
+    for code in ("pl", "lt", "ar", "ro", "bg", "pt-PT", "sk"):
+        signed = run(root, "translations", "sign-off", "--lang", code, "--as", "reviewed", "--by", "A. Translator, MCIL")
+        assert signed.exit_code == 0, signed.output
+    result = run(root, "check", "--live")
+    assert result.exit_code == 0, result.output
+    set_translation(root, "pl", "option.back", "Wstecz: {choice}.")
+    changed = run(root, "check", "--live")
+    assert "problem: language pl: 1 translations changed since the sign-off: option.back" in changed.output
