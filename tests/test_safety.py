@@ -119,6 +119,7 @@ def break_the_line(monkeypatch, method="present"):
     monkeypatch.setattr(Line, method, broken)
 
 
+@pytest.mark.safety_net
 @pytest.mark.parametrize("moment, expected", [("2026-07-14 10:00", GATEWAY), ("2026-07-14 20:00", OUT_OF_HOURS)])
 def test_the_safety_net_apologises_and_puts_the_caller_through_to_whoever_answers_now(
         phone, clock, monkeypatch, moment, expected):
@@ -131,6 +132,7 @@ def test_the_safety_net_apologises_and_puts_the_caller_through_to_whoever_answer
     assert reply.hears("on 0300 1234 333") and reply.hangs_up   # numbers said after the transfer
 
 
+@pytest.mark.safety_net
 def test_when_even_the_routing_fails_the_safety_net_dials_the_out_of_hours_service(phone, clock, monkeypatch):
     break_the_line(monkeypatch)
 
@@ -140,6 +142,7 @@ def test_when_even_the_routing_fails_the_safety_net_dials_the_out_of_hours_servi
     assert phone.ring().dialled == [OUT_OF_HOURS]
 
 
+@pytest.mark.safety_net
 @pytest.mark.parametrize("method, before, step", [
     ("key", lambda call: call, lambda reply: reply.press("1")),
     ("silence", lambda call: call, lambda reply: reply.silence()),
@@ -151,8 +154,11 @@ def test_every_call_webhook_has_the_safety_net(phone, monkeypatch, method, befor
     reply = step(reply)
     assert reply.said[0].startswith("Sorry, something has gone wrong on this line.")
     assert reply.dialled == [GATEWAY]
+    from prometheus_client import REGISTRY
+    assert REGISTRY.get_sample_value("ivr_safety_net_total") >= 1   # observable: counted, and tests see it
 
 
+@pytest.mark.safety_net
 def test_the_safety_net_logs_the_error_without_the_callers_number(phone, monkeypatch, caplog):
     break_the_line(monkeypatch)
     with caplog.at_level(logging.INFO):

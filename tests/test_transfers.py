@@ -64,5 +64,7 @@ def test_silence_after_a_failed_transfer_is_counted_like_any_menu(phone):
 def test_a_forged_transfer_url_never_dials_anything_not_in_line_yaml(phone, forged):
     reply = phone.reply(f"/voice/transfer/done?node=transfer_failed&lang=en-GB&{forged}",
                         {"DialCallStatus": "busy", "Digits": "1"})
+    assert reply.listens and not reply.dialled     # the menu after a failed transfer, nothing dialled
     for key in "120":
-        assert set(reply.press(key).dialled) <= {GATEWAY, OUT_OF_HOURS}
+        dialled = reply.press(key).dialled
+        assert dialled and set(dialled) <= {GATEWAY, OUT_OF_HOURS}, key   # a transfer, to line.yaml only
