@@ -102,8 +102,11 @@ def test_the_time_is_the_lines_zone_whatever_tz_the_server_runs_under(app, monke
     try:
         now = utc_now()
         assert now.tzinfo is not None
-        expected = hours.is_open(now.astimezone(hours.zone))
-        assert hours.is_open(now) == expected
+        # 08:30 UTC on a Tuesday in July is 09:30 in Belfast (summer time): open; 16:30 UTC is 17:30: shut
+        assert hours.is_open(dt.datetime(2026, 7, 14, 8, 30, tzinfo=dt.timezone.utc))
+        assert not hours.is_open(dt.datetime(2026, 7, 14, 16, 30, tzinfo=dt.timezone.utc))
+        # in winter Belfast is on UTC: 08:30 UTC is 08:30 there, before opening
+        assert not hours.is_open(dt.datetime(2026, 1, 13, 8, 30, tzinfo=dt.timezone.utc))
         # 09:30 in Belfast is 04:30 in New York: open, though New York's clock says 04:30.
         assert hours.is_open(local("2026-07-14 09:30").astimezone(dt.timezone(dt.timedelta(hours=-4))))
     finally:

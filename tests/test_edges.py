@@ -1,0 +1,70 @@
+"""The edges where a mistake hides: the last minute of a closure, dates YAML reads for itself,
+forged languages, counts at their limit, and the console's "why" without a browser."""
+import datetime as dt
+
+import pytest
+
+from ivr.config import parse
+
+from .conftest import GATEWAY, OUT_OF_HOURS, line_settings, local
+
+
+def hours_with(closures):
+    settings = line_settings()
+    settings["office_hours"]["closures"] = closures
+    return parse(settings)
+
+
+def test_a_closure_range_ends_at_its_end_not_a_minute_later():
+    config = hours_with([{"from": "2026-07-14 12:00", "to": "2026-07-14 14:00"}])
+    routing = config.routing
+    assert routing.route_for(local("2026-07-14 11:59")).key == "gateway"
+    assert routing.route_for(local("2026-07-14 12:00")).key == "emergency_social_work"
+    assert routing.route_for(local("2026-07-14 13:59")).key == "emergency_social_work"
+    assert routing.route_for(local("2026-07-14 14:00")).key == "gateway"    # open again at its end
+
+
+def test_an_unquoted_yaml_date_in_closures_closes_that_whole_day():
+    config = hours_with([dt.date(2026, 12, 24)])    # what YAML makes of an unquoted 2026-12-24
+    assert not config.hours.is_open(local("2026-12-24 09:00"))
+    assert not config.hours.is_open(local("2026-12-24 16:59"))
+    assert config.hours.is_open(local("2026-12-23 16:59"))
+
+
+def test_the_console_says_why_and_when_that_changes(app):
+    config = app.extensions["ivr.line"].config
+    hours, routing = config.hours, config.routing
+    assert routing.reason(local("2026-07-14 10:00")) == "office hours"
+    assert routing.reason(local("2026-07-13 10:00")) == "bank holiday: Battle of the Boyne (substitute day)"
+    assert routing.reason(local("2026-07-18 10:00")) == "weekend"
+    assert routing.reason(local("2026-07-14 18:00")) == "outside office hours"
+    assert hours.next_change(local("2026-07-10 18:00")) == local("2026-07-14 09:00")   # past the long weekend
+    assert hours.next_change(local("2026-07-14 10:00")) == local("2026-07-14 17:00")
+    assert hours.next_bank_holiday(local("2026-07-14 10:00"))[0] == dt.date(2026, 8, 31)
+
+
+@pytest.mark.parametrize("forged", ["xx", "EN-GB", "en", "pl%00", "../pl", ""])
+def test_a_forged_language_is_the_first_language(phone, forged):
+    reply = phone.reply(f"/voice/key?node=main&lang={forged}", {"Digits": "2"})
+    assert reply.said[0].startswith("Here are some of the warning signs")
+    assert {say.get("language") for say in reply.says} == {"en-GB"}
+
+
+def test_counts_at_the_limit_are_not_trusted_from_the_url(phone):
+    # wrong=3 is the limit itself: a URL the line never writes (it transfers at 3), so it starts again
+    reply = phone.reply("/voice/key?node=main&lang=en-GB&wrong=3", {"Digits": "7"})
+    assert reply.listens and not reply.dialled
+    reply = phone.reply("/voice/key?node=main&lang=en-GB&wrong=2", {"Digits": "7"})
+    assert reply.dialled == [GATEWAY]   # the third wrong key: a person
+
+
+def test_silence_on_the_language_menu_is_recorded_as_english(app, phone):
+    from .conftest import empty_store
+    from ivr.usage import figures
+    empty_store(app)
+    phone.ring().silence()
+    app.extensions["ivr.usage"].flush()
+    day = local("2026-07-14 10:00").date()
+    found = figures(app.extensions["ivr.usage"].store, day, day)
+    assert found.sections["language"] == {"en-GB": 1}
+    assert found.calls == 1
