@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 AUDIO_BASE: ContextVar[str] = ContextVar("audio_base", default="")
 # The call this request belongs to, as the usage figures know it (None: not counted).
 CURRENT_CALL: ContextVar["CallRef | None"] = ContextVar("current_call", default=None)
+# How many steps into its call this request is (from its URL): orders the call's usage events.
+CALL_PLACE: ContextVar[int] = ContextVar("call_place", default=0)
 # Ties the log lines of one request together.
 REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 # A call played by the terminal or the browser console, not a real one: it is not counted,

@@ -10,6 +10,15 @@ from typing import Collection, Mapping
 from urllib.parse import urlencode
 
 
+MAX_PLACE = 1000   # steps a call may have in the figures; a larger one in a URL is forged
+
+
+def place_in(args: Mapping[str, str]) -> int:
+    """The step of the call a request's URL names (0: the first, or none given, or forged)."""
+    value = args.get("n", "")
+    return int(value) if value.isascii() and value.isdigit() and int(value) < MAX_PLACE else 0
+
+
 @dataclass(frozen=True, slots=True)
 class CallState:
     node: str
@@ -21,20 +30,21 @@ class CallState:
     slow: bool = False          # the caller asked for slower speech: kept for the rest of the call
     texted: bool = False        # the text message has been sent: at most once a call
     attempt: int = 0            # during a transfer: which of the contact's numbers is ringing
+    place: int = 0              # how many steps into the call: the figures order a call's events by it
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         # Hashed once: the state is the key of the TwiML caches, looked up on every request.
         object.__setattr__(self, "_hash", hash((self.node, self.lang, self.silences, self.wrong_keys,
                                                 self.prompted, self.contact, self.slow, self.texted,
-                                                self.attempt)))
+                                                self.attempt, self.place)))
 
     def __hash__(self) -> int:
         return self._hash
 
     def at(self, node: str, contact: str | None = None) -> "CallState":
         """A fresh visit to ``node``: counters start again; language and choices stay."""
-        return CallState(node, self.lang, contact=contact, slow=self.slow, texted=self.texted)
+        return CallState(node, self.lang, contact=contact, slow=self.slow, texted=self.texted, place=self.place)
 
     def trying(self, attempt: int) -> "CallState":
         """The same transfer, ringing the contact's number ``attempt`` (0: the first)."""
@@ -60,6 +70,7 @@ class CallState:
             query["texted"] = 1
         if self.attempt:
             query["try"] = self.attempt
+        query["n"] = self.place + 1   # the next step of the call
         return f"/voice/{step}?{urlencode(query)}"
 
     @classmethod
@@ -82,4 +93,5 @@ class CallState:
             slow=args.get("slow") == "1",
             texted=args.get("texted") == "1",
             attempt=count("try", tries),
+            place=count("n", MAX_PLACE),
         )

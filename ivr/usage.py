@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .context import CURRENT_CALL, SIMULATION
+from .context import CALL_PLACE, CURRENT_CALL, SIMULATION
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,9 @@ events = sa.Table(
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("detail", sa.String(80), nullable=False, default=""),
     sa.Column("out_of_hours", sa.Boolean, nullable=False, default=False),
+    # The step of the call the event happened at (from the request's URL): the figures order a
+    # call's events by it, not by when a worker happened to write them.
+    sa.Column("place", sa.Integer, nullable=False, server_default="0"),
 )
 
 # The kinds of event, and what `detail` holds for each:
@@ -53,7 +56,7 @@ events = sa.Table(
 #   ended             the call ended: its length, in a bucket
 LENGTHS = ((60, "under 1 minute"), (180, "1 to 3 minutes"), (600, "3 to 10 minutes"))
 QUEUE_SIZE = 10_000    # events waiting to be written; more are dropped (and counted)
-COLUMNS = ("day", "call", "kind", "detail", "out_of_hours")
+COLUMNS = ("day", "call", "kind", "detail", "out_of_hours", "place")
 GATHER_SECONDS = 0.5   # the writer waits this long for more events, to write them in one go
 DROP_REPORT = 1000     # a full queue is reported once per this many dropped events
 
@@ -100,6 +103,11 @@ class UsageStore:
         if self.url.startswith("sqlite:///"):
             os.makedirs(os.path.dirname(self.url[len("sqlite:///"):]) or ".", exist_ok=True)
         metadata.create_all(self.engine)
+        # A store made before events had a place: add the column (old events count as step 0).
+        columns = {column["name"] for column in sa.inspect(self.engine).get_columns(events.name)}
+        if "place" not in columns:
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql(f"ALTER TABLE {events.name} ADD COLUMN place INTEGER NOT NULL DEFAULT 0")
 
     def writable(self) -> bool:
         """Whether events can be written: a write that changes nothing, rolled back."""
@@ -125,7 +133,7 @@ class UsageStore:
 
     def rows(self, start: dt.date, end: dt.date) -> list:
         query = (sa.select(events.c.id, events.c.day, events.c.call, events.c.kind, events.c.detail,
-                           events.c.out_of_hours)
+                           events.c.out_of_hours, events.c.place)
                  .where(events.c.day >= start, events.c.day <= end).order_by(events.c.id))
         with self.engine.connect() as connection:
             return list(connection.execute(query))
@@ -169,7 +177,7 @@ class Recorder:
             self._drop(1, "the queue is full")
             return
         # A deque's append is atomic: no lock on the call's path.
-        pending.append((call.day, call.id, kind, detail[:80], out_of_hours))
+        pending.append((call.day, call.id, kind, detail[:80], out_of_hours, CALL_PLACE.get()))
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until every queued event is written or dropped (for tests and the stats command)."""
@@ -257,7 +265,8 @@ def figures(store: UsageStore, start: dt.date, end: dt.date) -> Figures:
                 ("language", "heard", "transfers", "transfer outcomes", "texts", "hung up at", "call length")}
     last_place: dict[str, str] = {}
     ended = set()
-    for row in rows:
+    # In the order of each call's own steps, whichever worker wrote an event first.
+    for row in sorted(rows, key=lambda row: (row.call, row.place, row.id)):
         if row.kind == "language":
             sections["language"][row.detail] += 1
         elif row.kind == "heard":

@@ -16,7 +16,8 @@ from flask import Blueprint, Flask, Request, Response, abort, current_app, jsoni
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
-from .context import AUDIO_BASE, CURRENT_CALL, SIMULATED_NOW, name_the_request
+from .context import AUDIO_BASE, CALL_PLACE, CURRENT_CALL, SIMULATED_NOW, name_the_request
+from .state import place_in
 from . import metrics
 from .line import Line
 from .privacy import mask_sid
@@ -123,6 +124,7 @@ def webhook(handler):
         moment = SIMULATED_NOW.get() or app.config["IVR_CLOCK"]()
         this_line: Line = app.extensions["ivr.line"]
         AUDIO_BASE.set(base)
+        CALL_PLACE.set(place_in(args))
         # The team's leg of a transfer (the whisper) has its own CallSid: it belongs to its parent's call.
         CURRENT_CALL.set(app.extensions["ivr.usage"].call(form.get("ParentCallSid") or form.get("CallSid"),
                                                          this_line.config.hours.local(moment).date()))

@@ -68,3 +68,37 @@ def test_silence_on_the_language_menu_is_recorded_as_english(app, phone):
     found = figures(app.extensions["ivr.usage"].store, day, day)
     assert found.sections["language"] == {"en-GB": 1}
     assert found.calls == 1
+
+
+def test_where_a_caller_hung_up_follows_the_calls_own_steps_not_the_order_workers_wrote(app, phone):
+    """Two workers: the later step of a call can reach the store before the earlier one."""
+    from ivr.usage import figures
+    from .conftest import empty_store
+    empty_store(app)
+    recorder = app.extensions["ivr.usage"]
+    held = []
+    store_write = recorder.store.write
+    recorder.store.write = lambda rows: held.extend(rows)     # hold every event...
+    signs = phone.english().press("2")                         # steps: language menu, main, warning signs
+    assert "n=3" in signs.gather.get("action")                 # the step travels in the URL
+    assert phone.post("/voice/status", {"CallStatus": "completed", "CallDuration": "42"}).status_code == 204
+    recorder.flush()
+    recorder.store.write = store_write
+    store_write(list(reversed(held)))                           # ...and write them last step first
+    day = local("2026-07-14 10:00").date()
+    assert figures(recorder.store, day, day).sections["hung up at"] == {"warning_signs": 1}
+
+
+def test_a_store_made_before_events_had_a_place_gains_the_column(tmp_path):
+    import sqlalchemy as sa
+    from ivr.usage import UsageStore
+    url = f"sqlite:///{tmp_path}/old.sqlite3"
+    old = sa.create_engine(url)
+    with old.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE usage_events (id INTEGER PRIMARY KEY, day DATE NOT NULL, "
+                                   "call VARCHAR(16) NOT NULL, kind VARCHAR(20) NOT NULL, detail VARCHAR(80) "
+                                   "NOT NULL, out_of_hours BOOLEAN NOT NULL)")
+    store = UsageStore(url)
+    store.create()
+    store.write([(dt.date(2026, 7, 14), "abc", "call", "", False, 0)])
+    assert len(store.rows(dt.date(2026, 7, 14), dt.date(2026, 7, 14))) == 1
