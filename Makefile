@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
 
-.PHONY: help install run test call check status stats screenshots bench lock clean
+.PHONY: help install run test call check status stats screenshots bench attack lock clean
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  make \1\t/' | expand -t 20
@@ -46,6 +46,9 @@ stats: $(STAMP)  ## the anonymous usage figures of the last 7 days
 
 bench: $(STAMP)  ## the benchmark against a bare Flask baseline (end to end needs wrk)
 	$(BIN)/python bench/run.py $(ARGS)
+
+attack: $(STAMP)  ## signed calls while slow clients and oversized requests attack the production set-up
+	cd bench && ../$(BIN)/python attack.py $(ARGS)
 
 screenshots: $(STAMP)  ## photograph the console for the README
 	$(BIN)/python docs/screenshots.py
