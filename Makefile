@@ -48,7 +48,7 @@ bench: $(STAMP)  ## the benchmark against a bare Flask baseline (end to end need
 	$(BIN)/python bench/run.py $(ARGS)
 
 attack: $(STAMP)  ## signed calls while slow clients and oversized requests attack the production set-up
-	cd bench && ../$(BIN)/python attack.py $(ARGS)
+	$(BIN)/python bench/attack.py $(ARGS)
 
 screenshots: $(STAMP)  ## photograph the console for the README
 	$(BIN)/python docs/screenshots.py

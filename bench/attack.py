@@ -21,7 +21,11 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-from run import CALL, TOKEN, free_port, serve
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.run import CALL, TOKEN, free_port, serve  # noqa: E402
 
 SLOW_CLIENTS = 100
 FLOODERS = 4

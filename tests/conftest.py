@@ -60,6 +60,15 @@ def no_crash_hidden_by_the_safety_net(request):
         assert after == before, "the safety net answered: the engine crashed during this test"
 
 
+def polish_recording(root: Path, words: str) -> None:
+    """A human recording of option.what_is in Polish, in a copied line (``root``), said to say ``words``."""
+    audio = own_audio(root)
+    (audio / "pl").mkdir()
+    shutil.copy(audio / "ga" / "option.what_is.wav", audio / "pl" / "option.what_is.wav")
+    (audio / "pl" / "recordings.yaml").write_text(yaml.safe_dump({"option.what_is": {
+        "text": words, "made_by": "human recording (option.what_is.wav)"}}, allow_unicode=True))
+
+
 @pytest.fixture
 def clock():
     return Clock()

@@ -76,17 +76,11 @@ def test_a_changed_number_that_an_irish_recording_still_says_stops_the_start(tmp
 
 
 def test_a_stale_recording_in_a_language_with_a_voice_is_set_aside_and_the_prompt_spoken(tmp_path, clock):
-    import shutil
-    import yaml
     from ivr import create_app
-    from .conftest import TOKEN, line_settings, make_root, own_audio
+    from .conftest import TOKEN, line_settings, make_root, polish_recording
     from .phone import Phone
     root = make_root(tmp_path / "line", line_settings())
-    audio = own_audio(root)
-    (audio / "pl").mkdir()
-    shutil.copy(audio / "ga" / "option.what_is.wav", audio / "pl" / "option.what_is.wav")
-    (audio / "pl" / "recordings.yaml").write_text(yaml.safe_dump({"option.what_is": {
-        "text": "Old words, press 1.", "made_by": "human recording (option.what_is.wav)"}}))
+    polish_recording(root, "Old words, press 1.")
     app = create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": TOKEN,
                       "IVR_CLOCK": clock})
     main = Phone(app.test_client(), TOKEN).ring().press("2")

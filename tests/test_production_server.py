@@ -19,24 +19,13 @@ def server(tmp_path):
 
 def test_signed_calls_are_answered_while_100_slow_clients_hold_connections(server):
     import threading
-    slow, stop = [], threading.Event()
-    for _ in range(100):   # each promises a body, then sends it a byte at a time, never finishing
-        connection = socket.create_connection(("127.0.0.1", server.port))
-        connection.sendall(b"POST /voice HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
-                           b"application/x-www-form-urlencoded\r\nContent-Length: 4000\r\n\r\nC")
-        slow.append(connection)
-
-    def trickle():
-        while not stop.wait(0.5):
-            for connection in slow:
-                try:
-                    connection.sendall(b"a")
-                except OSError:
-                    pass
-    trickling = threading.Thread(target=trickle, daemon=True)
-    trickling.start()
+    from bench.attack import SLOW_CLIENTS, slow_clients
+    stop = threading.Event()
+    attacker = threading.Thread(target=slow_clients, args=(server.port, stop), daemon=True)
+    attacker.start()   # each promises a body, then sends it a byte every half second, never finishing
     try:
-        time.sleep(1.0)
+        time.sleep(1.5)
+        assert SLOW_CLIENTS == 100
         for n in range(5):
             started = time.monotonic()
             status, body = server.signed_post("/voice", {**CALL, "CallSid": "CA%032d" % n}, timeout=10)
@@ -45,9 +34,7 @@ def test_signed_calls_are_answered_while_100_slow_clients_hold_connections(serve
             assert answered < 1.0, f"a signed call took {answered:.2f} s with 100 slow clients"
     finally:
         stop.set()
-        trickling.join()
-        for connection in slow:
-            connection.close()
+        attacker.join(timeout=15)
 
 
 def test_an_oversized_request_is_refused_by_the_production_server(server):

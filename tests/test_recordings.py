@@ -11,7 +11,7 @@ from flask.cli import FlaskGroup
 from ivr import create_app
 from ivr.recordings import tools_missing
 
-from .conftest import ROOT, TOKEN, line_settings, make_root, own_audio
+from .conftest import ROOT, TOKEN, line_settings, make_root, own_audio, polish_recording
 from .phone import BASE_URL, Phone
 from .words import key_words, offered, set_translation, translation
 
@@ -72,12 +72,7 @@ def test_anything_but_a_known_prompt_in_a_known_language_is_a_404(client, path):
 
 def test_a_recording_in_the_callers_language_is_played_instead_of_speech(tmp_path, clock):
     root = make_root(tmp_path / "line", line_settings())
-    audio = own_audio(root)
-    (audio / "pl").mkdir()
-    shutil.copy(audio / "ga" / "option.what_is.wav", audio / "pl" / "option.what_is.wav")
-    (audio / "pl" / "recordings.yaml").write_text(yaml.safe_dump({"option.what_is": {
-        "text": offered("pl", "option.what_is", "1"),
-        "made_by": "human recording (option.what_is.wav)"}}, allow_unicode=True))
+    polish_recording(root, offered("pl", "option.what_is", "1"))
     app = create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": TOKEN,
                       "IVR_CLOCK": clock})
     main = Phone(app.test_client(), TOKEN).ring().press("2")
