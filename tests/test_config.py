@@ -5,7 +5,7 @@ import pytest
 from ivr import config_path, create_app
 from ivr.config import ConfigError, parse
 
-from .conftest import line_settings
+from .conftest import ROOT, line_settings
 
 
 def problems_with(change) -> list[str]:
@@ -164,3 +164,17 @@ def test_check_lists_each_problem_and_fails(command, tmp_path):
     assert result.exit_code == 1
     assert f"problem: {broken}: timezone: 'Europe/Londres' is not a known time zone" in result.output
     assert f"problem: {broken}: contacts.emergency_social_work.number:" in result.output
+
+
+@pytest.mark.skipif(not (ROOT / ".venv" / ".installed").is_file(), reason="needs the project's .venv (make install)")
+def test_make_run_with_a_broken_line_yaml_says_what_is_wrong_before_any_banner(tmp_path):
+    import os
+    import subprocess
+    broken = tmp_path / "line.yaml"
+    broken.write_text(config_path().read_text().replace('close: "17:00"', "close: 17:00"))
+    result = subprocess.run(["make", "-s", "run"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "IVR_CONFIG": str(broken), "PORT": "5099"})
+    assert result.returncode != 0
+    assert "Serving the line" not in result.stdout
+    assert f'problem: {broken}: office_hours.close: 1020 is 17:00 read as a number' in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
