@@ -107,8 +107,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         line.enable_texting(Texter(line.config.texting, app.config["TWILIO_ACCOUNT_SID"],
                                    app.config["TWILIO_AUTH_TOKEN"], app.config["TWILIO_HTTP_CLIENT"]))
         if not line.texting:
-            log.warning("Texts are set up in line.yaml but TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN is not "
-                        "set: the line will not offer them.")
+            missing = " and ".join(name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+                                   if not app.config[name])
+            log.warning("Texts are set up in line.yaml but %s %s not set: the line will not offer them.",
+                        missing, "are" if " and " in missing else "is")
     line.usage = app.extensions["ivr.usage"] = open_usage(app, line)
     app.extensions["ivr.line"] = line
 

@@ -49,8 +49,10 @@ class Stopwatch:
 
     @property
     def method(self) -> str:
-        return (f"measured by espeak-ng at {WORDS_PER_MINUTE} words a minute" if self.espeak
-                else "estimated from the characters (espeak-ng is not installed)")
+        if self.espeak:
+            return f"measured by espeak-ng at {WORDS_PER_MINUTE} words a minute"
+        why = "not used (--estimate)" if shutil.which("espeak-ng") else "not installed"
+        return f"estimated from the characters (espeak-ng {why})"
 
     @property
     def estimated(self) -> bool:

@@ -307,8 +307,9 @@ def live_problems(rows: list[LanguageStatus]) -> list[str]:
     for row in rows:
         code = row.language.code
         if not row.reviewed:
-            found.append(f"language {code}: a draft, not yet reviewed by a qualified translator "
-                         "(`flask --app ivr translations sign-off --as reviewed`)")
+            found.append(f"language {code}: a draft, not yet reviewed by a qualified translator (they sign it off: "
+                         f"flask --app ivr translations sign-off --lang {code} --as reviewed --by \"Name, "
+                         "qualification\")")
         if row.fuzzy or row.missing:
             found.append(f"language {code}: {row.fuzzy} fuzzy and {row.missing} missing translations")
         if row.changed and row.reviewed:

@@ -100,7 +100,7 @@ class UsageStore:
         self.engine = sa.create_engine(url, pool_pre_ping=True, **options)
 
     def create(self) -> None:
-        if self.url.startswith("sqlite:///"):
+        if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///file:"):   # a path, not a URI
             os.makedirs(os.path.dirname(self.url[len("sqlite:///"):]) or ".", exist_ok=True)
         metadata.create_all(self.engine)
         # A store made before events had a place: add the column (old events count as step 0).

@@ -141,3 +141,10 @@ def test_every_make_call_example_in_the_readme_does_what_its_comment_says(comman
             assert line in lines, (args, line)
     slower = lines_of(command("call", *shlex.split("--keys \"1 'warning signs' 9 0\"")))
     assert any(line.startswith("  [en-GB, slower] Putting you through") for line in slower)
+
+
+def test_slower_speech_needs_the_language_or_9_would_choose_slovak(command):
+    refused = command("call", "--slow", "--keys", "10")
+    assert refused.exit_code == 2 and "give the language too (--lang en-GB)" in refused.output
+    lines = lines_of(command("call", "--slow", "--lang", "en-GB", "--keys", "2"))
+    assert any(line.startswith("  [en-GB, slower] Here are some of the warning signs") for line in lines)

@@ -93,6 +93,7 @@ def test_check_live_fails_naming_each_language_while_drafts_and_placeholders_rem
 def test_check_live_passes_when_every_language_is_signed_off(tmp_path):
     settings = line_settings()
     settings["languages"] = [lang for lang in settings["languages"] if lang["code"] != "ga"]
+    settings["texting"]["from"] = "+447911123456"   # the council's own sending number, not the example
     root = make_root(tmp_path / "line", settings)
     for code in ("pl", "lt", "ar", "ro", "bg", "pt-PT", "sk"):
         signed = run(root, "translations", "sign-off", "--lang", code, "--as", "reviewed", "--by", "A. Translator, MCIL")
@@ -102,3 +103,17 @@ def test_check_live_passes_when_every_language_is_signed_off(tmp_path):
     set_translation(root, "pl", "option.back", "Wstecz: {choice}.")
     changed = run(root, "check", "--live")
     assert "problem: language pl: 1 translations changed since the sign-off: option.back" in changed.output
+
+
+def test_check_live_names_the_example_sending_number_and_the_whole_sign_off_command(command):
+    result = command("check", "--live")
+    assert "problem: texting.from: +447700900000 is an example number (Ofcom's drama range)" in result.output
+    assert ('flask --app ivr translations sign-off --lang pl --as reviewed --by "Name, qualification"'
+            in result.output)
+
+
+def test_timings_on_an_estimate_warn_instead_of_failing(command):
+    result = command("timings", "--estimate")
+    assert result.exit_code == 0
+    assert "estimated from the characters (espeak-ng" in result.output
+    assert "problem:" not in result.output
