@@ -1,7 +1,14 @@
 # gunicorn settings for the line (the Procfile runs `gunicorn -c gunicorn.conf.py ivr.wsgi:app`).
 # Each can be changed through the environment named beside it, without editing this file.
-import multiprocessing
-import os
+# gevent workers (below) patch the standard library when they start; the app is loaded before
+# that (preload_app), and it imports ssl (twilio, requests): patch first, or ssl is patched late
+# and HTTPS (sending a text) can fail in the workers.
+from gevent import monkey
+
+monkey.patch_all()
+
+import multiprocessing  # noqa: E402
+import os  # noqa: E402
 
 # Where to listen: the platform's $PORT, or 127.0.0.1:8000 behind your own nginx.
 if os.environ.get("GUNICORN_BIND"):
