@@ -121,9 +121,8 @@ class Line:
         """This line with every option line.yaml sets up offered, texts included even without
         Twilio credentials: what the timing report measures."""
         if self.config.texting and not self.texting:
-            self.enable_texting(Texter(self.config.texting, None, None))
             self.texts_assumed = True
-            self._choices.cache_clear()
+            self.enable_texting(Texter(self.config.texting, None, None))   # clears the caches
         return self
 
     @property

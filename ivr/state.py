@@ -13,10 +13,15 @@ from urllib.parse import urlencode
 MAX_PLACE = 1000   # steps a call may have in the figures; a larger one in a URL is forged
 
 
+def count_in(args: Mapping[str, str], name: str, below: int) -> int:
+    """A count a URL carries: ASCII digits under ``below``; anything else (forged, absent) is 0."""
+    value = args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and int(value) < below else 0
+
+
 def place_in(args: Mapping[str, str]) -> int:
     """The step of the call a request's URL names (0: the first, or none given, or forged)."""
-    value = args.get("n", "")
-    return int(value) if value.isascii() and value.isdigit() and int(value) < MAX_PLACE else 0
+    return count_in(args, "n", MAX_PLACE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +83,7 @@ class CallState:
               contacts: Collection[str], start: str, first_language: str, limit: int,
               tries: int = 1) -> "CallState":
         def count(name: str, below: int = limit) -> int:
-            value = args.get(name, "")
-            return int(value) if value.isascii() and value.isdigit() and int(value) < below else 0
+            return count_in(args, name, below)
 
         node = args.get("node")
         contact = args.get("contact")
@@ -93,5 +97,5 @@ class CallState:
             slow=args.get("slow") == "1",
             texted=args.get("texted") == "1",
             attempt=count("try", tries),
-            place=count("n", MAX_PLACE),
+            place=place_in(args),
         )
