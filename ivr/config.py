@@ -9,7 +9,7 @@ import datetime as dt
 import difflib
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -29,7 +29,8 @@ AFTER_LIMIT = ("transfer", "goodbye")
 # Every setting line.yaml may have (section -> its keys; () where the keys are names).
 KNOWN = {
     "timezone": (), "languages": (), "called_numbers": (), "contacts": (), "spoken_numbers": (),
-    "routing": ("in_hours", "out_of_hours", "override"),
+    "area": (), "areas": (),
+    "routing": ("in_hours", "out_of_hours", "not_sure", "override"),
     "office_hours": ("days", "open", "close", "bank_holidays", "closures"),
     "texting": ("from", "timeout_seconds", "links"),
     "usage": ("database",),
@@ -38,6 +39,8 @@ KNOWN = {
 }
 LANGUAGE_KEYS = ("code", "voice", "say_language", "speech", "menu")
 CONTACT_KEYS = ("name", "number", "numbers", "spoken", "screen")
+AREA_KEYS = ("name", "contacts", "office_hours")
+CALLED_KEYS = ("language", "area")
 
 
 def national_forms(number: str) -> set[str]:
@@ -138,6 +141,25 @@ class TextSettings:
 
 
 @dataclass(frozen=True)
+class Area:
+    """Where a child lives, as far as who answers is concerned: its contacts (the line's, with the
+    area's own in place of some) and their routing, under its office hours. ``key`` None: the area
+    is not known (a regional number, before the caller is asked), or the line has no areas."""
+    key: str | None
+    name: str
+    contacts: Mapping[str, Contact]
+    routing: Routing
+    spoken_numbers: Mapping[str, str]
+
+    @functools.cached_property
+    def numbers(self) -> Mapping[str, str]:
+        """Every placeholder a prompt may use for a number here, to its spoken form."""
+        merged = {key: c.spoken for key, c in self.contacts.items()}
+        merged.update(self.spoken_numbers)
+        return MappingProxyType(merged)
+
+
+@dataclass(frozen=True)
 class LineConfig:
     languages: tuple[Language, ...]
     called_numbers: Mapping[str, str]     # Twilio "To" -> language code
@@ -149,6 +171,9 @@ class LineConfig:
     transfer: TransferSettings
     texting: TextSettings | None = None   # None: the line does not offer texts
     usage_database: str = "var/usage.sqlite3"   # SQLite file for the usage figures (DATABASE_URL wins)
+    areas: Mapping[str, Area] = field(default_factory=dict)   # empty: the line serves one area
+    default_area: str | None = None    # the area of calls to numbers without one; None: ask
+    called_areas: Mapping[str, str] = field(default_factory=dict)   # Twilio "To" -> area
 
     def language(self, code: str | None) -> Language | None:
         return self._by_code.get(code)
@@ -165,11 +190,34 @@ class LineConfig:
     def menu_key(self, language: Language) -> str | None:
         return str(self.menu_languages.index(language) + 1) if language.on_menu else None
 
+    def area(self, key: str | None) -> Area:
+        """The area ``key``; without one, the line's own area (``default_area``), or, on a regional
+        number, the view of a call whose area is not known yet (routing.in_hours: not_sure)."""
+        return self.areas.get(key) or self.areas.get(self.default_area) or self.no_area
+
+    @functools.cached_property
+    def no_area(self) -> Area:
+        return Area(None, "", self.contacts, self.routing, self.spoken_numbers)
+
+    @property
+    def asks_area(self) -> bool:
+        """Whether some calls come in with no area known (a regional number)."""
+        return len(self.areas) > 1 and self.default_area is None
+
+    def every_area(self) -> tuple[Area, ...]:
+        """Each area a call can be in, the unknown one included where a call can be there."""
+        return tuple(self.areas.values()) + ((self.no_area,) if self.asks_area or not self.areas else ())
+
+    def needs_area(self, now: dt.datetime) -> bool:
+        """Whether who answers now depends on the area: only then is a caller asked for it."""
+        return self.asks_area and len({a.routing.route_for(now).number for a in self.areas.values()}) > 1
+
     @property
     def numbers(self) -> Mapping[str, str]:
-        """Every placeholder a prompt may use for a number, to its spoken form."""
-        merged = {key: c.spoken for key, c in self.contacts.items()}
-        merged.update(self.spoken_numbers)
+        """Every placeholder a prompt may use for a number, in any area, to a spoken form."""
+        merged = {}
+        for area in reversed(self.every_area()):
+            merged.update(area.numbers)
         return merged
 
     @property
@@ -290,11 +338,13 @@ class _Reader:
         zone = self.zone(raw.get("timezone"))
         languages = self.languages(raw.get("languages"))
         transfer = self.transfer(raw.get("transfer"))
-        contacts = self.contacts(raw.get("contacts"), transfer.timeout_seconds)
+        contacts = self.contacts(raw.get("contacts"), transfer.timeout_seconds, required=not raw.get("areas"))
         spoken = self.spoken_numbers(raw.get("spoken_numbers"), contacts)
-        called = self.called_numbers(raw.get("called_numbers"), languages)
         hours = self.office_hours(raw.get("office_hours"), zone)
-        routing = self.routing(raw.get("routing"), contacts, hours)
+        areas = self.areas(raw, contacts, spoken, zone, transfer.timeout_seconds, hours)
+        default_area = self.default_area(raw, areas)
+        called, called_areas = self.called_numbers(raw.get("called_numbers"), languages, areas)
+        routing = self.routing(raw.get("routing"), contacts, hours, areas, default_area)
         input_settings = self.input(raw.get("input"))
         texting = self.texting(raw.get("texting"))
         usage = self.mapping(raw.get("usage"), "usage", required=False)
@@ -314,6 +364,9 @@ class _Reader:
             transfer=transfer,
             texting=texting,
             usage_database=usage_database,
+            areas=MappingProxyType(areas),
+            default_area=default_area,
+            called_areas=MappingProxyType(called_areas),
         )
 
     def zone(self, value: Any) -> ZoneInfo:
@@ -382,10 +435,11 @@ class _Reader:
         elif primary_language(spoken) != primary_language(code):
             self.problem(f"{key}.voice", f"{voice} speaks {spoken}, not {code}")
 
-    def contacts(self, value: Any, ring_seconds: int) -> dict[str, Contact]:
+    def contacts(self, value: Any, ring_seconds: int, required: bool = True,
+                 where: str = "contacts") -> dict[str, Contact]:
         result = {}
-        for name, item in self.mapping(value, "contacts").items():
-            key = f"contacts.{name}"
+        for name, item in self.mapping(value, where, required=required).items():
+            key = f"{where}.{name}"
             if not PLACEHOLDER_NAME.match(str(name)):
                 self.problem(key, "names are lower-case letters, digits and _ (they are used in prompts as {name})")
             item = self.mapping(item, key)
@@ -403,8 +457,8 @@ class _Reader:
                 self.problem(f"{key}.screen", f"{screen!r} must be true (whoever answers presses 1 first) or false")
                 screen = True
             result[str(name)] = Contact(str(name), numbers, str(spoken), str(item.get("name") or name), screen)
-        if value is not None and not result:
-            self.problem("contacts", "must name at least one contact")
+        if value is not None and not result and required:
+            self.problem(where, "must name at least one contact")
         return result
 
     def dialled(self, item: dict, key: str, ring_seconds: int) -> tuple[Dialled, ...]:
@@ -439,44 +493,113 @@ class _Reader:
             result[str(name)] = str(spoken)
         return result
 
-    def called_numbers(self, value: Any, languages: tuple[Language, ...]) -> dict[str, str]:
+    def called_numbers(self, value: Any, languages: tuple[Language, ...],
+                       areas: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        """Numbers of the line's own with a language ("+44...": pl), an area ({area: belfast}),
+        or both ({language: pl, area: belfast}): calls to them skip that question."""
         codes = {lang.code for lang in languages}
-        result = {}
-        for number, code in self.mapping(value, "called_numbers", required=False).items():
+        languages_by_number, areas_by_number = {}, {}
+        for number, what in self.mapping(value, "called_numbers", required=False).items():
             key = f"called_numbers.{number}"
             self.e164(number, key)
-            if code not in codes:
-                self.problem(key, f"{code!r} is not one of the languages listed under languages")
-            result[str(number)] = str(code)
+            what = what if isinstance(what, dict) else {"language": what}
+            for name in what:
+                if name not in CALLED_KEYS:
+                    self.problem(f"{key}.{name}", f"is not a setting the line knows (known: {', '.join(CALLED_KEYS)})")
+            code, area = what.get("language"), what.get("area")
+            if code is not None:
+                if code not in codes:
+                    self.problem(key, f"{code!r} is not one of the languages listed under languages")
+                languages_by_number[str(number)] = str(code)
+            if area is not None:
+                if area not in areas:
+                    known = ", ".join(areas) or "none: the line has no areas"
+                    self.problem(f"{key}.area", f"{area!r} is not an area under areas (areas: {known})")
+                areas_by_number[str(number)] = str(area)
+            if code is None and area is None:
+                self.problem(key, "give the number's language (pl) or {language: pl, area: belfast}")
+        return languages_by_number, areas_by_number
+
+    def areas(self, raw: dict, contacts: dict[str, Contact], spoken: Mapping[str, str], zone: ZoneInfo,
+              ring_seconds: int, line_hours: OfficeHours) -> dict[str, "Area"]:
+        """Each area: the line's contacts with the area's own in place of some, under the line's
+        office hours with the area's own settings in place of some."""
+        value = raw.get("areas")
+        if value is None:
+            return {}
+        section = self.mapping(value, "areas")
+        if not section:
+            self.problem("areas", "lists no area: remove it for a line with one area, or list each area")
+        routing = raw.get("routing") if isinstance(raw.get("routing"), dict) else {}
+        shared_hours = raw.get("office_hours") if isinstance(raw.get("office_hours"), dict) else {}
+        result = {}
+        for name, item in section.items():
+            key = f"areas.{name}"
+            if not PLACEHOLDER_NAME.match(str(name)):
+                self.problem(key, "names are lower-case letters, digits and _ (they are used in menu.yaml and URLs)")
+            item = self.mapping(item, key)
+            for setting in item:
+                if setting not in AREA_KEYS:
+                    close = difflib.get_close_matches(str(setting), AREA_KEYS, n=1)
+                    hint = f"; did you mean {close[0]}?" if close else f" (known: {', '.join(AREA_KEYS)})"
+                    self.problem(f"{key}.{setting}", f"is not a setting the line knows{hint}")
+            own = self.contacts(item.get("contacts"), ring_seconds, required=False, where=f"{key}.contacts")
+            for contact in own:
+                if contact in spoken:
+                    self.problem(f"{key}.contacts.{contact}", "is also under spoken_numbers; give it another name")
+            override = self.mapping(item.get("office_hours"), f"{key}.office_hours", required=False)
+            hours = self.office_hours({**shared_hours, **override}, zone, where=f"{key}.office_hours") \
+                if override else line_hours
+            merged = {**contacts, **own}
+            area_routing = self.routing(routing, merged, hours, {}, None, where=key, lines_routing=False)
+            result[str(name)] = Area(str(name), str(item.get("name") or name), MappingProxyType(merged),
+                                     area_routing, MappingProxyType(dict(spoken)))
         return result
 
-    def office_hours(self, value: Any, zone: ZoneInfo) -> OfficeHours:
-        section = self.mapping(value, "office_hours")
+    def default_area(self, raw: dict, areas: Mapping[str, "Area"]) -> str | None:
+        if not areas:
+            if raw.get("area") is not None:
+                self.problem("area", f"{raw.get('area')!r}: the line has no areas; remove it, or list areas")
+            return None
+        if "area" not in raw:
+            self.problem("area", "is missing: the area of calls to numbers not under called_numbers "
+                                 f"(one of: {', '.join(areas)}), or null to ask callers (a regional number)")
+            return None
+        value = raw.get("area")
+        if value is None and len(areas) == 1:
+            return next(iter(areas))   # one area: there is nothing to ask
+        if value is not None and value not in areas:
+            self.problem("area", f"{value!r} is not an area under areas (areas: {', '.join(areas)}; null: ask callers)")
+            return None
+        return value
+
+    def office_hours(self, value: Any, zone: ZoneInfo, where: str = "office_hours") -> OfficeHours:
+        section = self.mapping(value, where)
         days = section.get("days", list(WEEKDAYS[:5]))
         if days in ([], None, ""):
-            self.problem("office_hours.days", "lists no day: the office would never open; list the days it "
+            self.problem(f"{where}.days", "lists no day: the office would never open; list the days it "
                                               "opens, like [Mon, Tue, Wed, Thu, Fri]")
             days = []
         weekdays = set()
         for index, day in enumerate(days if isinstance(days, list) else [days]):
             name = str(day).lower()[:3]
             if name not in WEEKDAYS or len(str(day)) < 3:
-                self.problem(f"office_hours.days[{index}]", f"{day!r} is not a weekday (Mon, Tue, Wed, Thu, Fri, Sat, Sun)")
+                self.problem(f"{where}.days[{index}]", f"{day!r} is not a weekday (Mon, Tue, Wed, Thu, Fri, Sat, Sun)")
             else:
                 weekdays.add(WEEKDAYS.index(name))
-        opens = self.clock_time(section.get("open", "09:00"), "office_hours.open")
-        closes = self.clock_time(section.get("close", "17:00"), "office_hours.close")
+        opens = self.clock_time(section.get("open", "09:00"), f"{where}.open")
+        closes = self.clock_time(section.get("close", "17:00"), f"{where}.close")
         if opens and closes and closes <= opens:   # (one problem per mistake: not when a time is unreadable)
-            self.problem("office_hours.close", f"{closes:%H:%M} is not after office_hours.open ({opens:%H:%M})")
+            self.problem(f"{where}.close", f"{closes:%H:%M} is not after {where}.open ({opens:%H:%M})")
         opens, closes = opens or dt.time(9), closes or dt.time(17)
-        calendar = self.bank_holidays(section.get("bank_holidays", {"country": "GB", "subdivision": "NIR"}))
+        calendar = self.bank_holidays(section.get("bank_holidays", {"country": "GB", "subdivision": "NIR"}), where)
         closures = []
         raw_closures = section.get("closures") or []
         if not isinstance(raw_closures, list):
-            self.problem("office_hours.closures", "must be a list of dates or {from, to} ranges")
+            self.problem(f"{where}.closures", "must be a list of dates or {from, to} ranges")
             raw_closures = []
         for index, item in enumerate(raw_closures):
-            key = f"office_hours.closures[{index}]"
+            key = f"{where}.closures[{index}]"
             if isinstance(item, dict):
                 start = self.local_datetime(item.get("from"), f"{key}.from", zone)
                 end = self.local_datetime(item.get("to"), f"{key}.to", zone)
@@ -490,35 +613,54 @@ class _Reader:
             closures.append(Closure(start, end))
         return OfficeHours(zone, frozenset(weekdays), opens, closes, calendar, tuple(closures))
 
-    def bank_holidays(self, value: Any):
+    def bank_holidays(self, value: Any, where: str = "office_hours"):
         if value in (None, False):
             return None
-        section = self.mapping(value, "office_hours.bank_holidays")
+        section = self.mapping(value, f"{where}.bank_holidays")
         country, subdivision = section.get("country"), section.get("subdivision")
         try:
             # Asked for one country only: listing every supported country would load them all.
             return holidays.country_holidays(str(country), subdiv=subdivision)
         except NotImplementedError as error:
             if "subdivision" in str(error):
-                self.problem("office_hours.bank_holidays.subdivision",
+                self.problem(f"{where}.bank_holidays.subdivision",
                              f"{subdivision!r} is not a subdivision of {country} (NIR for Northern Ireland)")
             else:
-                self.problem("office_hours.bank_holidays.country",
+                self.problem(f"{where}.bank_holidays.country",
                              f"{country!r} is not a country code the holidays package knows (GB for the UK)")
         return None
 
-    def routing(self, value: Any, contacts: Mapping[str, Contact], hours: OfficeHours) -> Routing:
-        section = self.mapping(value, "routing")
+    def routing(self, value: Any, contacts: Mapping[str, Contact], hours: OfficeHours | None,
+                areas: Mapping[str, "Area"], default_area: str | None, where: str = "",
+                lines_routing: bool = True) -> Routing:
+        """Who answers, by name, among ``contacts``. For the line itself (``lines_routing``) with areas:
+        the routing of its own area, or of a call whose area is not known (in hours: not_sure)."""
+        section = self.mapping(value, "routing") if lines_routing else value
+        if lines_routing and areas:
+            if default_area is not None:
+                return areas[default_area].routing
+            if len(areas) > 1 and section.get("not_sure") is None:
+                self.problem("routing.not_sure", "is missing: who answers in office hours a caller who does not "
+                                                 "know the child's area (a contact under contacts)")
+                return Routing(hours, None, None)
         chosen = {}
-        for name in ("in_hours", "out_of_hours", "override"):
+        asked = ("in_hours", "out_of_hours", "override")
+        for name in asked:
             key = section.get(name)
+            if lines_routing and areas and name == "in_hours":
+                key = section.get("not_sure") if len(areas) > 1 else key
+                name = "not_sure" if len(areas) > 1 else name
             if key is None and name == "override":
                 chosen[name] = None
                 continue
             if key not in contacts:
-                known = ", ".join(sorted(contacts)) or "none"
-                self.problem(f"routing.{name}", f"{key!r} is not a contact in line.yaml (contacts: {known})")
-            chosen[name] = contacts.get(key)
+                if where:   # an area: it lacks a contact the routing names
+                    self.problem(where, f"has no contact {key!r} (routing.{name}): give it one under "
+                                        f"{where}.contacts, or under contacts for every area")
+                else:
+                    known = ", ".join(sorted(contacts)) or "none"
+                    self.problem(f"routing.{name}", f"{key!r} is not a contact in line.yaml (contacts: {known})")
+            chosen["in_hours" if name == "not_sure" else name] = contacts.get(key)
         return Routing(hours, chosen["in_hours"], chosen["out_of_hours"], chosen["override"])
 
     def input(self, value: Any) -> InputSettings:

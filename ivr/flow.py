@@ -5,6 +5,7 @@ catalog's business, and who answers is the routing's.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -20,6 +21,7 @@ RESERVED = (LANGUAGE_MENU, TRANSFER_FAILED)
 EVERY_NODE = ("speak_to_someone", "repeat", "back", "slower")
 ACTIONS = ("send_text",)      # what an option may `do` instead of going to a node
 NEEDS = ("texting",)          # what a node may need from line.yaml to be offered
+NOT_SURE = ("option.not_sure", "keywords.not_sure")   # the area question's way to a person
 # Seconds of audio a caller may hear at each kind of place (see ivr/timings.py).
 BUDGETS = ("to_a_person", "to_a_person_after_language", "language_menu", "menu", "message", "before_transfer")
 
@@ -30,6 +32,7 @@ class Option:
     say: str                # prompt id
     go: str | None = None   # node id
     do: str | None = None   # or an action (ACTIONS)
+    area: str | None = None   # or, on the area question, the area it names (line.yaml areas)
 
     @property
     def name(self) -> str:
@@ -66,6 +69,22 @@ class Menu:
     transfer_failed: Mapping[str, str]   # "try_again", "urgent" -> key
     budgets: Mapping[str, float] = field(default_factory=dict)   # BUDGETS -> seconds
     more_key: str = "1"                  # after a message that goes on: hear the next part
+    area_question: str | None = None     # the node asking where the child lives (line.yaml areas)
+
+    @functools.cached_property
+    def area_nodes(self) -> frozenset[str]:
+        """The area question and the nodes it leads to: there, the way to a person is "not sure"."""
+        found, todo = set(), [self.area_question] if self.area_question else []
+        while todo:
+            node = self.nodes[todo.pop()]
+            found.add(node.id)
+            todo += [option.go for option in node.options if option.go]
+        return frozenset(found)
+
+    def areas_named(self) -> set[str]:
+        """Every area an option of the area question names."""
+        return {option.area for node_id in self.area_nodes for option in self.nodes[node_id].options
+                if option.area}
 
     def node(self, node_id: str | None) -> Node | None:
         return self.nodes.get(node_id) if node_id else None
@@ -74,21 +93,28 @@ class Menu:
         """What ``key`` does on ``node``; None when it is not an option there."""
         for option in node.options:
             if option.key == key:
+                if option.area:
+                    return Action("area", option.area)
                 return Action("go", option.go) if option.go else Action(option.do)
         for kind, bound in self.every_node.items():
             if bound == key:
                 return Action(kind)
         return None
 
-    def prompt_ids(self) -> set[str]:
+    def prompt_ids(self, area_question: bool = True) -> set[str]:
+        """Every prompt the menus say; the area question's only if it is asked (``area_question``)."""
         ids = set()
         for node in self.nodes.values():
+            if node.id in self.area_nodes and not area_question:
+                continue
             ids.update(option.say for option in node.options)
             ids.update(f"keywords.{option.name}" for option in node.options)
             if node.say:
                 ids.add(node.say)
             if node.more:
                 ids.update(("option.more", "keywords.more"))
+        if self.area_question and area_question:
+            ids.update(NOT_SURE)
         return ids
 
 
@@ -150,8 +176,11 @@ def _parse(raw: dict, problems: list[str]) -> Menu:
                 problems.append(f"{spot}.key: {key!r} is already used on every node by every_node")
             if key in (o.key for o in options):
                 problems.append(f"{spot}.key: {key!r} is used twice on this menu")
-            go, do = item.get("go"), item.get("do")
-            if do is not None:
+            go, do, area = item.get("go"), item.get("do"), item.get("area")
+            if area is not None:
+                if go is not None or do is not None:
+                    problems.append(f"{spot}.area: an option names an area, or goes to a node, or does something")
+            elif do is not None:
                 if go is not None or do not in ACTIONS:
                     problems.append(f"{spot}.do: {do!r} must be one of {', '.join(ACTIONS)}, without go")
             elif str(go) not in raw_nodes:
@@ -162,7 +191,7 @@ def _parse(raw: dict, problems: list[str]) -> Menu:
                 parents[str(go)] = node_id
             if not str(item.get("say", "")).startswith("option."):
                 problems.append(f"{spot}.say: the prompt that offers this option, named option.<something>")
-            options.append(Option(key, str(item.get("say")), go and str(go), do and str(do)))
+            options.append(Option(key, str(item.get("say")), go and str(go), do and str(do), area and str(area)))
         if len(options) + 1 > MAX_OPTIONS:
             problems.append(f"{where}.options: {len(options)} options plus \"speak to someone\" is more than {MAX_OPTIONS}")
         if not options and not body.get("say"):
@@ -185,6 +214,21 @@ def _parse(raw: dict, problems: list[str]) -> Menu:
         problems.append(f"start: {raw.get('start')!r} is not a node")
     elif start in parents:
         problems.append(f"start: {start!r} is reached from {parents[start]!r}; the first menu has no parent")
+    area_question = raw.get("area_question")
+    roots = {start}
+    if area_question is not None:
+        area_question = str(area_question)
+        if area_question not in parsed or not parsed[area_question][1]:
+            problems.append(f"area_question: {area_question!r} is not a menu")
+        elif area_question in parents:
+            problems.append(f"area_question: {area_question!r} is reached from {parents[area_question]!r}; "
+                            "it is asked only when a caller asks for a person")
+        roots.add(area_question)
+    for node_id, (_, options, _, _) in parsed.items():
+        for index, option in enumerate(options):
+            if option.area and (not area_question or not _leads_from(area_question, node_id, parents)):
+                problems.append(f"nodes.{node_id}.options[{index}].area: only the area question "
+                                f"(area_question) and its menus name areas")
     for later, first in continued.items():
         if later in parents:
             problems.append(f"nodes.{later}: is both an option's node and the rest of {first!r}")
@@ -195,7 +239,7 @@ def _parse(raw: dict, problems: list[str]) -> Menu:
         if first in parents:
             parents[later] = parents[first]
     for node_id in parsed:
-        if node_id != start and node_id not in parents:
+        if node_id not in roots and node_id not in parents:
             problems.append(f"nodes.{node_id}: cannot be reached from {start!r}")
     nodes = {
         node_id: Node(node_id, say, options, parents.get(node_id), needs, more)
@@ -212,4 +256,15 @@ def _parse(raw: dict, problems: list[str]) -> Menu:
     for kind in sorted(set(raw_budgets) - set(BUDGETS)):
         problems.append(f"budgets.{kind}: is not a budget the line knows ({', '.join(BUDGETS)})")
     return Menu(start, MappingProxyType(nodes), MappingProxyType(every_node), MappingProxyType(transfer_failed),
-                MappingProxyType(budgets), more_key)
+                MappingProxyType(budgets), more_key, area_question)
+
+
+def _leads_from(root: str, node_id: str, parents: Mapping[str, str]) -> bool:
+    """Whether ``node_id`` is ``root`` or below it."""
+    for _ in range(len(parents) + 1):
+        if node_id == root:
+            return True
+        if node_id not in parents:
+            return False
+        node_id = parents[node_id]
+    return False

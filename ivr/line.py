@@ -18,13 +18,13 @@ from . import config as line_config
 from . import flow
 from babel import Locale
 
-from .catalog import PLACEHOLDERS, Catalog
+from .catalog import PLACEHOLDERS, Catalog, placeholders
 from .choices import Choice
 from .config import ConfigError, Contact, Language, LineConfig
 from .context import AUDIO_BASE
-from .flow import LANGUAGE_MENU, TRANSFER_FAILED, Action, Menu, Option
+from .flow import LANGUAGE_MENU, NOT_SURE, TRANSFER_FAILED, Action, Menu, Option
 from .recordings import Recordings
-from .render import Listening, Renderer, Utterance
+from .render import ANY_AREA, Listening, Renderer, Utterance
 from .state import CallState
 from .texting import Texter
 from .transfers import TEAM_PROMPTS, Transfers
@@ -78,7 +78,7 @@ class Line:
         self.language_names = language_names(config.languages, self.first_language)
         allowed = PLACEHOLDERS | set(config.numbers) | set(config.links) | {f"key_{k}" for k in menu.every_node}
         self.problems = catalog.problems(self.required_prompts(), allowed, {self.first_language.code: TEAM_PROMPTS})
-        self.problems += list(recordings.problems)
+        self.problems += list(recordings.problems) + self.area_question_problems()
         if not self.problems:
             self.problems = self.unsayable() + self.wrong_words()
         if self.problems and strict:
@@ -90,12 +90,14 @@ class Line:
         self.transfers = Transfers(config, self.renderer, self.first_language, self.language_names,
                                    self.record)
         self._choices = functools.lru_cache(maxsize=1024)(self._list_choices)
+        every_contact = [c for area in config.every_area() for c in area.contacts.values()]
         self._known = dict(   # what a URL may name, for parse_state
             nodes=frozenset(self.menu.nodes) | {LANGUAGE_MENU, TRANSFER_FAILED},
             languages=frozenset(lang.code for lang in config.languages),
-            contacts=frozenset(config.contacts), start=self.menu.start, first_language=self.first_language.code,
+            contacts=frozenset(c.key for c in every_contact), start=self.menu.start,
+            first_language=self.first_language.code,
             limit=max(config.input.max_silences, config.input.max_wrong_keys),
-            tries=max(len(contact.numbers) for contact in config.contacts.values()))
+            tries=max(len(contact.numbers) for contact in every_contact), areas=frozenset(config.areas))
         # Built now, so the last resort needs nothing that could fail mid-call.
         self.fallback_twiml = "" if self.problems else self.transfers.fallback(self.first_language)
 
@@ -136,35 +138,57 @@ class Line:
         return self.texter is not None and (self.texter.ready or self.texts_assumed)
 
     def required_prompts(self) -> set[str]:
-        contacts = self.config.contacts.keys()
-        required = set(FIXED_PROMPTS) | self.menu.prompt_ids()
+        contacts = {contact for area in self.config.every_area() for contact in area.contacts}
+        required = set(FIXED_PROMPTS) | self.menu.prompt_ids(self.config.asks_area)
         required |= {f"transfer.{key}" for key in contacts} | {f"transfer_failed.{key}" for key in contacts}
         if self.multilingual:
             required |= {"language.choose", "keywords.language"}
+        if self.config.asks_area:   # what may be said while the caller's area is not known, in its twin
+            unknown = self.config.area(None)
+            only_in_areas = {f"{kind}.{key}" for key in contacts - set(unknown.contacts)
+                             for kind in ("transfer", "transfer_failed")}
+            required |= {prompt + ANY_AREA for prompt in required - only_in_areas if prompt in self.catalog.source
+                         and placeholders(self.catalog.source[prompt].text) & self.renderer.area_numbers
+                         and not placeholders(self.catalog.source[prompt].text) <= set(unknown.numbers)}
         return required
 
+    def area_question_problems(self) -> list[str]:
+        """On a regional line, the area question (menu.yaml) must offer exactly line.yaml's areas."""
+        if not self.config.asks_area:
+            return []
+        if not self.menu.area_question:
+            return ["prompts/menu.yaml: area_question: is missing, and line.yaml has areas and area: null "
+                    "(callers must be asked)"]
+        named, configured = self.menu.areas_named(), set(self.config.areas)
+        found = [f"prompts/menu.yaml: the area question offers {area!r}, which is not under areas in line.yaml"
+                 for area in sorted(named - configured)]
+        found += [f"line.yaml: areas.{area}: the area question in prompts/menu.yaml never offers it"
+                  for area in sorted(configured - named)]
+        return found
+
     def utterances(self, language: Language) -> list[Utterance]:
-        """Everything the line can say on its own in ``language``, as a call says it."""
+        """Everything the line can say on its own in ``language``, as a call says it (a prompt that
+        says an area's number: once for each area)."""
         keys = self._option_keys()
-        found = []
+        found = {}
         for prompt in sorted(self.required_prompts()):
             if prompt.startswith(NOT_SPOKEN_ALONE) or (prompt == SAY_OR_PRESS and not language.listens):
                 continue
             if prompt == "language.choose":
                 if language.on_menu:
-                    found.append(self._offer(self._language_choice(language)))
-            elif prompt in keys:
-                found.append(Utterance(prompt, language, keys[prompt]))
-            else:
-                found.append(Utterance(prompt, language))
-        return found
+                    found[prompt] = self._offer(self._language_choice(language))
+                continue
+            for area in self.config.every_area():
+                said = self.renderer.said(prompt, language, area.key, keys.get(prompt))
+                found.setdefault(said.recording_id, said)
+        return list(found.values())
 
     def unsayable(self) -> list[str]:
         """Prompts a language can neither play nor speak: such a language is refused."""
         return [f"language {language.code}: {u.prompt}: has no recording in {AUDIO_DIR}/{language.code}/, "
                 "and no Twilio voice speaks the language"
                 for language in self.config.languages if not language.speaks
-                for u in self.utterances(language) if self.recordings.get(language.code, u.prompt) is None]
+                for u in self.utterances(language) if self.recordings.get(language.code, u.recording_id) is None]
 
     def wrong_words(self) -> list[str]:
         """A caller never hears words other than the prompt's (an old number, a changed sentence).
@@ -200,9 +224,9 @@ class Line:
 
     def stale_recordings(self) -> list[tuple[str, str]]:
         """(language, prompt) of each recording whose words are no longer what the prompt says."""
-        return [(language.code, u.prompt) for language in self.config.languages
+        return [(language.code, u.recording_id) for language in self.config.languages
                 for u in self.utterances(language)
-                if (rec := self.recordings.get(language.code, u.prompt))
+                if (rec := self.recordings.get(language.code, u.recording_id))
                 and self.catalog.has(u.prompt, language.code) and rec.text != self.renderer.plain(u)]
 
     def places(self, language: Language) -> list[tuple[str, str, list[Utterance]]]:
@@ -228,19 +252,26 @@ class Line:
         found.append(("message", "welcome, once a call", first[:welcome]))
         found.append(("menu", "main menu, the first time", first[welcome:]))
         for node in self.menu.nodes.values():
+            if node.id in self.menu.area_nodes and not self.config.asks_area:
+                continue
             kind = "menu" if node.is_menu else "message"
             found.append((kind, f"{kind} {node.id}", self.menu_words(CallState(node.id, language.code))))
-        routing = self.config.routing
-        for contact in self.config.contacts.values():
-            failed = CallState(TRANSFER_FAILED, language.code, contact=contact.key)
-            urgent = contact != routing.out_of_hours
-            # what happened (sorry, their number, 999) is a message; then the choices, a menu
-            told, options = self._body(failed, language), self.menu_words(failed, urgent=urgent, options_only=True)
-            found.append(("message", f"after a failed transfer to {contact.key}: what happened", told))
-            found.append(("menu", f"after a failed transfer to {contact.key}: the choices", options))
-            found.append(("before_transfer", f"before a transfer to {contact.key}", self.transfers.words(failed)))
-            found.append(("before_transfer", f"before a transfer to {contact.key}, after too many tries",
-                          self.transfers.words(failed, ["transfer.after_limit"])))
+        measured = set()
+        for area in self.config.every_area():
+            for contact in area.contacts.values():
+                if (contact.key, contact.spoken) in measured:
+                    continue   # the same words as in another area
+                measured.add((contact.key, contact.spoken))
+                name = f"{contact.key} ({area.key})" if area.key and len(self.config.areas) > 1 else contact.key
+                failed = CallState(TRANSFER_FAILED, language.code, contact=contact.key, area=area.key)
+                urgent = contact != area.routing.out_of_hours
+                # what happened (sorry, their number, 999) is a message; then the choices, a menu
+                told, options = self._body(failed, language), self.menu_words(failed, urgent=urgent, options_only=True)
+                found.append(("message", f"after a failed transfer to {name}: what happened", told))
+                found.append(("menu", f"after a failed transfer to {name}: the choices", options))
+                found.append(("before_transfer", f"before a transfer to {name}", self.transfers.words(failed)))
+                found.append(("before_transfer", f"before a transfer to {name}, after too many tries",
+                              self.transfers.words(failed, ["transfer.after_limit"])))
         return found
 
     def parse_state(self, args: Mapping[str, str]) -> CallState:
@@ -253,12 +284,15 @@ class Line:
     def incoming(self, called: str | None, now: dt.datetime) -> str:
         """The first answer to a call: greeting, then the language or main menu."""
         chosen = self.config.called_numbers.get(called or "")
-        self.record("call", out_of_hours=not self.config.hours.is_open(now))
+        area = self.config.called_areas.get(called or "")
+        self.record("call", out_of_hours=not self.config.area(area).routing.hours.is_open(now))
+        if self.config.areas:
+            self.record("area", area or self.config.default_area or "not known")
         if chosen or not self.multilingual:
-            state = CallState(self.menu.start, chosen or self.first_language.code)
+            state = CallState(self.menu.start, chosen or self.first_language.code, area=area)
             self.record("language", state.lang)
             return self.present(state, now, lead=GREETING, welcome=True)
-        return self.present(CallState(LANGUAGE_MENU, self.first_language.code), now, lead=GREETING)
+        return self.present(CallState(LANGUAGE_MENU, self.first_language.code, area=area), now, lead=GREETING)
 
     def present(self, state: CallState, now: dt.datetime, lead: Iterable[str] = (),
                 options_only: bool = False, welcome: bool = False) -> str:
@@ -287,7 +321,7 @@ class Line:
         language = self._language(state)
         keys = self._option_keys()
         said = tuple(lead) + (self.welcome_prompts(state, tuple(lead)) if welcome else ())
-        spoken = [Utterance(prompt, language, keys.get(prompt)) for prompt in said]
+        spoken = [self.renderer.said(prompt, language, state.area, keys.get(prompt)) for prompt in said]
         if not options_only:
             spoken += self._body(state, language)
         choices = self._choices(state.node, state.contact, language, urgent)
@@ -344,13 +378,15 @@ class Line:
         """Twilio reports how a transfer went: end the call, try the next number, or offer what
         else can be done (see ivr/transfers.py)."""
         def failed(after: CallState) -> str:
-            contact = after.contact or self.config.routing.route_for(now).key
+            contact = after.contact or self.config.area(after.area).routing.route_for(now).key
             return self.present(after.at(TRANSFER_FAILED, contact), now)
         return self.transfers.done(state, status, bridged, failed)
 
-    def rescue(self, lang_code: str | None, now: dt.datetime | None) -> str:
-        """The safety net: apologise and put the caller through to whoever answers now."""
-        return self.transfers.rescue(self.config.language(lang_code) or self.first_language, now)
+    def rescue(self, lang_code: str | None, now: dt.datetime | None, area: str | None = None) -> str:
+        """The safety net: apologise and put the caller through to whoever answers now (in the
+        caller's area when it is known; else whoever answers a caller not sure of it)."""
+        return self.transfers.rescue(self.config.language(lang_code) or self.first_language, now,
+                                     area if area in self.config.areas else None)
 
     # -- what a choice does -----------------------------------------------------
     def _do(self, action: Action, state: CallState, now: dt.datetime, caller: str | None) -> str:
@@ -360,9 +396,17 @@ class Line:
             self.record("language", action.target)
             return self.present(replace(state.at(self.menu.start), lang=action.target), now, welcome=True)
         if action.kind == "speak_to_someone":
+            if state.area is None and self.config.needs_area(now) and state.node not in self.menu.area_nodes:
+                return self.present(state.at(self.menu.area_question), now)   # who answers depends on it
+            return self.transfer(state, now)
+        if action.kind == "area":
+            self.record("area", action.target)
+            return self.transfer(replace(state, area=action.target), now)
+        if action.kind == "not_sure":   # on the area question: routing.not_sure answers
+            self.record("area", "not sure")
             return self.transfer(state, now)
         if action.kind == "urgent":
-            return self.transfer(state, now, contact=self.config.routing.out_of_hours)
+            return self.transfer(state, now, contact=self.config.area(state.area).routing.out_of_hours)
         if action.kind == "repeat":
             return self.present(state.at(state.node, state.contact), now)
         if action.kind == "slower":
@@ -381,7 +425,7 @@ class Line:
             outcome = "text.already_sent"
         elif refusal:
             outcome = refusal
-        elif self.texter.send(caller, self.renderer.text_message("sms.body", self._language(state))):
+        elif self.texter.send(caller, self.renderer.text_message("sms.body", self._language(state), state.area)):
             outcome, back = "text.sent", replace(back, texted=True)
         else:
             outcome = "text.failed"
@@ -391,7 +435,8 @@ class Line:
     # -- parts ----------------------------------------------------------------
     def _after_limit(self, state: CallState, now: dt.datetime) -> str:
         if self.config.input.after_limit == "goodbye":
-            return self.renderer.hangup([Utterance("goodbye.numbers", self._language(state))], slow=state.slow)
+            return self.renderer.hangup([self.renderer.said("goodbye.numbers", self._language(state), state.area)],
+                                        slow=state.slow)
         return self.transfer(state, now, lead=["transfer.after_limit"])
 
     def _language(self, state: CallState) -> Language:
@@ -401,10 +446,10 @@ class Line:
         if state.node == LANGUAGE_MENU:
             return []
         if state.node == TRANSFER_FAILED:
-            return [Utterance(f"transfer_failed.{state.contact}", language),
+            return [self.renderer.said(f"transfer_failed.{state.contact}", language, state.area),
                     Utterance("transfer_failed.danger", language)]
         node = self.menu.nodes[state.node]
-        return [Utterance(node.say, language)] if node.say else []
+        return [self.renderer.said(node.say, language, state.area)] if node.say else []
 
     def _list_choices(self, node_id: str, contact: str | None, language: Language, urgent: bool) -> tuple[Choice, ...]:
         """Everything that can be chosen at a node; those with a prompt are announced, in this order.
@@ -426,14 +471,18 @@ class Line:
                 options.append(self._choice(failed["urgent"], Action("urgent"), language, "option.urgent"))
             return tuple(options + [quiet["speak_to_someone"], quiet["repeat"], quiet["back"], quiet["slower"]])
         node = self.menu.nodes[state.node]
+        if node.id in self.menu.area_nodes:   # the way to a person here is "not sure"
+            words = self._keywords(NOT_SURE[0], language) + quiet["speak_to_someone"].keywords
+            quiet["speak_to_someone"] = Choice(self.menu.every_node["speak_to_someone"], Action("not_sure"), language,
+                                               NOT_SURE[0], words)
         if not node.is_menu:
             first = [self._choice(self.menu.more_key, Action("go", node.more), language, "option.more")] if node.more else []
             announced = [every(kind, announced=True) for kind in ("speak_to_someone", "back")]
             return tuple(first + announced + [quiet["repeat"], quiet["slower"]])
         options = [self._choice(option.key, self.menu.action(node, option.key), language, option.say)
                    for option in node.options if self._offered(option)]
-        return tuple([every("speak_to_someone", announced=True)] + options
-                     + [quiet["repeat"], quiet["back"], quiet["slower"]])
+        person = quiet["speak_to_someone"] if node.id in self.menu.area_nodes else every("speak_to_someone", True)
+        return tuple([person] + options + [quiet["repeat"], quiet["back"], quiet["slower"]])
 
     def _choice(self, key: str, action: Action, language: Language, prompt: str, announced: bool = True) -> Choice:
         return Choice(key, action, language, prompt if announced else None, self._keywords(prompt, language))
@@ -475,8 +524,9 @@ class Line:
 
     def _urgent_offered(self, state: CallState, now: dt.datetime) -> bool:
         """In office hours, a caller the day team could not take may try the emergency service."""
-        return (state.node == TRANSFER_FAILED and state.contact != self.config.routing.out_of_hours.key
-                and self.config.hours.is_open(now))
+        routing = self.config.area(state.area).routing
+        return (state.node == TRANSFER_FAILED and state.contact != routing.out_of_hours.key
+                and routing.hours.is_open(now))
 
     def _parent(self, state: CallState) -> str:
         """Where "back" goes from this node."""
@@ -487,4 +537,6 @@ class Line:
         node = self.menu.nodes[state.node]
         if node.parent:
             return node.parent
+        if node.id == self.menu.area_question:
+            return self.menu.start
         return LANGUAGE_MENU if self.multilingual else node.id

@@ -10,7 +10,7 @@ from typing import Iterable, Mapping, Sequence
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from .catalog import PLACEHOLDER, Catalog
+from .catalog import PLACEHOLDER, PLACEHOLDERS, Catalog, placeholders
 from .config import Dialled, Language, LineConfig
 from .context import AUDIO_BASE
 from .recordings import Recordings
@@ -22,12 +22,22 @@ GROUP_PAUSE = "300ms"   # between the groups of a phone number, as a person read
 SLOWER = "80%"          # the slower speech a caller can ask for (SSML prosody rate)
 
 
+ANY_AREA = ".any_area"   # the twin of a prompt that says an area's number, while the area is not known
+
+
 @dataclass(frozen=True)
 class Utterance:
     prompt: str
     language: Language
     key: str | None = None       # fills {key}, and {choice} ("press 2")
     language_name: str | None = None   # fills {language}: the caller's language, in the whisper
+    area: str | None = None      # whose numbers fill it (line.yaml areas); None: the line's own
+    recording: str = ""          # the recording that says it, when not named after the prompt
+
+    @property
+    def recording_id(self) -> str:
+        """The name of the recording that says it: the prompt's, or prompt@area for an area's number."""
+        return self.recording or self.prompt
 
 
 @dataclass(frozen=True)
@@ -51,8 +61,27 @@ class Renderer:
         self.config = config
         self.catalog = catalog
         self.recordings = recordings
-        self.numbers = config.numbers
         self.keys = keys   # {key_<kind>} placeholders: what every node's keys do (menu.yaml every_node)
+        views = config.every_area()
+        # Numbers that differ between the areas a call can be in: a prompt saying one is said per area.
+        self.area_numbers = frozenset(name for name in config.numbers
+                                      if len({view.numbers.get(name) for view in views}) > 1)
+
+    def said(self, prompt: str, language: Language, area: str | None = None, key: str | None = None) -> Utterance:
+        """``prompt`` as said in ``area``: its twin (ANY_AREA) where the area is not known and the
+        prompt needs an area's number; recorded per area where the number differs by area."""
+        view = self.config.area(area)
+        needs = placeholders(self.catalog.source[prompt].text) if prompt in self.catalog.source else set()
+        if needs & self.area_numbers and not needs <= set(view.numbers) | self._filled_here:
+            prompt, needs = prompt + ANY_AREA, set()
+        recording = ""
+        if needs & self.area_numbers and view is not self.config.area(None):
+            recording = f"{prompt}@{view.key}"
+        return Utterance(prompt, language, key, area=view.key, recording=recording)
+
+    @property
+    def _filled_here(self) -> set[str]:
+        return PLACEHOLDERS | set(self.config.links) | {f"key_{kind}" for kind in self.keys}
 
     def gather(self, utterances: Iterable[Utterance], action: str, on_silence: str,
                listening: Listening | None = None, slow: bool = False) -> str:
@@ -125,10 +154,13 @@ class Renderer:
                 words.append(", " if part is BREAK else part)
         return " ".join("".join(words).split())
 
-    def text_message(self, prompt: str, language: Language) -> str:
-        """A prompt written to be read: numbers as published, web addresses in full."""
-        values = {**self.numbers, **self.config.links}
-        text = self.catalog.text(prompt, language.code)
+    def text_message(self, prompt: str, language: Language, area: str | None = None) -> str:
+        """A prompt written to be read: numbers as published (the caller's area's), web addresses
+        in full, keys as digits."""
+        said = self.said(prompt, language, area)
+        values = {**self.config.area(area).numbers, **self.config.links,
+                  **{f"{KEY_PLACEHOLDER}{kind}": key for kind, key in self.keys.items()}}
+        text = self.catalog.text(said.prompt, language.code)
         return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
 
     # -- speech ---------------------------------------------------------------
@@ -139,7 +171,7 @@ class Renderer:
     def _speak(self, parent, utterance: Utterance, slow: bool) -> None:
         """A recording in the caller's language if there is one, else speech in it."""
         language = utterance.language
-        recording = self.recordings.get(language.code, utterance.prompt)
+        recording = self.recordings.get(language.code, utterance.recording_id)
         if recording is not None:
             parent.play(AUDIO_BASE.get() + recording.url)   # recordings keep their own pace
             return
@@ -183,6 +215,6 @@ class Renderer:
                 return [self.catalog.text(KEY_NAMES[key], utterance.language.code)]
             return [Digits(key or "")]
         parts = []
-        for group in self.numbers[name].split():
+        for group in self.config.area(utterance.area).numbers[name].split():
             parts += [BREAK, Digits(group)] if parts else [Digits(group)]
         return parts

@@ -36,20 +36,22 @@ class CallState:
     texted: bool = False        # the text message has been sent: at most once a call
     attempt: int = 0            # during a transfer: which of the contact's numbers is ringing
     place: int = 0              # how many steps into the call: the figures order a call's events by it
+    area: str | None = None     # where the child lives (line.yaml areas), once known: kept for the call
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         # Hashed once: the state is the key of the TwiML caches, looked up on every request.
         object.__setattr__(self, "_hash", hash((self.node, self.lang, self.silences, self.wrong_keys,
                                                 self.prompted, self.contact, self.slow, self.texted,
-                                                self.attempt, self.place)))
+                                                self.attempt, self.place, self.area)))
 
     def __hash__(self) -> int:
         return self._hash
 
     def at(self, node: str, contact: str | None = None) -> "CallState":
         """A fresh visit to ``node``: counters start again; language and choices stay."""
-        return CallState(node, self.lang, contact=contact, slow=self.slow, texted=self.texted, place=self.place)
+        return CallState(node, self.lang, contact=contact, slow=self.slow, texted=self.texted, place=self.place,
+                         area=self.area)
 
     def trying(self, attempt: int) -> "CallState":
         """The same transfer, ringing the contact's number ``attempt`` (0: the first)."""
@@ -75,13 +77,15 @@ class CallState:
             query["texted"] = 1
         if self.attempt:
             query["try"] = self.attempt
+        if self.area:
+            query["area"] = self.area
         query["n"] = self.place + 1   # the next step of the call
         return f"/voice/{step}?{urlencode(query)}"
 
     @classmethod
     def parse(cls, args: Mapping[str, str], nodes: Collection[str], languages: Collection[str],
               contacts: Collection[str], start: str, first_language: str, limit: int,
-              tries: int = 1) -> "CallState":
+              tries: int = 1, areas: Collection[str] = ()) -> "CallState":
         def count(name: str, below: int = limit) -> int:
             return count_in(args, name, below)
 
@@ -98,4 +102,5 @@ class CallState:
             texted=args.get("texted") == "1",
             attempt=count("try", tries),
             place=place_in(args),
+            area=args.get("area") if args.get("area") in areas else None,
         )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from dataclasses import replace
 from typing import Callable, Iterable, Mapping
 from urllib.parse import urlencode
 
@@ -66,27 +67,34 @@ class Transfers:
     def start(self, state: CallState, now: dt.datetime, contact: Contact | None = None,
               lead: Iterable[str] = ()) -> str:
         """Say ``lead`` and who answers, and ring their first number."""
-        contact = contact or self.config.routing.route_for(now)
+        contact = contact or self.config.area(state.area).routing.route_for(now)
         log.debug("transfer to %s", contact.key)
-        self.record("transfer", contact.key)
-        after = state.at(TRANSFER_FAILED, contact.key)   # keeps the language and slower speech
+        self.record("transfer", self.label(contact, state.area))
+        after = state.at(TRANSFER_FAILED, contact.key)   # keeps the language, the area and slower speech
         return self._dial_twiml(after, tuple(lead), AUDIO_BASE.get())
 
     def words(self, after: CallState, lead: Iterable[str] = ()) -> list[Utterance]:
         """What the caller hears before a transfer to ``after.contact``."""
         language = self.config.language(after.lang) or self.team_language
-        return [Utterance(p, language) for p in (*lead, f"transfer.{after.contact}")]
+        return [self.renderer.said(p, language, after.area) for p in (*lead, f"transfer.{after.contact}")]
+
+    def label(self, contact: Contact, area: str | None) -> str:
+        """The contact as the figures and metrics name it: with its area where numbers differ by area."""
+        view = self.config.area(area)
+        if view.key and len(self.config.areas) > 1:
+            return f"{view.key}/{contact.key}"
+        return contact.key
 
     def done(self, state: CallState, status: str | None, bridged: str | None,
              failed: Callable[[CallState], str]) -> str:
         """Twilio reports how an attempt ended: end the call, ring the next number, or ``failed``."""
-        contact = self.config.contacts.get(state.contact or "")
+        contact = self.config.area(state.area).contacts.get(state.contact or "")
         if contact is None:   # only a forged URL: nothing was dialled from it
-            return failed(state)
+            return failed(replace(state, contact=None))
         attempt = min(state.attempt, len(contact.numbers) - 1)
         ended = outcome(status, bridged, contact.screen)
         log.debug("transfer to %s, number %d: %s", contact.key, attempt + 1, ended)
-        self.record("transfer_outcome", f"{contact.key}:{ended}")
+        self.record("transfer_outcome", f"{self.label(contact, state.area)}:{ended}")
         if ended == "answered":
             return self.renderer.hangup()
         if attempt + 1 < len(contact.numbers):
@@ -94,7 +102,7 @@ class Transfers:
         return failed(state.trying(0))
 
     def _build_dial(self, after: CallState, lead: tuple[str, ...], _audio_base: str) -> str:
-        contact = self.config.contacts[after.contact]
+        contact = self.config.area(after.area).contacts[after.contact]
         spoken = self.words(after, lead) if after.attempt == 0 else []   # the next number: just ringing
         return self.renderer.dial(spoken, contact.numbers[after.attempt], self.screen_url(contact, after.lang),
                                   action=after.url("transfer/done"), slow=after.slow)
@@ -108,7 +116,8 @@ class Transfers:
     def screen(self, args: Mapping[str, str]) -> str:
         """The whisper, for whoever answers: which line, which language, and the key to take the call."""
         lang = args.get("lang") if args.get("lang") in self.language_names else self.team_language.code
-        contact = args.get("contact") if args.get("contact") in self.config.contacts else None
+        known = {key for area in self.config.every_area() for key in area.contacts}
+        contact = args.get("contact") if args.get("contact") in known else None
         return self._screen_twiml(lang, contact, AUDIO_BASE.get())
 
     def _build_screen(self, lang: str, contact: str | None, _audio_base: str) -> str:
@@ -124,21 +133,22 @@ class Transfers:
         return self.renderer.hangup([Utterance(NOT_TAKEN, self.team_language)])
 
     # -- the safety net ----------------------------------------------------------
-    def rescue(self, language: Language, now: dt.datetime | None) -> str:
-        """Apologise and put the caller through to whoever answers now (the out-of-hours service if
-        even that cannot be worked out), screened like any transfer; then both numbers."""
+    def rescue(self, language: Language, now: dt.datetime | None, area: str | None = None) -> str:
+        """Apologise and put the caller through to whoever answers now in ``area`` (the out-of-hours
+        service if even that cannot be worked out), screened like any transfer; then the numbers."""
+        routing = self.config.area(area).routing
         try:
-            contact = self.config.routing.route_for(now) if now else self.config.routing.out_of_hours
+            contact = routing.route_for(now) if now else routing.out_of_hours
         except Exception:
             log.exception("routing failed in the safety net")
-            contact = self.config.routing.out_of_hours
+            contact = routing.out_of_hours
         return self.renderer.dial([Utterance("error.safety_net", language)], contact.numbers[0],
                                   self.screen_url(contact, language.code), action=None,
-                                  afterwards=[Utterance("goodbye.numbers", language)])
+                                  afterwards=[self.renderer.said("goodbye.numbers", language, area)])
 
     def fallback(self, language: Language) -> str:
         """For a TwiML Bin, served when the line itself cannot answer: it has no clock and no
         webhook to screen with, so it rings the out-of-hours service unscreened."""
         contact = self.config.routing.out_of_hours
         return self.renderer.dial([Utterance("error.safety_net", language)], contact.numbers[0], None,
-                                  action=None, afterwards=[Utterance("goodbye.numbers", language)])
+                                  action=None, afterwards=[self.renderer.said("goodbye.numbers", language)])

@@ -201,7 +201,7 @@ def safety_net(error: Exception):
     if metrics.counted():
         metrics.SAFETY_NET.inc()
     try:
-        body = line().rescue(request.args.get("lang"), now())
+        body = line().rescue(request.args.get("lang"), now(), request.args.get("area"))
     except Exception:
         log.exception("the safety net failed too; answering with the fallback")
         body = line().fallback_twiml
