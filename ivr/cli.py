@@ -21,7 +21,7 @@ import click
 from . import config_path, create_app, project_root, recordings, timings, translations, twilio_number, usage
 from .config import ConfigError
 from .line import AUDIO_DIR, Line
-from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, SILENCE, Caller, scripted
+from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, SILENCE, Caller, node_of, scripted
 from .texting import EXAMPLE_MOBILE
 
 def _line(strict: bool = True) -> Line:
@@ -128,11 +128,11 @@ def recordings_make(code, human_dir, espeak_voice, no_placeholders, force):
     if language is None:
         raise click.BadParameter(f"{code!r} is not a language in line.yaml", param_hint="--lang")
     utterances = line.utterances(language)
-    wanted = {u.prompt: line.renderer.plain(u) for u in utterances if line.catalog.has(u.prompt, code)}
+    wanted = {u.recording_id: line.renderer.plain(u) for u in utterances if line.catalog.has(u.prompt, code)}
     voice = None if no_placeholders else (espeak_voice or language.locale.split("_")[0])
     try:
         made = recordings.make(project_root() / AUDIO_DIR / code, wanted, voice, human_dir, force,
-                               said={u.prompt for u in utterances})
+                               said={u.recording_id for u in utterances})
     except recordings.RecordingError as error:
         raise click.ClickException(str(error)) from None
     for line_made in made:
@@ -161,8 +161,11 @@ def fallback_twiml():
                                            "with --lang.")
 @click.option("--speak", is_flag=True, help="Also hear it, through espeak-ng in the caller's language.")
 @click.option("--to", "called", default="+442890000000", show_default=True,
-              help="The number the caller rang (a language may have its own).")
-def call(code, at, keys, dial_outcome, slow, speak, called):
+              help="The number the caller rang (a language or an area may have its own).")
+@click.option("--area", metavar="AREA",
+              help="Where the child lives (an area of line.yaml): the call comes in on that area's own number "
+                   "if it has one, and the area question, if asked, is answered with it.")
+def call(code, at, keys, dial_outcome, slow, speak, called, area):
     """Walk a call in the terminal through the real webhooks, without a phone."""
     try:
         # A simulated call sends no text (it shows it), so the text option is offered as line.yaml sets it up.
@@ -176,6 +179,11 @@ def call(code, at, keys, dial_outcome, slow, speak, called):
         now = line.config.hours.parse_local(at) if at else None
     except ValueError:
         raise click.BadParameter(f'{at!r} is not a time like "2026-07-13 10:00"', param_hint="--at") from None
+    if area is not None:
+        if area not in line.config.areas:
+            known = ", ".join(line.config.areas) or "none: line.yaml lists no areas"
+            raise click.BadParameter(f"{area!r} is not an area of line.yaml (areas: {known})", param_hint="--area")
+        called = next((n for n, a in line.config.called_areas.items() if a == area), called)
     first = []   # answers given by the options, before the script or the caller
     if code:
         language = line.config.language(code)
@@ -204,7 +212,9 @@ def call(code, at, keys, dial_outcome, slow, speak, called):
     with app.test_client() as client:
         caller = Caller(client, app.config["TWILIO_AUTH_TOKEN"], called_number=called,
                         recording_text=line.recordings.words, now=now,
-                        why=lambda number: line.config.routing.why(number, now or dt.datetime.now(dt.timezone.utc)))
+                        why=lambda number: line.config.why(number, now or dt.datetime.now(dt.timezone.utc), area))
+        if area is not None:
+            caller.answer_for_area = lambda wait: line.menu.key_towards(node_of(wait.action), area)
         transcript = caller.run(choose, dial_outcome=dial_outcome, on_event=on_event)
     if keys is not None and not speak:
         click.echo("\n".join(transcript.lines()))

@@ -200,6 +200,12 @@ class LineConfig:
         return Area(None, "", self.contacts, self.routing, self.spoken_numbers)
 
     @property
+    def several_areas(self) -> bool:
+        """Whether the line has areas to ask about: then it can say all it needs for a regional
+        number (area: null), whether or not it is one, so switching is one line of line.yaml."""
+        return len(self.areas) > 1
+
+    @property
     def asks_area(self) -> bool:
         """Whether some calls come in with no area known (a regional number)."""
         return len(self.areas) > 1 and self.default_area is None
@@ -211,6 +217,16 @@ class LineConfig:
     def needs_area(self, now: dt.datetime) -> bool:
         """Whether who answers now depends on the area: only then is a caller asked for it."""
         return self.asks_area and len({a.routing.route_for(now).number for a in self.areas.values()}) > 1
+
+    def why(self, number: str, now: dt.datetime, area: str | None = None) -> str:
+        """Why a transfer to ``number`` goes there now, for a transcript: in ``area`` if the call is
+        known to be there, else in whichever area's routing dials that number now."""
+        views = [self.area(area)] if area else self.every_area()
+        for view in views:
+            if number in (n.number for n in view.routing.route_for(now).numbers):
+                where = f" ({view.name})" if view.key and len(self.areas) > 1 else ""
+                return view.routing.why(number, now) + where
+        return views[0].routing.why(number, now)
 
     @property
     def numbers(self) -> Mapping[str, str]:

@@ -63,10 +63,32 @@ def status():
         except Exception:   # figures are a nicety here; the page works without them
             figures = None
     return render_template(
-        "console/status.html", moment=hours.local(moment), contact=contact, reason=routing.reason(moment), next_change=hours.next_change(moment),
+        "console/status.html", moment=hours.local(moment), contact=contact, reason=routing.reason(moment),
+        areas=_areas_now(app_line, moment), contacts=_contacts(app_line), next_change=hours.next_change(moment),
         next_holiday=hours.next_bank_holiday(moment), closures=[c for c in hours.closures if c.end > moment],
         languages=languages, figures=figures, answered_today=today, config=app_line.config,
         days=", ".join(day for index, day in enumerate(DAYS) if index in hours.weekdays))
+
+
+def _areas_now(app_line, moment: dt.datetime) -> list[tuple[str, object, str]]:
+    """Per area (and, on a regional number, for callers not sure of theirs): who answers 0 now, and why."""
+    config = app_line.config
+    if not config.areas:
+        return []
+    rows = [(area.name, area.routing.route_for(moment), area.routing.reason(moment)) for area in config.areas.values()]
+    if config.asks_area:
+        routing = config.area(None).routing
+        rows.append(("Callers not sure of the child's area", routing.route_for(moment), routing.reason(moment)))
+    return rows
+
+
+def _contacts(app_line) -> list[tuple[str, str]]:
+    """Every contact a transfer can go to, as (the figures' label, its name), each once."""
+    found = {}
+    for area in app_line.config.every_area():
+        for contact in area.contacts.values():
+            found.setdefault(app_line.transfers.label(contact, area.key), contact.name)
+    return list(found.items())
 
 
 @bp.get("/simulator")
@@ -127,7 +149,7 @@ def _answer(call: dict, url: str, params: dict, before=None) -> Response:
         abort(400)
     caller = Caller(current_app.test_client(), current_app.config.get("TWILIO_AUTH_TOKEN"),
                     recording_text=app_line.recordings.words, now=moment,
-                    why=lambda number: app_line.config.routing.why(number, moment or now()))
+                    why=lambda number: app_line.config.why(number, moment or now()))
     caller.call_params["CallSid"] = call.get("sid") or caller.call_params["CallSid"]
     earlier = before(caller) if before else []
     result: Step = caller.step(url, params)
@@ -146,5 +168,6 @@ def _answer(call: dict, url: str, params: dict, before=None) -> Response:
 
 
 def _team(number: str) -> str:
-    contact = next((c for c in line().config.contacts.values() if c.number == number), None)
+    contact = next((c for area in line().config.every_area() for c in area.contacts.values()
+                    if number in (n.number for n in c.numbers)), None)
     return f"{contact.name} ({contact.spoken})" if contact else number

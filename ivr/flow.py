@@ -81,6 +81,16 @@ class Menu:
             todo += [option.go for option in node.options if option.go]
         return frozenset(found)
 
+    def key_towards(self, node_id: str, area: str) -> str | None:
+        """On the area question (``node_id``), the key that leads to ``area``; None elsewhere."""
+        node = self.nodes.get(node_id)
+        if node is None or node_id not in self.area_nodes:
+            return None
+        for option in node.options:
+            if option.area == area or (option.go and self.key_towards(option.go, area)):
+                return option.key
+        return None
+
     def areas_named(self) -> set[str]:
         """Every area an option of the area question names."""
         return {option.area for node_id in self.area_nodes for option in self.nodes[node_id].options

@@ -105,7 +105,7 @@ class Routing:
         """Why a transfer to ``number`` goes there now, for a transcript: the routing's reason, or
         the caller's own choice of the out-of-hours service when the office is open."""
         answering = self.route_for(now)
-        if number == answering.number or number in (n.number for n in answering.numbers):
+        if number in (n.number for n in answering.numbers):
             return f"{answering.name}: {self.reason(now)}"
         if number in (n.number for n in self.out_of_hours.numbers):
             return f"{self.out_of_hours.name}: the caller chose it as urgent"

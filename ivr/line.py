@@ -139,12 +139,12 @@ class Line:
 
     def required_prompts(self) -> set[str]:
         contacts = {contact for area in self.config.every_area() for contact in area.contacts}
-        required = set(FIXED_PROMPTS) | self.menu.prompt_ids(self.config.asks_area)
+        required = set(FIXED_PROMPTS) | self.menu.prompt_ids(self.config.several_areas)
         required |= {f"transfer.{key}" for key in contacts} | {f"transfer_failed.{key}" for key in contacts}
         if self.multilingual:
             required |= {"language.choose", "keywords.language"}
-        if self.config.asks_area:   # what may be said while the caller's area is not known, in its twin
-            unknown = self.config.area(None)
+        if self.config.several_areas:   # what may be said while the caller's area is not known, in its twin
+            unknown = self.config.no_area
             only_in_areas = {f"{kind}.{key}" for key in contacts - set(unknown.contacts)
                              for kind in ("transfer", "transfer_failed")}
             required |= {prompt + ANY_AREA for prompt in required - only_in_areas if prompt in self.catalog.source
@@ -154,7 +154,7 @@ class Line:
 
     def area_question_problems(self) -> list[str]:
         """On a regional line, the area question (menu.yaml) must offer exactly line.yaml's areas."""
-        if not self.config.asks_area:
+        if not self.config.several_areas:
             return []
         if not self.menu.area_question:
             return ["prompts/menu.yaml: area_question: is missing, and line.yaml has areas and area: null "
@@ -179,6 +179,10 @@ class Line:
                     found[prompt] = self._offer(self._language_choice(language))
                 continue
             for area in self.config.every_area():
+                kind, _, contact = prompt.partition(".")
+                if kind in ("transfer", "transfer_failed") and contact in self.config.numbers \
+                        and contact not in area.contacts:
+                    continue   # nobody is put through to that contact from this area
                 said = self.renderer.said(prompt, language, area.key, keys.get(prompt))
                 found.setdefault(said.recording_id, said)
         return list(found.values())
@@ -252,7 +256,7 @@ class Line:
         found.append(("message", "welcome, once a call", first[:welcome]))
         found.append(("menu", "main menu, the first time", first[welcome:]))
         for node in self.menu.nodes.values():
-            if node.id in self.menu.area_nodes and not self.config.asks_area:
+            if node.id in self.menu.area_nodes and not self.config.several_areas:
                 continue
             kind = "menu" if node.is_menu else "message"
             found.append((kind, f"{kind} {node.id}", self.menu_words(CallState(node.id, language.code))))
@@ -262,7 +266,7 @@ class Line:
                 if (contact.key, contact.spoken) in measured:
                     continue   # the same words as in another area
                 measured.add((contact.key, contact.spoken))
-                name = f"{contact.key} ({area.key})" if area.key and len(self.config.areas) > 1 else contact.key
+                name = f"{contact.key} ({area.key})" if contact.key in self.renderer.area_numbers else contact.key
                 failed = CallState(TRANSFER_FAILED, language.code, contact=contact.key, area=area.key)
                 urgent = contact != area.routing.out_of_hours
                 # what happened (sorry, their number, 999) is a message; then the choices, a menu

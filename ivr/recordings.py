@@ -213,7 +213,10 @@ def make(folder: Path, wanted: Mapping[str, str], espeak_voice: str | None, huma
         else:
             continue
         made.append(f"{prompt}: {manifest[prompt]['made_by']}")
-    for prompt in set(manifest) - set(said if said is not None else wanted):   # prompts the line no longer says
+    # Prompts the line no longer says: their recordings go. A prompt said for each area (prompt@area)
+    # keeps its plain recording too, for a line of one area, and the other way round.
+    still = {name.split("@")[0] for name in (said if said is not None else wanted)}
+    for prompt in [name for name in manifest if name.split("@")[0] not in still]:
         manifest.pop(prompt)
         (folder / f"{prompt}.wav").unlink(missing_ok=True)
     write_manifest(folder, manifest)

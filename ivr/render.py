@@ -23,6 +23,7 @@ SLOWER = "80%"          # the slower speech a caller can ask for (SSML prosody r
 
 
 ANY_AREA = ".any_area"   # the twin of a prompt that says an area's number, while the area is not known
+AREA_RECORDING = "@"     # prompt@area: the recording of a prompt that says that area's number
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,8 @@ class Renderer:
         if needs & self.area_numbers and not needs <= set(view.numbers) | self._filled_here:
             prompt, needs = prompt + ANY_AREA, set()
         recording = ""
-        if needs & self.area_numbers and view is not self.config.area(None):
-            recording = f"{prompt}@{view.key}"
+        if needs & self.area_numbers and view.key:
+            recording = f"{prompt}{AREA_RECORDING}{view.key}"
         return Utterance(prompt, language, key, area=view.key, recording=recording)
 
     @property

@@ -15,7 +15,7 @@ import shlex
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Callable
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from twilio.request_validator import RequestValidator
 
@@ -103,6 +103,7 @@ class Caller:
                  called_number: str = "+442890000000", recording_text=None, now=None, why=None):
         self.client = client
         self.why = why   # number -> why the line dials it now (the routing's reason), for the transcript
+        self.answer_for_area: Callable[[Wait], str | None] | None = None   # the area question's key, if any
         self.texts: list[str] = []
         self.validator = RequestValidator(auth_token or "")
         self.recording_text = recording_text or (lambda language, prompt: prompt)
@@ -206,7 +207,9 @@ class Caller:
                     emit(event)
                 url, params = wait.action, self.dial_result(wait, outcome)
                 continue
-            choice = choose(transcript)
+            choice = self.answer_for_area(wait) if self.answer_for_area else None
+            if choice is None:
+                choice = choose(transcript)
             if choice == HANG_UP:
                 emit(Event("end", "the caller hangs up"))
                 return transcript
@@ -268,6 +271,11 @@ class Caller:
                              url=verb.text)
             return Event("play", verb.text or "", url=verb.text or "")
         return None
+
+
+def node_of(url: str | None) -> str:
+    """The node a webhook URL of the line's names (its call state's ``node``)."""
+    return dict(parse_qsl(urlsplit(url or "").query)).get("node", "")
 
 
 def scripted(keys: str) -> Callable[[Transcript], str | None]:

@@ -48,9 +48,11 @@ events = sa.Table(
 # The kinds of event, and what `detail` holds for each:
 #   call              a call began (out_of_hours: whether the office was closed)
 #   language          the language of the call
+#   area              on a line with areas: the call's area, as it came in ("not known" on a
+#                     regional number) and again once the caller chose it (or "not sure")
 #   at                a menu or message the caller reached (the last one is where they hung up)
 #   heard             a message heard
-#   transfer          a transfer began: the contact
+#   transfer          a transfer began: the contact (area/contact where numbers differ by area)
 #   transfer_outcome  how an attempt ended: contact:outcome (ivr/transfers.py OUTCOMES)
 #   text              the text message: sent, failed, withheld, not_mobile, already_sent
 #   ended             the call ended: its length, in a bucket
@@ -262,13 +264,16 @@ def figures(store: UsageStore, start: dt.date, end: dt.date) -> Figures:
             per_day[row.day] = per_day.get(row.day, 0) + 1
     out_of_hours = {row.call for row in rows if row.kind == "call" and row.out_of_hours}
     sections = {name: Counter() for name in
-                ("language", "heard", "transfers", "transfer outcomes", "texts", "hung up at", "call length")}
+                ("language", "area", "heard", "transfers", "transfer outcomes", "texts", "hung up at", "call length")}
     last_place: dict[str, str] = {}
+    area_of: dict[str, str] = {}   # the last area a call was in: as it came in, or as the caller said
     ended = set()
     # In the order of each call's own steps, whichever worker wrote an event first.
     for row in sorted(rows, key=lambda row: (row.call, row.place, row.id)):
         if row.kind == "language":
             sections["language"][row.detail] += 1
+        elif row.kind == "area":
+            area_of[row.call] = row.detail
         elif row.kind == "heard":
             sections["heard"][row.detail] += 1
         elif row.kind == "transfer":
@@ -284,6 +289,7 @@ def figures(store: UsageStore, start: dt.date, end: dt.date) -> Figures:
         elif row.kind == "ended":
             sections["call length"][row.detail] += 1
             ended.add(row.call)
+    sections["area"].update(area_of.values())
     for call in ended:
         sections["hung up at"][last_place.get(call, "before the first menu")] += 1
     return Figures(start, end, len(calls), len(out_of_hours), sections, per_day)
