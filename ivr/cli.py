@@ -21,7 +21,7 @@ import click
 from . import config_path, create_app, project_root, recordings, timings, translations, twilio_number, usage
 from .config import ConfigError
 from .line import AUDIO_DIR, Line
-from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, SILENCE, Caller, node_of, scripted
+from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, SILENCE, Caller, scripted
 from .texting import EXAMPLE_MOBILE
 
 def _line(strict: bool = True) -> Line:
@@ -163,8 +163,8 @@ def fallback_twiml():
 @click.option("--to", "called", default="+442890000000", show_default=True,
               help="The number the caller rang (a language or an area may have its own).")
 @click.option("--area", metavar="AREA",
-              help="Where the child lives (an area of line.yaml): the call comes in on that area's own number "
-                   "if it has one, and the area question, if asked, is answered with it.")
+              help="Where the child lives (an area of line.yaml): the call comes in as if on that area's own "
+                   "number, so 0 reaches that area's team and nobody is asked.")
 def call(code, at, keys, dial_outcome, slow, speak, called, area):
     """Walk a call in the terminal through the real webhooks, without a phone."""
     try:
@@ -183,7 +183,6 @@ def call(code, at, keys, dial_outcome, slow, speak, called, area):
         if area not in line.config.areas:
             known = ", ".join(line.config.areas) or "none: line.yaml lists no areas"
             raise click.BadParameter(f"{area!r} is not an area of line.yaml (areas: {known})", param_hint="--area")
-        called = next((n for n, a in line.config.called_areas.items() if a == area), called)
     first = []   # answers given by the options, before the script or the caller
     if code:
         language = line.config.language(code)
@@ -213,8 +212,7 @@ def call(code, at, keys, dial_outcome, slow, speak, called, area):
         caller = Caller(client, app.config["TWILIO_AUTH_TOKEN"], called_number=called,
                         recording_text=line.recordings.words, now=now,
                         why=lambda number: line.config.why(number, now or dt.datetime.now(dt.timezone.utc), area))
-        if area is not None:
-            caller.answer_for_area = lambda wait: line.menu.key_towards(node_of(wait.action), area)
+        caller.area = area
         transcript = caller.run(choose, dial_outcome=dial_outcome, on_event=on_event)
     if keys is not None and not speak:
         click.echo("\n".join(transcript.lines()))

@@ -223,9 +223,10 @@ class LineConfig:
         known to be there, else in whichever area's routing dials that number now."""
         views = [self.area(area)] if area else self.every_area()
         for view in views:
-            if number in (n.number for n in view.routing.route_for(now).numbers):
-                where = f" ({view.name})" if view.key and len(self.areas) > 1 else ""
-                return view.routing.why(number, now) + where
+            answering = view.routing.route_for(now)
+            if number in (n.number for n in answering.numbers):
+                own = view.key and answering.key not in self.contacts and view.name not in answering.name
+                return view.routing.why(number, now) + (f" ({view.name})" if own else "")
         return views[0].routing.why(number, now)
 
     @property

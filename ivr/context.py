@@ -26,6 +26,7 @@ REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 # sends no text, and may pretend it is another time.
 SIMULATION: ContextVar[bool] = ContextVar("simulation", default=False)
 SIMULATED_NOW: ContextVar["dt.datetime | None"] = ContextVar("simulated_now", default=None)
+SIMULATED_AREA: ContextVar["str | None"] = ContextVar("simulated_area", default=None)   # the terminal call's --area
 # The texts a simulated call would have sent (their words), to show instead of sending them.
 SIMULATED_TEXTS: ContextVar["list[str] | None"] = ContextVar("simulated_texts", default=None)
 

@@ -189,7 +189,7 @@ class Line:
 
     def unsayable(self) -> list[str]:
         """Prompts a language can neither play nor speak: such a language is refused."""
-        return [f"language {language.code}: {u.prompt}: has no recording in {AUDIO_DIR}/{language.code}/, "
+        return [f"language {language.code}: {u.recording_id}: has no recording in {AUDIO_DIR}/{language.code}/, "
                 "and no Twilio voice speaks the language"
                 for language in self.config.languages if not language.speaks
                 for u in self.utterances(language) if self.recordings.get(language.code, u.recording_id) is None]
@@ -285,10 +285,11 @@ class Line:
         return state
 
     # -- the steps of a call --------------------------------------------------
-    def incoming(self, called: str | None, now: dt.datetime) -> str:
-        """The first answer to a call: greeting, then the language or main menu."""
+    def incoming(self, called: str | None, now: dt.datetime, area: str | None = None) -> str:
+        """The first answer to a call: greeting, then the language or main menu. The call's area is
+        its number's, or ``area`` (a simulated call's), or not known yet."""
         chosen = self.config.called_numbers.get(called or "")
-        area = self.config.called_areas.get(called or "")
+        area = area if area in self.config.areas else self.config.called_areas.get(called or "")
         self.record("call", out_of_hours=not self.config.area(area).routing.hours.is_open(now))
         if self.config.areas:
             self.record("area", area or self.config.default_area or "not known")

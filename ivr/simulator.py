@@ -15,11 +15,11 @@ import shlex
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Callable
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import urljoin
 
 from twilio.request_validator import RequestValidator
 
-from .context import SIMULATED_NOW, SIMULATED_TEXTS, SIMULATION
+from .context import SIMULATED_AREA, SIMULATED_NOW, SIMULATED_TEXTS, SIMULATION
 from .texting import segments
 
 BASE_URL = "https://line.invalid"   # the test client never leaves the process
@@ -103,7 +103,7 @@ class Caller:
                  called_number: str = "+442890000000", recording_text=None, now=None, why=None):
         self.client = client
         self.why = why   # number -> why the line dials it now (the routing's reason), for the transcript
-        self.answer_for_area: Callable[[Wait], str | None] | None = None   # the area question's key, if any
+        self.area: str | None = None   # the area the call comes in from, as if on that area's own number
         self.texts: list[str] = []
         self.validator = RequestValidator(auth_token or "")
         self.recording_text = recording_text or (lambda language, prompt: prompt)
@@ -121,11 +121,13 @@ class Caller:
         form = {**self.call_params, **(leg or {}), **params}
         signature = self.validator.compute_signature(absolute, form)
         simulation, moment, texts = SIMULATION.set(True), SIMULATED_NOW.set(self.now), SIMULATED_TEXTS.set(self.texts)
+        area = SIMULATED_AREA.set(self.area)
         try:
             return self.client.post(absolute, data=form, headers={"X-Twilio-Signature": signature})
         finally:
             SIMULATION.reset(simulation)
             SIMULATED_NOW.reset(moment)
+            SIMULATED_AREA.reset(area)
             SIMULATED_TEXTS.reset(texts)
 
     def step(self, url: str, params: dict[str, str], leg: dict[str, str] | None = None) -> Step:
@@ -207,9 +209,7 @@ class Caller:
                     emit(event)
                 url, params = wait.action, self.dial_result(wait, outcome)
                 continue
-            choice = self.answer_for_area(wait) if self.answer_for_area else None
-            if choice is None:
-                choice = choose(transcript)
+            choice = choose(transcript)
             if choice == HANG_UP:
                 emit(Event("end", "the caller hangs up"))
                 return transcript
@@ -271,11 +271,6 @@ class Caller:
                              url=verb.text)
             return Event("play", verb.text or "", url=verb.text or "")
         return None
-
-
-def node_of(url: str | None) -> str:
-    """The node a webhook URL of the line's names (its call state's ``node``)."""
-    return dict(parse_qsl(urlsplit(url or "").query)).get("node", "")
 
 
 def scripted(keys: str) -> Callable[[Transcript], str | None]:

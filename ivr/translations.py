@@ -216,10 +216,11 @@ def status(line: Line, locales_dir: Path) -> list[LanguageStatus]:
     for language in line.config.languages:
         row = LanguageStatus(language, total=len(required))
         recorded = line.recordings.of(language.code)
-        row.recordings = sum(1 for prompt in recorded if prompt in required)
-        row.placeholders = sum(1 for rec in recorded.values() if rec.placeholder)
+        said = {u.recording_id for u in line.utterances(language)}   # prompt@area for an area's number
+        row.recordings = sum(1 for name in recorded if name in said)
+        row.placeholders = sum(1 for name, rec in recorded.items() if rec.placeholder and name in said)
         row.stale = sum(1 for lang, _ in stale if lang == language.code)
-        row.needed = 0 if language.speaks else len(line.utterances(language))
+        row.needed = 0 if language.speaks else len(said)
         if language.code in sms:
             encoding, count, allowed = sms[language.code]
             row.sms = f"{count}/{allowed} {encoding}"

@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, Request, Response, abort, current_app, jsoni
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
-from .context import AUDIO_BASE, CALL_PLACE, CURRENT_CALL, SIMULATED_NOW, name_the_request
+from .context import AUDIO_BASE, CALL_PLACE, CURRENT_CALL, SIMULATED_AREA, SIMULATED_NOW, name_the_request
 from .state import place_in
 from . import metrics
 from .line import Line
@@ -138,7 +138,7 @@ def webhook(handler):
 @bp.post("/voice")
 @webhook
 def incoming(call: Webhook):
-    return twiml(call.line.incoming(call.form.get("To"), call.now))
+    return twiml(call.line.incoming(call.form.get("To"), call.now, area=SIMULATED_AREA.get()))
 
 
 @bp.post("/voice/key")

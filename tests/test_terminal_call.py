@@ -124,6 +124,9 @@ README_PROMISES = {
         "  ~ the transfer: the team's voicemail answers, presses nothing, and its leg ends; "
         "the caller is not left on it"],
     "--keys \"1 'warning signs' 9 0\"": ['> said "warning signs"', "> pressed 9", "> pressed 0"],
+    '--area western --at "2026-07-14 10:00" --keys 10': [
+        "> pressed 0", "  ~ putting the caller through to +442871314090 (Gateway Team, Western Health and Social "
+        "Care Trust: office hours)"],
 }
 
 
