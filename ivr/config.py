@@ -233,7 +233,7 @@ class LineConfig:
     def numbers(self) -> Mapping[str, str]:
         """Every placeholder a prompt may use for a number, in any area, to a spoken form."""
         merged = {}
-        for area in reversed(self.every_area()):
+        for area in (*reversed(self.every_area()), self.area(None)):   # the line's own area's, where it has one
             merged.update(area.numbers)
         return merged
 

@@ -96,7 +96,9 @@ def simulator():
     app_line = line()
     local = app_line.config.hours.local(now())
     return render_template("console/simulator.html", languages=app_line.config.menu_languages,
-                           at=local.strftime("%Y-%m-%dT%H:%M"), outcomes=DIAL_OUTCOMES)
+                           at=local.strftime("%Y-%m-%dT%H:%M"), outcomes=DIAL_OUTCOMES,
+                           areas=app_line.config.areas if app_line.config.several_areas else {},
+                           asks_area=app_line.config.asks_area)
 
 
 @bp.post("/api/start")
@@ -104,6 +106,8 @@ def start():
     """Ring the line: the greeting and the first menu."""
     body = _json()
     call = {"sid": "CA" + secrets.token_hex(16), "at": body.get("at") or ""}
+    if body.get("area") in line().config.areas:   # as if on that area's own number
+        call["area"] = body["area"]
     return _answer(call, "/voice", {})
 
 
@@ -151,6 +155,7 @@ def _answer(call: dict, url: str, params: dict, before=None) -> Response:
                     recording_text=app_line.recordings.words, now=moment,
                     why=lambda number: app_line.config.why(number, moment or now()))
     caller.call_params["CallSid"] = call.get("sid") or caller.call_params["CallSid"]
+    caller.area = call.get("area") if call.get("area") in app_line.config.areas else None
     earlier = before(caller) if before else []
     result: Step = caller.step(url, params)
     events = []

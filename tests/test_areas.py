@@ -349,3 +349,32 @@ def test_a_one_area_line_needs_no_area_settings(tmp_path):
     line = Line.load(root, root / "line.yaml")
     assert not line.config.asks_area and not line.config.areas
     assert "area.question" not in line.required_prompts()
+
+
+def test_the_console_simulator_walks_a_call_from_an_area(make_app, clock):
+    clock.set("2026-07-14 10:00")
+    app = make_app(regional_settings(), IVR_DEVELOPMENT=True)
+    client = app.test_client()
+    local = {"REMOTE_ADDR": "127.0.0.1"}
+    assert "Where the child lives" in client.get("/console/simulator", environ_base=local).get_data(as_text=True)
+
+    def step(body):
+        return client.post(body.pop("url"), json=body, environ_base=local).get_json()
+
+    started = step({"url": "/console/api/start", "at": "", "area": "western"})
+    english = step({"url": "/console/api/step", "call": started["call"], "wait": started["wait"], "choice": "1"})
+    put_through = step({"url": "/console/api/step", "call": english["call"], "wait": english["wait"], "choice": "0"})
+    dials = [event for event in put_through["events"] if event["kind"] == "dial"]
+    assert [event["team"] for event in dials] == ["Gateway Team, Western Health and Social Care Trust (028 7131 4090)"]
+    assert not any("Where does the child live" in (event["text"] or "") for event in put_through["events"])
+
+
+def test_the_metrics_count_transfers_by_area(make_app, menu):
+    app = make_app(regional_settings(), IVR_DEVELOPMENT=True)
+    phone = Phone(app.test_client(), TOKEN)
+    reply = ask_for_a_person(phone)
+    for key in keys_to(menu, "belfast"):
+        reply = reply.press(key)
+    reply.transfer_ends("busy")
+    page = app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    assert 'ivr_transfers_total{contact="belfast/gateway",outcome="busy"}' in page

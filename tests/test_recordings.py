@@ -16,7 +16,7 @@ from .phone import BASE_URL, Phone
 from .words import key_words, offered, set_translation, translation
 
 # Every prompt Irish callers can hear on their own: the recordings it ships (espeak-ng placeholders).
-IRISH_PROMPTS = 55
+IRISH_PROMPTS = 57   # with the NSPCC helpline (routing.not_sure) among the contacts
 
 needs_tools = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and sox (.ci/run installs them)")
 
@@ -29,9 +29,24 @@ def wav_format(data: bytes) -> tuple[int, int, int]:
     return code, channels, rate
 
 
+def irish_said(root) -> set[str]:
+    """The recordings a line says in Irish (prompt@area where it says an area's number)."""
+    from ivr.line import Line
+    line = Line.load(root, root / "line.yaml", strict=False)
+    return {u.recording_id for u in line.utterances(line.config.language("ga"))}
+
+
+def test_the_shipped_recordings_are_what_the_line_says_with_its_areas_or_one(tmp_path):
+    files = {path.stem for path in (ROOT / "prompts" / "audio" / "ga").glob("*.wav")}
+    one_area = irish_said(make_root(tmp_path / "one", line_settings()))
+    assert len(one_area) == IRISH_PROMPTS
+    with_areas = irish_said(ROOT)
+    assert "transfer_failed.gateway@western" in with_areas and "area.question" in with_areas
+    assert files == one_area | with_areas, "nothing missing, nothing left over"
+
+
 def test_every_shipped_recording_is_telephone_quality_and_small():
     files = sorted((ROOT / "prompts" / "audio").rglob("*.wav"))
-    assert len(files) == IRISH_PROMPTS
     for path in files:
         assert wav_format(path.read_bytes()) == (7, 1, 8000), path.name
     assert sum(path.stat().st_size for path in files) < 8_000_000
@@ -39,7 +54,7 @@ def test_every_shipped_recording_is_telephone_quality_and_small():
 
 def test_the_irish_manifest_labels_every_recording_a_placeholder_and_keeps_its_words():
     manifest = yaml.safe_load((ROOT / "prompts" / "audio" / "ga" / "recordings.yaml").read_text())
-    assert len(manifest) == IRISH_PROMPTS
+    assert set(manifest) == {path.stem for path in (ROOT / "prompts" / "audio" / "ga").glob("*.wav")}
     assert {entry["made_by"] for entry in manifest.values()} == {"placeholder (espeak-ng)"}
     danger = translation("ga", "greeting.danger").replace("{emergency}", "9 9 9")
     assert manifest["greeting.danger"]["text"] == danger and "9 9 9" in danger

@@ -135,7 +135,8 @@
     state.textContent = "Ringing…";
     const at = $("#at").value;
     try {
-      const step = show(await post("/console/api/start", { at: at }));
+      const area = $("#area") ? $("#area").value : "";
+      const step = show(await post("/console/api/start", { at: at, area: area }));
       const language = $("#language").value;
       if (language && step.wait.kind === "gather") await press(language);
     } catch (error) {
