@@ -50,6 +50,15 @@ bench: $(STAMP)  ## the benchmark against a bare Flask baseline (end to end need
 attack: $(STAMP)  ## signed calls while slow clients and oversized requests attack the production set-up
 	$(BIN)/python bench/attack.py $(ARGS)
 
+# The modules that decide who answers and what a key does, and samples of line and config.
+MUTATED := "ivr.hours.*" "ivr.state.*" "ivr.choices.*" "ivr.privacy.*" "ivr.flow.*" \
+	"ivr.config.x_national_forms*" "ivr.config.x_grouped*" "ivr.line.xǁLineǁ_parent*" "ivr.line.xǁLineǁ_urgent_offered*"
+
+mutants: $(STAMP)  ## mutation testing (mutmut) of the routing and menu modules; slow, not in CI
+	$(BIN)/pip install --quiet mutmut==3.8.1
+	$(BIN)/mutmut run --max-children 2 $(MUTATED)
+	$(BIN)/mutmut results
+
 screenshots: $(STAMP)  ## photograph the console for the README
 	$(BIN)/python docs/screenshots.py
 

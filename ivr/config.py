@@ -347,6 +347,14 @@ class _Reader:
             check(language, LANGUAGE_KEYS, f"languages[{index}].")
         for name, contact in (raw.get("contacts") or {}).items() if isinstance(raw.get("contacts"), dict) else ():
             check(contact, CONTACT_KEYS, f"contacts.{name}.")
+        for name, area in (raw.get("areas") or {}).items() if isinstance(raw.get("areas"), dict) else ():
+            if not isinstance(area, dict):
+                continue
+            check(area, AREA_KEYS, f"areas.{name}.")
+            check(area.get("office_hours"), KNOWN["office_hours"], f"areas.{name}.office_hours.")
+            for contact_name, contact in (area.get("contacts") or {}).items() \
+                    if isinstance(area.get("contacts"), dict) else ():
+                check(contact, CONTACT_KEYS, f"areas.{name}.contacts.{contact_name}.")
 
     # -- sections -----------------------------------------------------------
     def line(self, raw: Any) -> LineConfig | None:
@@ -526,7 +534,8 @@ class _Reader:
             code, area = what.get("language"), what.get("area")
             if code is not None:
                 if code not in codes:
-                    self.problem(key, f"{code!r} is not one of the languages listed under languages")
+                    hint = f"; for an area, write {{area: {code}}}" if code in areas else ""
+                    self.problem(key, f"{code!r} is not one of the languages listed under languages{hint}")
                 languages_by_number[str(number)] = str(code)
             if area is not None:
                 if area not in areas:
@@ -555,11 +564,6 @@ class _Reader:
             if not PLACEHOLDER_NAME.match(str(name)):
                 self.problem(key, "names are lower-case letters, digits and _ (they are used in menu.yaml and URLs)")
             item = self.mapping(item, key)
-            for setting in item:
-                if setting not in AREA_KEYS:
-                    close = difflib.get_close_matches(str(setting), AREA_KEYS, n=1)
-                    hint = f"; did you mean {close[0]}?" if close else f" (known: {', '.join(AREA_KEYS)})"
-                    self.problem(f"{key}.{setting}", f"is not a setting the line knows{hint}")
             own = self.contacts(item.get("contacts"), ring_seconds, required=False, where=f"{key}.contacts")
             for contact in own:
                 if contact in spoken:

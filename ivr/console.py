@@ -87,7 +87,9 @@ def _contacts(app_line) -> list[tuple[str, str]]:
     found = {}
     for area in app_line.config.every_area():
         for contact in area.contacts.values():
-            found.setdefault(app_line.transfers.label(contact, area.key), contact.name)
+            label = app_line.transfers.label(contact, area.key)
+            shown = contact.name if "/" not in label or area.name in contact.name else f"{contact.name}, from {area.name}"
+            found.setdefault(label, shown)
     return list(found.items())
 
 

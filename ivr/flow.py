@@ -91,6 +91,14 @@ class Menu:
                 return option.key
         return None
 
+    def areas_below(self, node_id: str) -> list[Option]:
+        """The area options of the menus an area question's options lead to (not its own)."""
+        found = []
+        for option in self.nodes[node_id].options:
+            if option.go and option.go in self.area_nodes:
+                found += [o for o in self.nodes[option.go].options if o.area] + self.areas_below(option.go)
+        return found
+
     def areas_named(self) -> set[str]:
         """Every area an option of the area question names."""
         return {option.area for node_id in self.area_nodes for option in self.nodes[node_id].options

@@ -63,7 +63,7 @@ class OfficeHours:
             day = local.date() + dt.timedelta(days=offset)
             moments.add(dt.datetime.combine(day, self.opens, self.zone))
             moments.add(dt.datetime.combine(day, self.closes, self.zone))
-            moments.add(dt.datetime.combine(day, dt.time(0), self.zone))   # a holiday starts or ends
+            # (a bank holiday changes nothing between these: the office is closed at midnight)
         for closure in self.closures:
             moments.update((closure.start, closure.end))
         return next((m for m in sorted(moments) if m > local and self.is_open(m) != open_now), None)

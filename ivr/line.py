@@ -220,7 +220,8 @@ class Line:
                 continue
             for node_id in menus:
                 contact = self.config.routing.in_hours.key if node_id == TRANSFER_FAILED else None
-                choices = self._list_choices(node_id, contact, language, urgent=True)
+                # (a later area question's towns, said sooner, share words with the option leading there)
+                choices = [c for c in self._list_choices(node_id, contact, language, urgent=True) if c.key]
                 for longer, word in choosing.overlaps(choices):
                     found.append(f"language {language.code}: menu {node_id}: the keyword {word!r} of one option is "
                                  f"part of {longer!r} of another: make one of them distinct")
@@ -401,7 +402,8 @@ class Line:
             self.record("language", action.target)
             return self.present(replace(state.at(self.menu.start), lang=action.target), now, welcome=True)
         if action.kind == "speak_to_someone":
-            if state.area is None and self.config.needs_area(now) and state.node not in self.menu.area_nodes:
+            if (state.area is None and self.config.needs_area(now) and state.node not in self.menu.area_nodes
+                    and state.node != TRANSFER_FAILED):   # "try again" goes where the failed transfer went
                 return self.present(state.at(self.menu.area_question), now)   # who answers depends on it
             return self.transfer(state, now)
         if action.kind == "area":
@@ -439,7 +441,8 @@ class Line:
 
     # -- parts ----------------------------------------------------------------
     def _after_limit(self, state: CallState, now: dt.datetime) -> str:
-        if self.config.input.after_limit == "goodbye":
+        if self.config.input.after_limit == "goodbye" and state.node not in self.menu.area_nodes:
+            # (on the area question the caller has asked for a person: they are put through)
             return self.renderer.hangup([self.renderer.said("goodbye.numbers", self._language(state), state.area)],
                                         slow=state.slow)
         return self.transfer(state, now, lead=["transfer.after_limit"])
@@ -486,8 +489,12 @@ class Line:
             return tuple(first + announced + [quiet["repeat"], quiet["slower"]])
         options = [self._choice(option.key, self.menu.action(node, option.key), language, option.say)
                    for option in node.options if self._offered(option)]
-        person = quiet["speak_to_someone"] if node.id in self.menu.area_nodes else every("speak_to_someone", True)
-        return tuple([person] + options + [quiet["repeat"], quiet["back"], quiet["slower"]])
+        if node.id in self.menu.area_nodes:
+            # A town of a later question, said now, chooses its area at once (no key: said only).
+            sooner = [self._choice("", Action("area", o.area), language, o.say, announced=False)
+                      for o in self.menu.areas_below(node.id)]
+            return tuple([quiet["speak_to_someone"]] + sooner + options + [quiet["repeat"], quiet["back"], quiet["slower"]])
+        return tuple([every("speak_to_someone", True)] + options + [quiet["repeat"], quiet["back"], quiet["slower"]])
 
     def _choice(self, key: str, action: Action, language: Language, prompt: str, announced: bool = True) -> Choice:
         return Choice(key, action, language, prompt if announced else None, self._keywords(prompt, language))
@@ -498,6 +505,7 @@ class Line:
         keys.update({f"option.{kind}": key for kind, key in self.menu.every_node.items()})
         keys.update({f"option.{kind}": key for kind, key in self.menu.transfer_failed.items()})
         keys["option.more"] = self.menu.more_key
+        keys[NOT_SURE[0]] = self.menu.every_node["speak_to_someone"]
         return keys
 
     def _offered(self, option: Option) -> bool:

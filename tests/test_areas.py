@@ -378,3 +378,66 @@ def test_the_metrics_count_transfers_by_area(make_app, menu):
     reply.transfer_ends("busy")
     page = app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
     assert 'ivr_transfers_total{contact="belfast/gateway",outcome="busy"}' in page
+
+
+@pytest.mark.parametrize("change, key, words", [
+    (lambda s: s["areas"]["belfast"].update(office_hours={"clos": "16:30"}), "areas.belfast.office_hours.clos",
+     "did you mean close?"),
+    (lambda s: s["areas"]["belfast"]["contacts"]["gateway"].update(scren=False),
+     "areas.belfast.contacts.gateway.scren", "did you mean screen?"),
+    (lambda s: s["called_numbers"].update({"+442890000009": "belfast"}), "called_numbers.+442890000009",
+     "for an area, write {area: belfast}"),
+])
+def test_a_misspelt_setting_inside_an_area_is_named(change, key, words):
+    settings = regional_settings()
+    change(settings)
+    with pytest.raises(ConfigError) as error:
+        parse(settings)
+    assert any(line.startswith(f"line.yaml: {key}:") and words in line for line in error.value.lines()), \
+        error.value.lines()
+
+
+def test_every_option_of_the_area_question_says_its_key_in_every_language():
+    line = Line.load(ROOT, ROOT / "line.yaml", strict=False)
+    for language in line.config.languages:
+        options = [u for u in line.utterances(language) if u.prompt.startswith(("option.area_", "option.not_sure"))]
+        assert len(options) == 7
+        for utterance in options:
+            assert utterance.key and line.renderer.plain(utterance).rstrip(" .").endswith(utterance.key), \
+                (language.code, utterance.prompt, line.renderer.plain(utterance))
+
+
+def test_after_too_many_tries_at_the_area_question_the_caller_is_put_through_even_on_a_goodbye_line(phone_for):
+    settings = regional_settings()
+    settings["input"]["after_limit"] = "goodbye"
+    reply = ask_for_a_person(phone_for(settings)).press("7").press("7").press("7")
+    assert reply.dialled == [NSPCC] and not reply.hangs_up
+
+
+def test_trying_again_after_the_nspcc_did_not_answer_asks_nothing_more(regional):
+    failed = ask_for_a_person(regional).press("0").transfer_ends("failed")
+    assert failed.press("1").dialled == [NSPCC]
+
+
+def test_the_status_page_of_a_regional_line_says_callers_are_asked_first(make_app, clock):
+    clock.set("2026-07-14 10:00")
+    app = make_app(regional_settings(), IVR_DEVELOPMENT=True)
+    page = app.test_client().get("/console/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    headline = " ".join(page[page.index('data-testid="now-team"'):page.index("</p>", page.index("now-team"))].split())
+    assert "0 asks callers where the child lives" in headline and "not sure goes to" in headline
+    answered = page[page.index('data-testid="answered-today"'):]
+    assert answered.count("Regional Emergency Social Work Service, from Western Health and Social Care Trust") == 1
+
+
+@pytest.mark.parametrize("said, area", [("Dungannon", "southern"), ("Portadown please", "southern"),
+                                        ("Holywood", "south_eastern"), ("Lisburn", "south_eastern")])
+def test_a_town_of_the_second_question_said_at_the_first_chooses_its_area_at_once(regional, said, area):
+    question = ask_for_a_person(regional)
+    reply = regional.reply(question.gather.get("action"), {"SpeechResult": said})
+    assert reply.dialled == [first_number(GATEWAYS[area])]
+
+
+def test_county_down_alone_is_asked_again_because_it_spans_two_trusts(regional):
+    question = ask_for_a_person(regional)
+    reply = regional.reply(question.gather.get("action"), {"SpeechResult": "County Down"})
+    assert reply.said[0] == translation("en-GB", "area.question_south_east") and reply.dialled == []

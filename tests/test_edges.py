@@ -102,3 +102,38 @@ def test_a_store_made_before_events_had_a_place_gains_the_column(tmp_path):
     store.create()
     store.write([(dt.date(2026, 7, 14), "abc", "call", "", False, 0)])
     assert len(store.rows(dt.date(2026, 7, 14), dt.date(2026, 7, 14))) == 1
+
+
+# -- found by mutation testing (make mutants): what the console says, at the edges ------------------
+
+def test_during_a_closure_the_console_says_so_and_when_it_ends():
+    config = hours_with([{"from": "2026-07-14 12:00", "to": "2026-07-15 12:00"}])
+    assert config.routing.reason(local("2026-07-14 13:00")) == "closed from 14 Jul 12:00 to 15 Jul 12:00"
+    assert config.hours.closure(local("2026-07-14 13:00")).end == local("2026-07-15 12:00")
+    assert config.hours.closure(local("2026-07-14 11:00")) is None
+    assert config.hours.next_change(local("2026-07-14 13:00")) == local("2026-07-15 12:00")   # its end
+
+
+def test_the_next_change_is_looked_for_within_its_window_only():
+    hours = parse(line_settings()).hours
+    thursday_evening = local("2026-07-16 18:00")
+    assert hours.next_change(thursday_evening, days=0) is None
+    assert hours.next_change(thursday_evening, days=1) == local("2026-07-17 09:00")
+    month_closed = hours_with([{"from": "2026-07-14 00:00", "to": "2026-08-20 00:00"}]).hours
+    assert month_closed.next_change(local("2026-07-15 10:00")) is None   # none in the next three weeks
+
+
+def test_a_time_with_its_own_offset_keeps_it():
+    hours = parse(line_settings()).hours
+    assert hours.parse_local("2026-07-14T10:00+00:00") == dt.datetime(2026, 7, 14, 10, tzinfo=dt.timezone.utc)
+    assert hours.parse_local("2026-07-14 10:00") == local("2026-07-14 10:00")
+
+
+def test_the_console_names_the_override_and_a_number_routing_does_not_choose():
+    settings = line_settings()
+    settings["routing"]["override"] = "emergency_social_work"
+    routing = parse(settings).routing
+    assert routing.reason(local("2026-07-14 10:00")) == "the override in line.yaml sends every call there"
+    assert routing.why("+448088005000", local("2026-07-14 10:00")) == "a number of line.yaml"
+    assert routing.why(OUT_OF_HOURS, local("2026-07-14 10:00")) == (
+        "Regional Emergency Social Work Service: the override in line.yaml sends every call there")
