@@ -67,6 +67,16 @@ def check(quick, live):
     if texting and EXAMPLE_MOBILE.match(texting.sender):
         click.echo(f"warning: texting.from: {texting.sender} is an example number (Ofcom's drama range); "
                    "set a Twilio number of yours before going live, or texts will fail")
+    for where, hours in [("office_hours", line.config.hours)] + [
+            (f"areas.{area.key}.office_hours", area.routing.hours) for area in line.config.areas.values()]:
+        if (hours.weekdays, hours.opens, hours.closes) != HOURS_THE_PROMPTS_SAY:
+            click.echo(f"warning: {where}: differ from what callers are told (Monday to Friday, 9am to 5pm, in "
+                       "content.advice_parents_carers_3, goodbye.numbers, sms.body and their .any_area twins): "
+                       "change those words in prompts/en.yaml and every language")
+
+
+# The office hours the shipped prompts say (content.advice_parents_carers_3, goodbye.numbers, sms.body).
+HOURS_THE_PROMPTS_SAY = (frozenset(range(5)), dt.time(9), dt.time(17))
 
 
 @click.group("translations")
@@ -200,7 +210,11 @@ def call(code, at, keys, dial_outcome, slow, speak, called, area):
                                      "first menu after the language menu", param_hint="--slow")
         first.append(line.menu.every_node["slower"])
     if keys is not None:
-        choose, on_event = scripted(" ".join([*first, shlex_quote_script(keys)]) if first else keys), None
+        try:
+            choose, on_event = scripted(" ".join([*first, shlex_quote_script(keys)]) if first else keys), None
+        except ValueError as error:   # an unbalanced quote: "1 0 'I don't know'"
+            raise click.BadParameter(f"{error}: quote words to say with the other kind of quote "
+                                     "(\"1 0 \\\"I don't know\\\"\")", param_hint="--keys") from None
     else:
         click.echo("At each menu type a key (0-9, * or #) or words to say, then Enter; Enter alone is "
                    "silence; q hangs up.")

@@ -441,3 +441,12 @@ def test_county_down_alone_is_asked_again_because_it_spans_two_trusts(regional):
     question = ask_for_a_person(regional)
     reply = regional.reply(question.gather.get("action"), {"SpeechResult": "County Down"})
     assert reply.said[0] == translation("en-GB", "area.question_south_east") and reply.dialled == []
+
+
+def test_check_warns_when_an_areas_hours_differ_from_what_callers_are_told(tmp_path):
+    settings = regional_settings()
+    settings["areas"]["western"]["office_hours"] = {"close": "16:30"}
+    result = check(make_root(tmp_path / "line", settings))
+    assert result.exit_code == 0
+    assert "warning: areas.western.office_hours: differ from what callers are told" in result.output
+    assert "warning: areas.belfast.office_hours" not in result.output

@@ -151,3 +151,10 @@ def test_slower_speech_needs_the_language_or_9_would_choose_slovak(command):
     assert refused.exit_code == 2 and "give the language too (--lang en-GB)" in refused.output
     lines = lines_of(command("call", "--slow", "--lang", "en-GB", "--keys", "2"))
     assert any(line.startswith("  [en-GB, slower] Here are some of the warning signs") for line in lines)
+
+
+def test_an_unbalanced_quote_in_keys_is_one_clear_line_not_a_traceback(command):
+    result = command("call", "--keys", "1 0 'I don't know'")
+    assert result.exit_code == 2
+    assert "No closing quotation: quote words to say with the other kind of quote" in result.output
+    assert "Traceback" not in result.output
