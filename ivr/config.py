@@ -572,7 +572,7 @@ class _Reader:
             hours = self.office_hours({**shared_hours, **override}, zone, where=f"{key}.office_hours") \
                 if override else line_hours
             merged = {**contacts, **own}
-            area_routing = self.routing(routing, merged, hours, {}, None, where=key, lines_routing=False)
+            area_routing = self.route(routing, merged, hours, where=key)
             result[str(name)] = Area(str(name), str(item.get("name") or name), MappingProxyType(merged),
                                      area_routing, MappingProxyType(dict(spoken)))
         return result
@@ -651,26 +651,27 @@ class _Reader:
                              f"{country!r} is not a country code the holidays package knows (GB for the UK)")
         return None
 
-    def routing(self, value: Any, contacts: Mapping[str, Contact], hours: OfficeHours | None,
-                areas: Mapping[str, "Area"], default_area: str | None, where: str = "",
-                lines_routing: bool = True) -> Routing:
-        """Who answers, by name, among ``contacts``. For the line itself (``lines_routing``) with areas:
-        the routing of its own area, or of a call whose area is not known (in hours: not_sure)."""
-        section = self.mapping(value, "routing") if lines_routing else value
-        if lines_routing and areas:
-            if default_area is not None:
-                return areas[default_area].routing
-            if len(areas) > 1 and section.get("not_sure") is None:
+    def routing(self, value: Any, contacts: Mapping[str, Contact], hours: OfficeHours,
+                areas: Mapping[str, "Area"], default_area: str | None) -> Routing:
+        """The line's own routing: of its one area; with areas, of its own area (`area`), or on a
+        regional number, of a call whose area is not known (in office hours: routing.not_sure)."""
+        section = self.mapping(value, "routing")
+        if areas and default_area is not None:
+            return areas[default_area].routing
+        if len(areas) > 1:
+            if section.get("not_sure") is None:
                 self.problem("routing.not_sure", "is missing: who answers in office hours a caller who does not "
                                                  "know the child's area (a contact under contacts)")
                 return Routing(hours, None, None)
+            return self.route(section, contacts, hours, in_hours="not_sure")
+        return self.route(section, contacts, hours)
+
+    def route(self, section: dict, contacts: Mapping[str, Contact], hours: OfficeHours, where: str = "",
+              in_hours: str = "in_hours") -> Routing:
+        """The contacts routing names, among ``contacts`` (an area's, when ``where`` names it)."""
         chosen = {}
-        asked = ("in_hours", "out_of_hours", "override")
-        for name in asked:
+        for name in (in_hours, "out_of_hours", "override"):
             key = section.get(name)
-            if lines_routing and areas and name == "in_hours":
-                key = section.get("not_sure") if len(areas) > 1 else key
-                name = "not_sure" if len(areas) > 1 else name
             if key is None and name == "override":
                 chosen[name] = None
                 continue
@@ -681,8 +682,8 @@ class _Reader:
                 else:
                     known = ", ".join(sorted(contacts)) or "none"
                     self.problem(f"routing.{name}", f"{key!r} is not a contact in line.yaml (contacts: {known})")
-            chosen["in_hours" if name == "not_sure" else name] = contacts.get(key)
-        return Routing(hours, chosen["in_hours"], chosen["out_of_hours"], chosen["override"])
+            chosen[name] = contacts.get(key)
+        return Routing(hours, chosen[in_hours], chosen["out_of_hours"], chosen["override"])
 
     def input(self, value: Any) -> InputSettings:
         section = self.mapping(value, "input", required=False)
