@@ -81,16 +81,6 @@ class Menu:
             todo += [option.go for option in node.options if option.go]
         return frozenset(found)
 
-    def key_towards(self, node_id: str, area: str) -> str | None:
-        """On the area question (``node_id``), the key that leads to ``area``; None elsewhere."""
-        node = self.nodes.get(node_id)
-        if node is None or node_id not in self.area_nodes:
-            return None
-        for option in node.options:
-            if option.area == area or (option.go and self.key_towards(option.go, area)):
-                return option.key
-        return None
-
     def areas_below(self, node_id: str) -> list[Option]:
         """The area options of the menus an area question's options lead to (not its own)."""
         found = []

@@ -41,16 +41,14 @@ def menu():
     return Line.load(ROOT, ROOT / "line.yaml", strict=False).menu
 
 
-def keys_to(menu, area: str) -> list[str]:
-    """The keys a caller presses on the area question to choose ``area``."""
-    keys, node = [], menu.area_question
-    while True:
-        key = menu.key_towards(node, area)
-        keys.append(key)
-        option = next(o for o in menu.nodes[node].options if o.key == key)
-        if option.area:
-            return keys
-        node = option.go
+def keys_to(menu, area: str, node: str | None = None) -> list[str]:
+    """The keys a caller presses on the area question (menu.yaml) to choose ``area``."""
+    for option in menu.nodes[node or menu.area_question].options:
+        if option.area == area:
+            return [option.key]
+        if option.go and (deeper := keys_to(menu, area, option.go)):
+            return [option.key] + deeper
+    return []
 
 
 def ask_for_a_person(phone: Phone, to: str = REGIONAL):
