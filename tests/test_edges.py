@@ -137,3 +137,23 @@ def test_the_console_names_the_override_and_a_number_routing_does_not_choose():
     assert routing.why("+448088005000", local("2026-07-14 10:00")) == "a number of line.yaml"
     assert routing.why(OUT_OF_HOURS, local("2026-07-14 10:00")) == (
         "Regional Emergency Social Work Service: the override in line.yaml sends every call there")
+
+
+def test_a_spoken_number_that_is_not_the_number_is_shown_as_it_would_be_published():
+    from ivr.config import ConfigError
+    for number, spoken, shown in [("+443001234333", "333", '"0300 1234 333"'),
+                                  ("+442895049999", "9999", '"028 9504 9999"'),
+                                  ("+35312345678", "1", '"+353 1234 5678"')]:
+        settings = line_settings()
+        settings["contacts"]["gateway"] = {"number": number, "spoken": spoken}
+        with pytest.raises(ConfigError) as error:
+            parse(settings)
+        assert any("contacts.gateway.spoken" in line and f"like {shown}" in line for line in error.value.lines()), \
+            error.value.lines()
+
+
+def test_the_next_change_is_looked_for_three_weeks_ahead_by_default():
+    closed = hours_with([{"from": "2026-07-15 12:00", "to": "2026-08-06 00:00"}]).hours
+    # It opens again on Thursday 6 August at 09:00: 22 days after Wednesday 15 July, past the window.
+    assert closed.next_change(local("2026-07-15 13:00")) is None
+    assert closed.next_change(local("2026-07-15 13:00"), days=22) == local("2026-08-06 09:00")
