@@ -18,7 +18,7 @@ from . import config as line_config
 from . import flow
 from babel import Locale
 
-from .catalog import PLACEHOLDERS, Catalog, placeholders
+from .catalog import PLACEHOLDERS, Catalog
 from .choices import Choice
 from .config import ConfigError, Contact, Language, LineConfig
 from .context import AUDIO_BASE
@@ -94,7 +94,7 @@ class Line:
         self._known = dict(   # what a URL may name, for parse_state
             nodes=frozenset(self.menu.nodes) | {LANGUAGE_MENU, TRANSFER_FAILED},
             languages=frozenset(lang.code for lang in config.languages),
-            contacts=frozenset(c.key for c in every_contact), start=self.menu.start,
+            contacts=self.transfers.contact_keys, start=self.menu.start,
             first_language=self.first_language.code,
             limit=max(config.input.max_silences, config.input.max_wrong_keys),
             tries=max(len(contact.numbers) for contact in every_contact), areas=frozenset(config.areas))
@@ -147,9 +147,8 @@ class Line:
             unknown = self.config.no_area
             only_in_areas = {f"{kind}.{key}" for key in contacts - set(unknown.contacts)
                              for kind in ("transfer", "transfer_failed")}
-            required |= {prompt + ANY_AREA for prompt in required - only_in_areas if prompt in self.catalog.source
-                         and placeholders(self.catalog.source[prompt].text) & self.renderer.area_numbers
-                         and not placeholders(self.catalog.source[prompt].text) <= set(unknown.numbers)}
+            required |= {prompt + ANY_AREA for prompt in required - only_in_areas
+                         if self.renderer.needs_twin(prompt, unknown)}
         return required
 
     def area_question_problems(self) -> list[str]:
@@ -169,7 +168,7 @@ class Line:
     def utterances(self, language: Language) -> list[Utterance]:
         """Everything the line can say on its own in ``language``, as a call says it (a prompt that
         says an area's number: once for each area)."""
-        keys = self._option_keys()
+        keys, numbers = self._option_keys(), self.config.numbers
         found = {}
         for prompt in sorted(self.required_prompts()):
             if prompt.startswith(NOT_SPOKEN_ALONE) or (prompt == SAY_OR_PRESS and not language.listens):
@@ -180,7 +179,7 @@ class Line:
                 continue
             for area in self.config.every_area():
                 kind, _, contact = prompt.partition(".")
-                if kind in ("transfer", "transfer_failed") and contact in self.config.numbers \
+                if kind in ("transfer", "transfer_failed") and contact in numbers \
                         and contact not in area.contacts:
                     continue   # nobody is put through to that contact from this area
                 said = self.renderer.said(prompt, language, area.key, keys.get(prompt))
@@ -479,22 +478,21 @@ class Line:
                 options.append(self._choice(failed["urgent"], Action("urgent"), language, "option.urgent"))
             return tuple(options + [quiet["speak_to_someone"], quiet["repeat"], quiet["back"], quiet["slower"]])
         node = self.menu.nodes[state.node]
-        if node.id in self.menu.area_nodes:   # the way to a person here is "not sure"
-            words = self._keywords(NOT_SURE[0], language) + quiet["speak_to_someone"].keywords
-            quiet["speak_to_someone"] = Choice(self.menu.every_node["speak_to_someone"], Action("not_sure"), language,
-                                               NOT_SURE[0], words)
         if not node.is_menu:
             first = [self._choice(self.menu.more_key, Action("go", node.more), language, "option.more")] if node.more else []
             announced = [every(kind, announced=True) for kind in ("speak_to_someone", "back")]
             return tuple(first + announced + [quiet["repeat"], quiet["slower"]])
         options = [self._choice(option.key, self.menu.action(node, option.key), language, option.say)
                    for option in node.options if self._offered(option)]
+        person, sooner = every("speak_to_someone", announced=True), []
         if node.id in self.menu.area_nodes:
-            # A town of a later question, said now, chooses its area at once (no key: said only).
+            # The way to a person here is "not sure"; and a town of a later question, said now,
+            # chooses its area at once (no key: said only).
+            person = Choice(person.key, Action("not_sure"), language, NOT_SURE[0],
+                            self._keywords(NOT_SURE[0], language) + person.keywords)
             sooner = [self._choice("", Action("area", o.area), language, o.say, announced=False)
                       for o in self.menu.areas_below(node.id)]
-            return tuple([quiet["speak_to_someone"]] + sooner + options + [quiet["repeat"], quiet["back"], quiet["slower"]])
-        return tuple([every("speak_to_someone", True)] + options + [quiet["repeat"], quiet["back"], quiet["slower"]])
+        return tuple([person] + sooner + options + [quiet["repeat"], quiet["back"], quiet["slower"]])
 
     def _choice(self, key: str, action: Action, language: Language, prompt: str, announced: bool = True) -> Choice:
         return Choice(key, action, language, prompt if announced else None, self._keywords(prompt, language))

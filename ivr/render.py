@@ -10,8 +10,8 @@ from typing import Iterable, Mapping, Sequence
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from .catalog import PLACEHOLDER, PLACEHOLDERS, Catalog, placeholders
-from .config import Dialled, Language, LineConfig
+from .catalog import PLACEHOLDER, Catalog, placeholders
+from .config import Area, Dialled, Language, LineConfig
 from .context import AUDIO_BASE
 from .recordings import Recordings
 from .voices import digits_interpretation
@@ -72,17 +72,19 @@ class Renderer:
         """``prompt`` as said in ``area``: its twin (ANY_AREA) where the area is not known and the
         prompt needs an area's number; recorded per area where the number differs by area."""
         view = self.config.area(area)
-        needs = placeholders(self.catalog.source[prompt].text) if prompt in self.catalog.source else set()
-        if needs & self.area_numbers and not needs <= set(view.numbers) | self._filled_here:
-            prompt, needs = prompt + ANY_AREA, set()
-        recording = ""
-        if needs & self.area_numbers and view.key:
-            recording = f"{prompt}{AREA_RECORDING}{view.key}"
+        if self.needs_twin(prompt, view):
+            prompt = prompt + ANY_AREA
+        recording = f"{prompt}{AREA_RECORDING}{view.key}" if self.area_numbers_in(prompt) and view.key else ""
         return Utterance(prompt, language, key, area=view.key, recording=recording)
 
-    @property
-    def _filled_here(self) -> set[str]:
-        return PLACEHOLDERS | set(self.config.links) | {f"key_{kind}" for kind in self.keys}
+    def area_numbers_in(self, prompt: str) -> set[str]:
+        """The numbers that differ by area which ``prompt`` says."""
+        source = self.catalog.source.get(prompt)
+        return placeholders(source.text) & self.area_numbers if source else set()
+
+    def needs_twin(self, prompt: str, view: Area) -> bool:
+        """Whether ``prompt`` says an area's number that ``view`` does not have (the area is not known)."""
+        return bool(self.area_numbers_in(prompt) - set(view.numbers))
 
     def gather(self, utterances: Iterable[Utterance], action: str, on_silence: str,
                listening: Listening | None = None, slow: bool = False) -> str:

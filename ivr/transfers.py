@@ -62,6 +62,7 @@ class Transfers:
         # Built once per state, like the menus (see Line): nothing about the caller goes in.
         self._dial_twiml = functools.lru_cache(maxsize=1024)(self._build_dial)
         self._screen_twiml = functools.lru_cache(maxsize=256)(self._build_screen)
+        self.contact_keys = frozenset(key for area in config.every_area() for key in area.contacts)
 
     # -- the caller's leg --------------------------------------------------------
     def start(self, state: CallState, now: dt.datetime, contact: Contact | None = None,
@@ -116,8 +117,7 @@ class Transfers:
     def screen(self, args: Mapping[str, str]) -> str:
         """The whisper, for whoever answers: which line, which language, and the key to take the call."""
         lang = args.get("lang") if args.get("lang") in self.language_names else self.team_language.code
-        known = {key for area in self.config.every_area() for key in area.contacts}
-        contact = args.get("contact") if args.get("contact") in known else None
+        contact = args.get("contact") if args.get("contact") in self.contact_keys else None
         return self._screen_twiml(lang, contact, AUDIO_BASE.get())
 
     def _build_screen(self, lang: str, contact: str | None, _audio_base: str) -> str:
