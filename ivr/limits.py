@@ -19,9 +19,13 @@ def too_large(environ, start_response, why: str):
     return [body]
 
 
+BODY = "ivr.body"   # the environ key under which the body, read here, is handed on
+
+
 class RequestLimits:
     """WSGI middleware: a body over ``max_bytes`` (declared or sent) or with more than
-    ``max_fields`` fields gets 413; a body within them is passed on, already read, as it came."""
+    ``max_fields`` fields gets 413; a body within them is passed on, already read, as it came
+    (as ``wsgi.input``, and as bytes under ``environ[BODY]`` for the webhooks' form fields)."""
 
     def __init__(self, app, max_bytes: int = MAX_BYTES, max_fields: int = MAX_FIELDS):
         self.app = app
@@ -40,6 +44,7 @@ class RequestLimits:
             if body.count(b"&") + 1 > self.max_fields:
                 return too_large(environ, start_response, f"more than {self.max_fields} fields")
             environ["wsgi.input"] = io.BytesIO(body)
+            environ[BODY] = body
             environ["CONTENT_LENGTH"] = str(len(body))
             environ.pop("HTTP_TRANSFER_ENCODING", None)
         return self.app(environ, start_response)

@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, Request, Response, abort, current_app, jsoni
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
+from .limits import BODY
 from .context import AUDIO_BASE, CALL_PLACE, CURRENT_CALL, SIMULATED_AREA, SIMULATED_NOW, name_the_request
 from .state import place_in
 from . import metrics
@@ -50,6 +51,35 @@ def twiml(body: str) -> Response:
     return Response(encoded(body), mimetype="text/xml")
 
 
+FORM_TYPE = "application/x-www-form-urlencoded"   # what Twilio posts
+
+
+class Fields(dict):
+    """A webhook's form fields: the first value of each name, as the line reads them, and every
+    value of a repeated name for the signature. twilio's RequestValidator asks for them with
+    ``getall`` first: answering it spares the exceptions it catches for other kinds of dict."""
+    __slots__ = ("repeated",)
+
+    def getall(self, name: str) -> list[str]:
+        return self.repeated.get(name) or [self[name]]
+
+
+def form_fields(req: Request) -> Fields:
+    """The form, parsed once from the body RequestLimits has read (werkzeug would read and parse
+    it again into a MultiDict, then the line would copy it). Not a form: no fields."""
+    fields = Fields()
+    fields.repeated = {}
+    body = req.environ.get(BODY)
+    if body and req.environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() == FORM_TYPE:
+        # Twilio sends UTF-8; anything else is no Twilio request, and fails its signature check.
+        for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, errors="replace"):
+            if name in fields:
+                fields.repeated.setdefault(name, [fields[name]]).append(value)
+            else:
+                fields[name] = value
+    return fields
+
+
 def query(req: Request) -> dict:
     """The query string as a plain dict: the call's state, as the line's own URLs wrote it."""
     raw = req.query_string.decode("latin-1")
@@ -74,7 +104,7 @@ def signed_url(req: Request, base: str) -> str:
     return url
 
 
-def check_signature(app: Flask, req: Request, base: str) -> None:
+def check_signature(app: Flask, req: Request, base: str, form: Fields) -> None:
     token = app.config.get("TWILIO_AUTH_TOKEN")
     if not token:
         # Development mode may run without a token, but only for this machine.
@@ -83,7 +113,7 @@ def check_signature(app: Flask, req: Request, base: str) -> None:
         log.warning("refused %s: no TWILIO_AUTH_TOKEN to check signatures with", req.path)
         metrics.REFUSED.inc()
         abort(403)
-    if not validator(token).validate(signed_url(req, base), req.form, req.headers.get("X-Twilio-Signature", "")):
+    if not validator(token).validate(signed_url(req, base), form, req.headers.get("X-Twilio-Signature", "")):
         log.warning("refused %s: missing or wrong Twilio signature", req.path)
         metrics.REFUSED.inc()
         abort(403)
@@ -118,9 +148,9 @@ def webhook(handler):
         app, req = current_app._get_current_object(), request._get_current_object()
         name_the_request()
         base = req.host_url.rstrip("/") + req.script_root   # the public address, after ProxyFix
-        check_signature(app, req, base)
-        # Plain dicts: werkzeug's MultiDict builds an exception for every key that is missing.
-        form, args = req.form.to_dict(), query(req)
+        form = form_fields(req)
+        check_signature(app, req, base, form)
+        args = query(req)
         moment = SIMULATED_NOW.get() or app.config["IVR_CLOCK"]()
         this_line: Line = app.extensions["ivr.line"]
         AUDIO_BASE.set(base)

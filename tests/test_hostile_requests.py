@@ -38,14 +38,17 @@ def test_a_declared_size_over_the_limit_is_refused_without_reading_the_body(app)
 
 def test_a_refused_flood_parses_nothing_and_a_signed_call_still_goes_through(client, phone, monkeypatch):
     from flask import Request
+    from ivr import web
     parsed = []
-    original = Request._load_form_data
-    monkeypatch.setattr(Request, "_load_form_data", lambda self: (parsed.append(self.path), original(self))[1])
+    original, werkzeugs = web.form_fields, Request._load_form_data
+    monkeypatch.setattr(web, "form_fields", lambda req: (parsed.append(req.path), original(req))[1])
+    monkeypatch.setattr(Request, "_load_form_data", lambda self: (parsed.append(self.path), werkzeugs(self))[1])
     flood = b"&".join(b"f%d=1" % i for i in range(100_000))
     for _ in range(20):
         assert raw_post(client, "/voice", flood).status_code == 413
     assert parsed == []   # no form parsed, no signature computed: a refusal costs almost nothing
     assert phone.english().press("0").dialled == [GATEWAY]
+    assert parsed == ["/voice", "/voice/key", "/voice/key"]   # the signed call's forms, and only once each
 
 
 def test_a_normal_signed_call_is_untouched(phone):

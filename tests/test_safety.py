@@ -49,6 +49,34 @@ def test_a_tampered_url_is_refused(phone):
     assert response.status_code == 403
 
 
+def test_a_repeated_field_is_signed_with_every_value_and_the_first_is_read(phone):
+    # The line parses the form itself (ivr/web.py form_fields): every value of a repeated name
+    # counts for the signature, as in werkzeug's MultiDict, and the first is the one acted on.
+    from urllib.parse import urlencode
+    from werkzeug.datastructures import MultiDict
+    url = BASE_URL + "/voice/key?node=main&lang=en-GB"
+    pairs = [*phone.call.items(), ("Digits", "0"), ("Digits", "2")]
+    body = urlencode(pairs)
+    every = phone.validator.compute_signature(url, MultiDict(pairs))
+    first_only = phone.validator.compute_signature(url, {**phone.call, "Digits": "0"})
+    post = lambda signature: phone.client.post(url, data=body, content_type="application/x-www-form-urlencoded",
+                                                headers={"X-Twilio-Signature": signature})
+    assert post(first_only).status_code == 403
+    answered = post(every)
+    assert answered.status_code == 200 and b"<Dial" in answered.data   # "0": put through
+
+
+@pytest.mark.parametrize("body, content_type", [
+    (b"CallSid=CA\xff\xfe&Digits=\xc3", "application/x-www-form-urlencoded"),   # not UTF-8
+    (b"CallSid=CA%FF%FE&Digits=%C3", "application/x-www-form-urlencoded"),         # nor when unquoted
+    (b'{"CallSid": "CA1"}', "application/json"),
+])
+def test_a_body_twilio_would_never_send_is_refused_not_answered(phone, body, content_type):
+    response = phone.client.post(BASE_URL + "/voice", data=body, content_type=content_type,
+                                 headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"})
+    assert response.status_code == 403 and b"<Dial" not in response.data
+
+
 def test_behind_a_proxy_the_public_https_url_is_what_is_checked(make_app):
     public = Phone(make_app(IVR_PROXY_HOPS="1").test_client(), TOKEN, base_url="https://line.council.example")
     form = {**public.call}
