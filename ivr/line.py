@@ -10,7 +10,9 @@ import functools
 import logging
 from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Iterable, Mapping
+from urllib.parse import parse_qsl
 
 from . import choices as choosing
 from . import metrics
@@ -87,6 +89,7 @@ class Line:
         # first, the office being open, the public base URL), never on who is calling: built
         # once, it can answer every caller in the same state (see README, Performance).
         self._menu_twiml = functools.lru_cache(maxsize=4096)(self._build_menu)
+        self.read_url = functools.lru_cache(maxsize=4096)(self._read_url)
         self.transfers = Transfers(config, self.renderer, self.first_language, self.language_names,
                                    self.record)
         self._choices = functools.lru_cache(maxsize=1024)(self._list_choices)
@@ -278,6 +281,12 @@ class Line:
                               self.transfers.words(failed, ["transfer.after_limit"])))
         return found
 
+    def _read_url(self, query: str) -> tuple[Mapping[str, str], CallState]:
+        """A request's query string (one of the line's own URLs, as Twilio sends it back): its
+        fields, and the call's state. Cached as ``read_url``: the same URLs come back call after call."""
+        args = MappingProxyType(dict(parse_qsl(query)))
+        return args, self.parse_state(args)
+
     def parse_state(self, args: Mapping[str, str]) -> CallState:
         state = CallState.parse(args, **self._known)
         if state.node == TRANSFER_FAILED and state.contact is None:
@@ -290,9 +299,10 @@ class Line:
         its number's, or ``area`` (a simulated call's), or not known yet."""
         chosen = self.config.called_numbers.get(called or "")
         area = area if area in self.config.areas else self.config.called_areas.get(called or "")
-        self.record("call", out_of_hours=not self.config.area(area).routing.hours.is_open(now))
-        if self.config.areas:
-            self.record("area", area or self.config.default_area or "not known")
+        # On a line with areas, the call's event names the area it came in with (one event, not two:
+        # every event is a row the usage writer pays for).
+        self.record("call", (area or self.config.default_area or "not known") if self.config.areas else "",
+                    out_of_hours=not self.config.area(area).routing.hours.is_open(now))
         if chosen or not self.multilingual:
             state = CallState(self.menu.start, chosen or self.first_language.code, area=area)
             self.record("language", state.lang)
@@ -303,9 +313,9 @@ class Line:
                 options_only: bool = False, welcome: bool = False) -> str:
         """Say a node (unless ``options_only``) and its options, and listen for a key or a word.
         ``welcome``: the first menu in the caller's language, with what is said once a call."""
-        self.record("at", state.node)
-        if not options_only and state.node in self.menu.nodes and not self.menu.nodes[state.node].is_menu:
-            self.record("heard", state.node)
+        # A message read out is "heard", which also says where the caller is; anything else is "at".
+        heard = not options_only and state.node in self.menu.nodes and not self.menu.nodes[state.node].is_menu
+        self.record("heard" if heard else "at", state.node)
         return self._menu_twiml(state, tuple(lead), options_only, self._urgent_offered(state, now), welcome,
                                 AUDIO_BASE.get())
 

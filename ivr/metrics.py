@@ -12,6 +12,7 @@ adds them up (its multiprocess mode). Without it (one process), the default regi
 """
 from __future__ import annotations
 
+import functools
 import os
 
 from flask import Blueprint, Response
@@ -45,10 +46,16 @@ def observe(kind: str, detail: str) -> None:
     if kind == "call":
         CALLS.inc()
     elif kind == "transfer_outcome":
-        contact, _, outcome = detail.partition(":")
-        TRANSFERS.labels(contact, outcome).inc()
+        transfer_count(detail).inc()
     elif kind == "text":
         TEXTS.labels(detail).inc()
+
+
+@functools.lru_cache(maxsize=256)   # contacts (line.yaml) times outcomes (a fixed list): a few dozen
+def transfer_count(detail: str):
+    """The counter of one "contact:outcome", looked up once (prometheus_client's labels() is not free)."""
+    contact, _, outcome = detail.partition(":")
+    return TRANSFERS.labels(contact, outcome)
 
 
 def registry():

@@ -46,12 +46,15 @@ events = sa.Table(
 )
 
 # The kinds of event, and what `detail` holds for each:
-#   call              a call began (out_of_hours: whether the office was closed)
+#   call              a call began (out_of_hours: whether the office was closed); on a line with
+#                     areas, detail is the call's area as it came in ("not known" on a regional number)
 #   language          the language of the call
-#   area              on a line with areas: the call's area, as it came in ("not known" on a
-#                     regional number) and again once the caller chose it (or "not sure")
-#   at                a menu or message the caller reached (the last one is where they hung up)
-#   heard             a message heard
+#   area              on a line with areas: the area the caller chose (or "not sure")
+#   at                a menu the caller reached, or a message's options read again
+#   heard             a message read out; like "at", where the caller is (the last one is where
+#                     they hung up)
+# (Before December 2026 a call's area came as an "area" event after "call", and a message heard
+# was an "at" event followed by a "heard" one; the figures read both forms.)
 #   transfer          a transfer began: the contact (area/contact where numbers differ by area)
 #   transfer_outcome  how an attempt ended: contact:outcome (ivr/transfers.py OUTCOMES)
 #   text              the text message: sent, failed, withheld, not_mobile, already_sent
@@ -61,6 +64,14 @@ QUEUE_SIZE = 10_000    # events waiting to be written; more are dropped (and cou
 COLUMNS = ("day", "call", "kind", "detail", "out_of_hours", "place")
 GATHER_SECONDS = 0.5   # the writer waits this long for more events, to write them in one go
 DROP_REPORT = 1000     # a full queue is reported once per this many dropped events
+
+
+class _Process:
+    """This process's id, kept up to date across forks: read on every event, without a system call."""
+    pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=lambda: setattr(_Process, "pid", os.getpid()))
 
 
 @dataclass(frozen=True)
@@ -163,12 +174,12 @@ class Recorder:
     def call(self, call_sid: str | None, day: dt.date) -> CallRef | None:
         if not call_sid:
             return None
-        return CallRef(self._call_id(call_sid), day)
+        return self._call(call_sid, day)
 
     @functools.lru_cache(maxsize=2048)
-    def _call_id(self, call_sid: str) -> str:
+    def _call(self, call_sid: str, day: dt.date) -> CallRef:
         # A call makes a dozen requests: its id is worked out once. Kept in memory only.
-        return call_id(self.secret, call_sid)
+        return CallRef(call_id(self.secret, call_sid), day)
 
     def record(self, kind: str, detail: str = "", out_of_hours: bool = False) -> None:
         call = CURRENT_CALL.get()
@@ -183,7 +194,7 @@ class Recorder:
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until every queued event is written or dropped (for tests and the stats command)."""
-        if self._pending is None or self._pid != os.getpid():
+        if self._pending is None or self._pid != _Process.pid:
             return
         deadline = time.monotonic() + timeout
         self._hurry.set()
@@ -192,15 +203,15 @@ class Recorder:
         self._hurry.clear()
 
     def _running(self) -> deque:
-        if self._pid != os.getpid():   # first event in this process (gunicorn forks after loading)
+        if self._pid != _Process.pid:   # first event in this process (gunicorn forks after loading)
             with self._lock:
-                if self._pid != os.getpid():
+                if self._pid != _Process.pid:
                     if self._pid is not None:
                         self.store.after_fork()
                     self._pending = deque()
                     threading.Thread(target=self._write_forever, args=(self._pending,), daemon=True,
                                      name="usage-writer").start()
-                    self._pid = os.getpid()
+                    self._pid = _Process.pid
         return self._pending
 
     def _write_forever(self, pending: deque) -> None:
@@ -270,12 +281,16 @@ def figures(store: UsageStore, start: dt.date, end: dt.date) -> Figures:
     ended = set()
     # In the order of each call's own steps, whichever worker wrote an event first.
     for row in sorted(rows, key=lambda row: (row.call, row.place, row.id)):
-        if row.kind == "language":
+        if row.kind == "call":
+            if row.detail:
+                area_of[row.call] = row.detail
+        elif row.kind == "language":
             sections["language"][row.detail] += 1
         elif row.kind == "area":
             area_of[row.call] = row.detail
         elif row.kind == "heard":
             sections["heard"][row.detail] += 1
+            last_place[row.call] = row.detail
         elif row.kind == "transfer":
             sections["transfers"][row.detail] += 1
             last_place[row.call] = f"transfer to {row.detail}"

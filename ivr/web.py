@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import logging
 import time
+from typing import Mapping
 from urllib.parse import parse_qsl, quote
 
 from flask import Blueprint, Flask, Request, Response, abort, current_app, jsonify, request, send_file
@@ -18,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from .limits import BODY
 from .context import AUDIO_BASE, CALL_PLACE, CURRENT_CALL, SIMULATED_AREA, SIMULATED_NOW, name_the_request
-from .state import place_in
+from .state import CallState
 from . import metrics
 from .line import Line
 from .privacy import mask_sid
@@ -80,12 +81,6 @@ def form_fields(req: Request) -> Fields:
     return fields
 
 
-def query(req: Request) -> dict:
-    """The query string as a plain dict: the call's state, as the line's own URLs wrote it."""
-    raw = req.query_string.decode("latin-1")
-    return dict(parse_qsl(raw)) if raw else {}
-
-
 @functools.lru_cache(maxsize=64)
 def quoted(path: str) -> str:
     return quote(path)   # the line has a handful of paths: quoted once each
@@ -120,15 +115,12 @@ def check_signature(app: Flask, req: Request, base: str, form: Fields) -> None:
 
 
 class Webhook:
-    """What every webhook handler gets: the line, the request's fields and query, and the time."""
-    __slots__ = ("line", "form", "args", "now")
+    """What every webhook handler gets: the line, the request's fields, its query (``args``) and
+    the call's state read from it, and the time."""
+    __slots__ = ("line", "form", "args", "state", "now")
 
-    def __init__(self, line: Line, form: dict, args: dict, now: dt.datetime):
-        self.line, self.form, self.args, self.now = line, form, args, now
-
-    @property
-    def state(self):
-        return self.line.parse_state(self.args)
+    def __init__(self, line: Line, form: Fields, args: Mapping[str, str], state: CallState, now: dt.datetime):
+        self.line, self.form, self.args, self.state, self.now = line, form, args, state, now
 
 
 def webhook(handler):
@@ -150,18 +142,18 @@ def webhook(handler):
         base = req.host_url.rstrip("/") + req.script_root   # the public address, after ProxyFix
         form = form_fields(req)
         check_signature(app, req, base, form)
-        args = query(req)
-        moment = SIMULATED_NOW.get() or app.config["IVR_CLOCK"]()
         this_line: Line = app.extensions["ivr.line"]
+        args, state = this_line.read_url(req.query_string.decode("latin-1"))
+        moment = SIMULATED_NOW.get() or app.config["IVR_CLOCK"]()
         AUDIO_BASE.set(base)
-        CALL_PLACE.set(place_in(args))
+        CALL_PLACE.set(state.place)
         # The team's leg of a transfer (the whisper) has its own CallSid: it belongs to its parent's call.
         CURRENT_CALL.set(app.extensions["ivr.usage"].call(form.get("ParentCallSid") or form.get("CallSid"),
                                                          this_line.config.hours.local(moment).date()))
         if log.isEnabledFor(logging.DEBUG):   # every step of every call: for debugging, not by default
             log.debug("%s node=%s lang=%s call=%s", req.path, args.get("node", "-"), args.get("lang", "-"),
                       mask_sid(form.get("CallSid")))
-        return handler(Webhook(this_line, form, args, moment))
+        return handler(Webhook(this_line, form, args, state, moment))
     return view
 
 

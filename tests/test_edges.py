@@ -89,6 +89,29 @@ def test_where_a_caller_hung_up_follows_the_calls_own_steps_not_the_order_worker
     assert figures(recorder.store, day, day).sections["hung up at"] == {"warning_signs": 1}
 
 
+def test_events_written_before_and_after_they_were_merged_give_the_same_figures(tmp_path):
+    """Since December 2026 a call's first area rides on its "call" event and a message is one
+    "heard" event; stores keep the older rows ("area", and "at" then "heard"), read alike."""
+    import datetime as dt
+    from ivr.usage import UsageStore, figures
+    day = dt.date(2026, 7, 14)
+    old = [(day, "a" * 16, "call", "", False, 0), (day, "a" * 16, "area", "western", False, 0),
+           (day, "a" * 16, "at", "main", False, 1), (day, "a" * 16, "at", "advice", False, 2),
+           (day, "a" * 16, "heard", "advice", False, 2), (day, "a" * 16, "ended", "under 1 minute", False, 3)]
+    new = [(day, "b" * 16, "call", "western", False, 0), (day, "b" * 16, "at", "main", False, 1),
+           (day, "b" * 16, "heard", "advice", False, 2), (day, "b" * 16, "ended", "under 1 minute", False, 3)]
+    found = []
+    for name, rows in (("old", old), ("new", new)):
+        store = UsageStore(f"sqlite:///{tmp_path}/{name}.sqlite3")
+        store.create()
+        store.write(rows)
+        found.append(figures(store, day, day))
+    for seen in found:
+        assert seen.sections["area"] == {"western": 1} and seen.sections["heard"] == {"advice": 1}
+        assert seen.sections["hung up at"] == {"advice": 1}
+    assert found[0].table() == found[1].table()
+
+
 def test_a_store_made_before_events_had_a_place_gains_the_column(tmp_path):
     import sqlalchemy as sa
     from ivr.usage import UsageStore
