@@ -243,11 +243,21 @@ class LineConfig:
         return {f"link_{name}": url for name, url in (self.texting.links.items() if self.texting else ())}
 
 
+# libyaml's parser when PyYAML was built with it (the wheels are): the same safe loading, several
+# times faster, which matters at every start (line.yaml, the menu, the English prompts, manifests).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> Any:
+    """yaml.safe_load, with libyaml's parser when there is one."""
+    return yaml.load(text, Loader=SAFE_LOADER)
+
+
 def read_yaml(path: str | Path) -> Any:
     """A YAML file of the line's (line.yaml, the menu, the English prompts), or a ConfigError saying why not."""
     path = Path(path)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(str(path), [f"cannot be read: {exc.strerror}"]) from None
     except UnicodeDecodeError:

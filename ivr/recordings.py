@@ -21,7 +21,7 @@ from typing import Iterable, Mapping
 
 import yaml
 
-from .config import ConfigError
+from .config import ConfigError, load_yaml
 
 MANIFEST = "recordings.yaml"
 HUMAN_FORMATS = (".wav", ".mp3", ".flac", ".ogg")
@@ -132,7 +132,7 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     if not path.is_file():
         return {}
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (UnicodeDecodeError, yaml.YAMLError) as error:
         raise ConfigError(str(path), [f"is not a readable recordings manifest ({type(error).__name__}): "
                                       "fix it, or remove it and run `flask --app ivr recordings make`"]) from None

@@ -24,7 +24,7 @@ from babel.messages.pofile import read_po, unescape, write_po
 
 from . import timings
 from .catalog import DOMAIN, SourcePrompt, catalog_path, is_source, placeholders
-from .config import Language
+from .config import Language, load_yaml
 from .line import Line
 from .texting import segments
 from .transfers import TEAM_PROMPTS
@@ -165,7 +165,7 @@ def review_path(locales_dir: Path, language: Language) -> Path:
 
 def read_review(locales_dir: Path, language: Language) -> dict:
     path = review_path(locales_dir, language)
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    raw = load_yaml(path.read_text(encoding="utf-8")) if path.is_file() else None
     raw = raw if isinstance(raw, dict) else {}
     return {"status": raw.get("status", "draft"), "by": raw.get("by"), "date": raw.get("date"),
             "note": raw.get("note", ""), "entries": raw.get("entries") or {}}
