@@ -6,7 +6,8 @@
    the way the line does (cheaper than werkzeug's request.form), so that the line's own
    work is shown too, not hidden by what it saves on reading the request.
    The line is built as deployed (ivr.wsgi's create_app: the real clock, a SQLite usage
-   store like the default, the usage writer running). Runs of --calls calls of the three
+   store like the default, the usage writer running). Each request comes from another call
+   (3000 calls, cycled: more than the line keeps per call). Runs of --calls calls of the three
    alternate; each is measured in process CPU time, which counts the usage writer's thread
    too (its queue is flushed inside the run). The figure is the median run, with the spread
    of the ratio over the runs.
@@ -75,12 +76,16 @@ EXTRA_LANGUAGES = [   # (code, Google voice region) for the start-up growth; cat
 
 # -- 1. in-process ---------------------------------------------------------------------
 
-def environ_for(method: str, path: str, query: str, form: dict | None) -> tuple[dict, bytes]:
+CALLERS = 3000   # distinct calls the in-process requests cycle through: more than the line's per-call cache
+
+
+def environ_for(method: str, path: str, query: str, form: dict | None, call_sid: str | None = None
+                ) -> tuple[dict, bytes]:
     url = f"{BASE}{path}" + (f"?{query}" if query else "")
     headers = {}
     data = None
     if form is not None:
-        data = {**CALL, **form}
+        data = {**CALL, **form} | ({"CallSid": call_sid} if call_sid else {})
         headers["X-Twilio-Signature"] = RequestValidator(TOKEN).compute_signature(url, data)
     builder = EnvironBuilder(method=method, base_url=BASE, path=path, query_string=query, data=data,
                              headers=headers)
@@ -117,17 +122,19 @@ def in_process(rounds: int, calls: int) -> list[dict]:
     yardsticks = {"baseline": baseline.create_app(TOKEN), "lean": baseline.create_app(TOKEN, lean=True)}
     results = []
     for name, method, path, query, form in WEBHOOKS:
-        environ, body = environ_for(method, path, query, form)
+        # Each request from another call (signed for it), as in a surge of calls: nothing the line
+        # keeps per call (its usage id) is reused between requests.
+        requests = [environ_for(method, path, query, form, f"CA{index:032x}") for index in range(CALLERS)]
         apps = {"line": line, **yardsticks}
         for label, app in apps.items():   # each answers as it does in production, before timing
-            status = call(app, environ, body)
+            status = call(app, *requests[0])
             assert status in (200, 304), (name, label, status)
         timings = {label: [] for label in apps}
-        for _ in range(rounds):
+        for round_ in range(rounds):
             for label, app in apps.items():
                 start = time.process_time()
-                for _ in range(calls):
-                    call(app, environ, body)
+                for index in range(round_ * calls, (round_ + 1) * calls):   # on round the cycle
+                    call(app, *requests[index % CALLERS])
                 if app is line:
                     recorder.flush()   # the writer's work belongs to these calls
                 timings[label].append((time.process_time() - start) / calls * 1e6)

@@ -100,7 +100,7 @@ class Transfers:
             return self.renderer.hangup()
         if attempt + 1 < len(contact.numbers):
             return self._dial_twiml(state.trying(attempt + 1), (), AUDIO_BASE.get())
-        return failed(state.trying(0))
+        return failed(state)   # (the failed menu's state starts afresh: no attempt carried on)
 
     def _build_dial(self, after: CallState, lead: tuple[str, ...], _audio_base: str) -> str:
         contact = self.config.area(after.area).contacts[after.contact]
