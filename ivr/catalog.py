@@ -7,6 +7,8 @@ context is the prompt id. A language that lacks a prompt is refused at start-up
 """
 from __future__ import annotations
 
+import functools
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,17 +113,23 @@ class Catalog:
         return found
 
 
-def _read_translations(path: Path) -> tuple[dict[str, str], frozenset[str]]:
+def _read_translations(path: Path) -> tuple[Mapping[str, str], frozenset[str]]:
     """The translations of a catalog, and which of them are fuzzy (never to be spoken)."""
     if not path.is_file():
-        return {}, frozenset()
+        return MappingProxyType({}), frozenset()
     try:
-        with path.open("rb") as handle:
-            po = read_po(handle, abort_invalid=True)
+        return _parse_translations(path.read_bytes())
     except Exception as error:   # bad UTF-8, a broken entry: one line naming the file, not a traceback
         reason = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
         raise ConfigError(str(path), [f"is not a readable gettext catalog ({reason}): fix it in Poedit, "
                                       "or restore it from git"]) from None
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_translations(data: bytes) -> tuple[Mapping[str, str], frozenset[str]]:
+    # Kept by content: the commands and the tests build the line several times in one process,
+    # and Babel's parser is the slowest part of a start. (Read-only: the result is shared.)
+    po = read_po(io.BytesIO(data), abort_invalid=True)
     texts = {m.context: " ".join(m.string.split()) for m in po
              if m.id and m.context and isinstance(m.string, str) and m.string.strip()}
-    return texts, frozenset(m.context for m in po if m.id and m.context in texts and m.fuzzy)
+    return MappingProxyType(texts), frozenset(m.context for m in po if m.id and m.context in texts and m.fuzzy)
