@@ -82,10 +82,11 @@ class Menu:
         return frozenset(found)
 
     def areas_below(self, node_id: str) -> list[Option]:
-        """The area options of the menus an area question's options lead to (not its own)."""
+        """The area options of the menus an area question's options lead to (not its own).
+        (Every menu an area question leads to is one of ``area_nodes``.)"""
         found = []
         for option in self.nodes[node_id].options:
-            if option.go and option.go in self.area_nodes:
+            if option.go:
                 found += [o for o in self.nodes[option.go].options if o.area] + self.areas_below(option.go)
         return found
 

@@ -78,3 +78,17 @@ def test_a_prompt_with_an_unknown_placeholder_is_refused(tmp_path):
     source = (root / "prompts" / "en.yaml").read_text().replace("on {childline}", "on {samaritans}")
     (root / "prompts" / "en.yaml").write_text(source)
     assert any("{samaritans} is not a number or link in line.yaml" in p for p in start(root))
+
+
+def test_the_towns_of_every_later_area_question_can_be_said_on_the_first(tmp_path):
+    """Menu.areas_below (found by mutation testing): the areas of each question the first one
+    leads to, however many, become words the caller may say at once; none of the first's own."""
+    menu = shipped()
+    menu["nodes"]["area"]["options"][2] = {"key": "3", "say": "option.area_western", "go": "area_west"}
+    menu["nodes"]["area_west"] = {"say": "area.question", "options": [
+        {"key": "1", "say": "option.area_western", "area": "western"}]}
+    path = tmp_path / "menu.yaml"
+    path.write_text(yaml.safe_dump(menu))
+    loaded = flow.load(path)
+    assert sorted(option.area for option in loaded.areas_below("area")) == ["south_eastern", "southern", "western"]
+    assert loaded.areas_below("area_south_east") == [] and loaded.areas_below("area_west") == []

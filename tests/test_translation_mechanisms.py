@@ -117,3 +117,15 @@ def test_timings_on_an_estimate_warn_instead_of_failing(command):
     assert result.exit_code == 0
     assert "estimated from the characters (espeak-ng" in result.output
     assert "problem:" not in result.output
+
+
+def test_two_ways_to_the_same_choice_may_share_words():
+    """choices.overlaps (found by mutation testing): a word within another choice's word is a
+    problem only when the two do different things; hearing one as the other is harmless."""
+    from ivr.choices import Choice, overlaps
+    from ivr.flow import Action
+    again = Choice("*", Action("repeat"), None, "option.repeat", ("again",))
+    again_please = Choice("", Action("repeat"), None, None, ("again please",))
+    say_again = Choice("2", Action("go", "advice"), None, "option.advice", ("say again",))
+    assert overlaps([again, again_please]) == []
+    assert overlaps([again, again_please, say_again]) == [("say again", "again")]
