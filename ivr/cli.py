@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from . import config_path, create_app, project_root, recordings, timings, translations, twilio_number, usage
-from .config import ConfigError
+from .config import ConfigError, is_e164
 from .line import AUDIO_DIR, Line
 from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, SILENCE, Caller, scripted
 from .texting import EXAMPLE_MOBILE
@@ -48,7 +48,7 @@ def check(quick, live):
     if live:
         problems += translations.live_problems(translations.status(line, project_root() / "locales"))
         texting = line.config.texting
-        if texting and EXAMPLE_MOBILE.match(texting.sender):
+        if texting and EXAMPLE_MOBILE.fullmatch(texting.sender):
             problems.append(f"texting.from: {texting.sender} is an example number (Ofcom's drama range): set a "
                             "Twilio number of yours, or texts will fail")
     for problem in problems:
@@ -64,7 +64,7 @@ def check(quick, live):
         for over in timings.problems(timings.report(line, stopwatch)):
             click.echo(f"warning: {over}")
     texting = line.config.texting
-    if texting and EXAMPLE_MOBILE.match(texting.sender):
+    if texting and EXAMPLE_MOBILE.fullmatch(texting.sender):
         click.echo(f"warning: texting.from: {texting.sender} is an example number (Ofcom's drama range); "
                    "set a Twilio number of yours before going live, or texts will fail")
     for where, hours in [("office_hours", line.config.hours)] + [
@@ -347,7 +347,7 @@ def stats(start, end, csv_path):
 def twilio_number_command(number, base_url, apply):
     """Point the Twilio NUMBER (+44…) at the line served at BASE_URL (https://…)."""
     try:
-        if not twilio_number.E164.match(number):
+        if not is_e164(number):
             raise twilio_number.NumberError(f"{number!r} is not a phone number in E.164 form, like +442890000000")
         wanted = twilio_number.wanted_settings(base_url)
         try:

@@ -22,7 +22,7 @@ from babel import Locale, UnknownLocaleError
 from .hours import Closure, OfficeHours, Routing
 from .voices import SPEECH_LANGUAGES, voice_language
 
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")   # whole strings only: see is_e164
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PLACEHOLDER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 AFTER_LIMIT = ("transfer", "goodbye")
@@ -243,6 +243,11 @@ class LineConfig:
         return {f"link_{name}": url for name, url in (self.texting.links.items() if self.texting else ())}
 
 
+def is_e164(value: Any) -> bool:
+    """A phone number in E.164 form, and nothing else (not even a newline after it)."""
+    return isinstance(value, str) and E164.fullmatch(value) is not None
+
+
 # libyaml's parser when PyYAML was built with it (the wheels are): the same safe loading, several
 # times faster, which matters at every start (line.yaml, the menu, the English prompts, manifests).
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -307,7 +312,7 @@ class _Reader:
         return value
 
     def e164(self, value: Any, key: str) -> str:
-        if not isinstance(value, str) or not E164.fullmatch(value):
+        if not is_e164(value):
             self.problem(key, f"{value!r} is not a phone number in E.164 form (like \"+443001234333\", in quotes)")
             return ""
         return value

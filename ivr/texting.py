@@ -15,21 +15,20 @@ from concurrent.futures import ThreadPoolExecutor, TimeoutError as Late
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from .config import TextSettings
+from .config import TextSettings, is_e164
 from .context import SIMULATED_TEXTS, SIMULATION
 
 log = logging.getLogger(__name__)
 
 # UK mobile numbers: 071-075 and 077-079, and 07624 (Isle of Man).
 # Source: Ofcom, National Telephone Numbering Plan, 07 range.
-UK_MOBILE = re.compile(r"^\+447(?:[1-57-9][0-9]{8}|624[0-9]{6})$")
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+UK_MOBILE = re.compile(r"\+447(?:[1-57-9][0-9]{8}|624[0-9]{6})")   # whole strings (fullmatch)
 # What Twilio puts in "From" when the caller withholds their number (it spells
 # ANONYMOUS, UNKNOWN, RESTRICTED, BLOCKED on a keypad), or the words some carriers send.
 # Source: Twilio support, "Why do I see strange numbers such as +266696687 in my call logs?"
 WITHHELD = {"+266696687", "+86282452253", "+7378742833", "+2562533"}
 # Ofcom keeps 07700 900000-900999 for drama: the example sender that ships in line.yaml.
-EXAMPLE_MOBILE = re.compile(r"^\+447700900[0-9]{3}$")
+EXAMPLE_MOBILE = re.compile(r"\+447700900[0-9]{3}")   # whole strings (fullmatch)
 # Texts are sent from these threads, so that a send can be given up at its deadline.
 SENDERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="text-sender")
 
@@ -63,9 +62,9 @@ class Texter:
     @staticmethod
     def refusal(caller: str | None) -> str | None:
         """Why this caller cannot have a text (a prompt id), or None if they can."""
-        if not caller or caller in WITHHELD or not E164.match(caller):
+        if not caller or caller in WITHHELD or not is_e164(caller):
             return "text.withheld"
-        if not UK_MOBILE.match(caller):
+        if not UK_MOBILE.fullmatch(caller):
             return "text.not_mobile"
         return None
 

@@ -5,14 +5,13 @@ fallback URL, status callback, all POST), and changes it only when asked.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+from .config import is_e164
 
 
 class NumberError(Exception):
@@ -66,7 +65,7 @@ def client_from(environ, http_client=None) -> Client:
 
 
 def point(client: Client, number: str, base_url: str, apply: bool) -> Plan:
-    if not E164.match(number):
+    if not is_e164(number):
         raise NumberError(f"{number!r} is not a phone number in E.164 form, like +442890000000")
     wanted = wanted_settings(base_url)
     try:

@@ -260,7 +260,8 @@ def test_no_text_to_a_landline_or_a_number_abroad(texting_phone, api, caller):
     assert api.requests == []
 
 
-@pytest.mark.parametrize("caller", ["+266696687", "anonymous", "Restricted", "", "+86282452253"])
+@pytest.mark.parametrize("caller", ["+266696687", "anonymous", "Restricted", "", "+86282452253",
+                                    "+447700900123\n"])   # no number of anyone's, though a mobile's digits
 def test_no_text_to_a_withheld_number(texting_phone, api, caller):
     reply = texting_phone(caller=caller).english().press("4").press("1")
     assert reply.said[0] == "Your number is withheld, so I cannot send you a text."
