@@ -46,9 +46,10 @@ from werkzeug.test import EnvironBuilder
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-# As deployed (gunicorn.conf.py): the metrics in prometheus_client's multiprocess mode, each
-# count written to a memory-mapped file. Set before prometheus_client is first imported.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="ivr-bench-metrics-"))
+if __name__ == "__main__":   # (not when another module imports from here: make attack, the tests)
+    # As deployed (gunicorn.conf.py): the metrics in prometheus_client's multiprocess mode, each
+    # count written to a memory-mapped file. Set before prometheus_client is first imported.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="ivr-bench-metrics-"))
 
 from bench import baseline  # noqa: E402
 from ivr import create_app  # noqa: E402
