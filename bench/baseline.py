@@ -25,11 +25,11 @@ def create_app(token: str | None = None, lean: bool = False) -> Flask:
     validator = RequestValidator(token or os.environ["TWILIO_AUTH_TOKEN"])
     if lean:
         from ivr.limits import RequestLimits
-        from ivr.web import form_fields, signed_url
+        from ivr.web import form_fields, public_base, signed_url
         app.wsgi_app = RequestLimits(app.wsgi_app)
 
         def valid() -> bool:
-            url = signed_url(request, request.host_url.rstrip("/") + request.script_root)
+            url = signed_url(request, public_base(request))
             return validator.validate(url, form_fields(request), request.headers.get("X-Twilio-Signature", ""))
     else:
         def valid() -> bool:

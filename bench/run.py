@@ -84,6 +84,11 @@ CALLERS = 3000   # distinct calls the in-process requests cycle through: more th
 STEPS = 40       # steps of a call (n in the URL) the requests are spread over
 
 
+def nth_call(query: str, index: int) -> tuple[str, str]:
+    """The query string and CallSid of the index-th call: its own call, at its own step (n)."""
+    return (f"{query}&n={1 + index % STEPS}" if query else query), f"CA{index:032x}"
+
+
 def environ_for(method: str, path: str, query: str, form: dict | None, call_sid: str | None = None
                 ) -> tuple[dict, bytes]:
     url = f"{BASE}{path}" + (f"?{query}" if query else "")
@@ -130,8 +135,8 @@ def in_process(rounds: int, calls: int) -> list[dict]:
         # Each request from another call (signed for it), as in a surge of calls: nothing the line
         # keeps per call (its usage id) is reused between requests.
         # Each at its own step of its call (n, as the line's own URLs carry it): 40 URLs a webhook.
-        requests = [environ_for(method, path, f"{query}&n={1 + index % STEPS}" if query else query, form,
-                                f"CA{index:032x}") for index in range(CALLERS)]
+        requests = [environ_for(method, path, step_query, form, call_sid)
+                    for step_query, call_sid in (nth_call(query, index) for index in range(CALLERS))]
         apps = {"line": line, **yardsticks}
         for label, app in apps.items():   # each answers as it does in production, before timing
             status = call(app, *requests[0])
@@ -162,12 +167,9 @@ def cold(app, requests: list, calls: int) -> float:
     """CPU time of a request the line has not answered before: every cache of its answers emptied
     first (what a step costs the first time it is reached, or once the caches have forgotten it)."""
     engine = app.extensions["ivr.line"]
-    caches = [engine._menu_twiml, engine.read_url, engine._choices, engine.transfers._dial_twiml,
-              engine.transfers._screen_twiml]
     spent = 0.0
     for index in range(calls):
-        for cache in caches:
-            cache.cache_clear()
+        engine.forget_answers()
         start = time.process_time()
         call(app, *requests[index % len(requests)])
         spent += time.process_time() - start
@@ -211,8 +213,9 @@ def wrk(port: int, path: str, query: str, form: dict, seconds: int) -> dict:
     # Like the in-process run: each request from another call, at its own step (n).
     lines = ["local requests = {}"]
     for index in range(WRK_CALLS):
-        target = f"{path}?{query}&n={1 + index % STEPS}" if query else path
-        data = {**CALL, **form, "CallSid": f"CA{index:032x}"}
+        step_query, call_sid = nth_call(query, index)
+        target = f"{path}?{step_query}" if step_query else path
+        data = {**CALL, **form, "CallSid": call_sid}
         signature = RequestValidator(TOKEN).compute_signature(f"http://127.0.0.1:{port}{target}", data)
         body = "&".join(f"{k}={v}".replace("+", "%2B") for k, v in data.items())
         lines.append(f'requests[{index + 1}] = wrk.format("POST", "{target}", {{["Content-Type"] = '

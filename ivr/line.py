@@ -119,8 +119,12 @@ class Line:
 
     def enable_texting(self, texter: Texter | None) -> None:
         self.texter = texter
-        self._choices.cache_clear()      # the text option appears or goes
-        self._menu_twiml.cache_clear()
+        self.forget_answers()   # the text option appears or goes
+
+    def forget_answers(self) -> None:
+        """Empty every cache of the line's answers: each is built again when next asked for."""
+        for cache in (self._menu_twiml, self._choices, self.read_url, *self.transfers.caches):
+            cache.cache_clear()
 
     def as_configured(self) -> "Line":
         """This line with every option line.yaml sets up offered, texts included even without

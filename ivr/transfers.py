@@ -62,6 +62,7 @@ class Transfers:
         # Built once per state, like the menus (see Line): nothing about the caller goes in.
         self._dial_twiml = functools.lru_cache(maxsize=1024)(self._build_dial)
         self._screen_twiml = functools.lru_cache(maxsize=256)(self._build_screen)
+        self.caches = (self._dial_twiml, self._screen_twiml)   # for Line.forget_answers
         self.contact_keys = frozenset(key for area in config.every_area() for key in area.contacts)
 
     # -- the caller's leg --------------------------------------------------------

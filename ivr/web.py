@@ -91,6 +91,11 @@ def validator(token: str) -> RequestValidator:
     return RequestValidator(token)
 
 
+def public_base(req: Request) -> str:
+    """The line's public address as Twilio called it (after ProxyFix): scheme, host and prefix."""
+    return req.host_url.rstrip("/") + req.script_root
+
+
 def signed_url(req: Request, base: str) -> str:
     """The URL as Twilio requested it: the query string exactly as sent, not re-encoded."""
     url = base + quoted(req.path)
@@ -139,7 +144,7 @@ def webhook(handler):
     def answer():
         app, req = current_app._get_current_object(), request._get_current_object()
         name_the_request()
-        base = req.host_url.rstrip("/") + req.script_root   # the public address, after ProxyFix
+        base = public_base(req)
         form = form_fields(req)
         check_signature(app, req, base, form)
         this_line: Line = app.extensions["ivr.line"]

@@ -67,7 +67,8 @@ def own_audio(root: Path) -> Path:
     return audio
 
 
-KILLERS = Path(".killers")   # under mutants/: which tests killed mutants of each function
+MUTMUT_STATS = Path("mutmut-stats.json")   # mutmut runs the tests from its mutants/ folder
+KILLERS = Path(".killers")                 # there too: which tests killed mutants of each function
 
 
 def mutated_function() -> str | None:
@@ -80,11 +81,10 @@ def pytest_collection_modifyitems(config, items):
     """Under mutmut, the tests that killed other mutants of the same function first, then the
     quickest: mutmut hands over the covering tests in no particular order, and the first failure
     ends the run, so a mutant is killed in seconds rather than after a hundred tests."""
-    stats = Path("mutmut-stats.json")   # mutmut runs the tests from its mutants/ folder
     function = mutated_function()
-    if function is None or not stats.is_file():
+    if function is None or not MUTMUT_STATS.is_file():
         return
-    durations = json.loads(stats.read_text()).get("duration_by_test", {})
+    durations = json.loads(MUTMUT_STATS.read_text()).get("duration_by_test", {})
     killed_before = KILLERS / function
     kills = Counter(killed_before.read_text().splitlines()) if killed_before.is_file() else Counter()
     items.sort(key=lambda item: (-kills[item.nodeid], durations.get(item.nodeid, 0.0)))
@@ -92,7 +92,7 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_runtest_logreport(report):
     function = mutated_function()
-    if report.failed and function is not None and Path("mutmut-stats.json").is_file():
+    if report.failed and function is not None and MUTMUT_STATS.is_file():
         KILLERS.mkdir(exist_ok=True)
         with open(KILLERS / function, "a") as killers:   # one short line: appends do not interleave
             killers.write(report.nodeid + "\n")
