@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
 
-.PHONY: help install run test call check status stats screenshots bench attack lock clean
+.PHONY: help install run test production-check call check status stats screenshots bench attack twilio-vocabulary lock clean
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  make \1\t/' | expand -t 20
@@ -31,6 +31,9 @@ run: $(STAMP)  ## serve the line locally in development mode (PORT=5001 make run
 test: $(STAMP)  ## run the whole test suite (what CI runs)
 	$(BIN)/flask --app ivr check
 	$(BIN)/pytest
+
+production-check:  ## install as production does (requirements.lock alone), start the Procfile, walk a whole call
+	$(PYTHON) deploy/production_check.py
 
 call: $(STAMP)  ## walk a call in the terminal (ARGS='--at "2026-07-13 10:00" --keys 10')
 	@$(BIN)/flask --app ivr call $(ARGS)
@@ -61,6 +64,10 @@ mutants: $(STAMP)  ## mutation testing (mutmut) of the routing and menu modules;
 
 screenshots: $(STAMP)  ## photograph the console for the README
 	$(BIN)/python docs/screenshots.py
+
+twilio-vocabulary: $(STAMP)  ## remake ivr/twilio_vocabulary.json from the newest twilio package (npm) and ivr/twilio_voices.yaml
+	$(BIN)/python -m ivr.vocabulary_build $(ARGS)
+	$(BIN)/flask --app ivr check --quick
 
 lock: $(STAMP)  ## refresh the lock files from pyproject.toml (newest versions, holidays included)
 	$(BIN)/pip install --quiet pip-tools

@@ -188,7 +188,7 @@ def free_port() -> int:
 def serve(target: str, port: int, scratch: str) -> subprocess.Popen:
     env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "GUNICORN_BIND": f"127.0.0.1:{port}",
            "DATABASE_URL": f"sqlite:///{scratch}/usage.sqlite3",   # not the project's own figures
-           "IVR_USAGE_SECRET": "bench", "IVR_CONFIG": str(ROOT / "line.yaml")}
+           "IVR_USAGE_SECRET": "bench-" + "s" * 32, "IVR_CONFIG": str(ROOT / "line.yaml")}
     env.pop("WEB_CONCURRENCY", None)   # the Procfile's worker count: gunicorn.conf.py's default
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)   # each server its own, as gunicorn.conf.py makes it
     env["PYTHONPATH"] = str(ROOT)
@@ -297,7 +297,12 @@ def end_to_end(seconds: int) -> dict | None:
 STARTUP = textwrap.dedent("""
     import json, sys, time
     start = time.perf_counter()
-    from ivr import create_app
+    from ivr import create_app, vocabulary
+    # The extra languages are stand-ins (Polish words): their Google voices are in Twilio's
+    # definitions, but ivr/twilio_voices.yaml records no rows of theirs, so they count as listed here.
+    known = vocabulary.load()
+    for voice in sys.argv[2:]:
+        known.voices[voice] = vocabulary.Voice(voice, voice.split(".")[1].rsplit("-", 2)[0], "Google", "listed", "Standard")
     app = create_app({"TWILIO_AUTH_TOKEN": "x", "IVR_ROOT": sys.argv[1], "IVR_CONFIG": sys.argv[1] + "/line.yaml",
                       "IVR_DATABASE_URL": "sqlite:///" + sys.argv[1] + "/usage.sqlite3"})
     seconds = time.perf_counter() - start
@@ -331,9 +336,10 @@ def startup(counts=(9, 30, 60), runs: int = 3) -> list[dict]:
     for count in counts:
         with tempfile.TemporaryDirectory(prefix="ivr-bench-") as scratch:
             root = line_with(count, Path(scratch))
+            stand_ins = [f"Google.{tag}-Standard-A" for tag in EXTRA_LANGUAGES[:max(0, count - 9)]]
             measured = []
             for _ in range(runs):
-                out = subprocess.run([sys.executable, "-c", STARTUP, str(root)], capture_output=True, text=True,
+                out = subprocess.run([sys.executable, "-c", STARTUP, str(root), *stand_ins], capture_output=True, text=True,
                                      cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stdout
                 measured.append(json.loads(out.strip().splitlines()[-1]))
             results.append({"languages": count, "seconds": statistics.median(m["seconds"] for m in measured),

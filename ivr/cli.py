@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from . import config_path, create_app, project_root, recordings, timings, translations, twilio_number, usage
+from . import config_path, create_app, project_root, recordings, timings, translations, twilio_number, usage, walk
 from .config import ConfigError, is_e164
 from .line import AUDIO_DIR, Line
 from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, SILENCE, Caller, scripted
@@ -397,3 +397,38 @@ def timings_command(show_all, estimate, calibrate):
         click.echo(f"{'warning' if stopwatch.estimated else 'problem'}: {problem}", err=True)
     if over and not stopwatch.estimated:
         sys.exit(1)
+
+
+@click.command("walk")
+@click.argument("base_url")
+@click.option("--to", "called", default="+442890000000", show_default=True,
+              help="The number the call is to (a language or an area may have its own).")
+def walk_command(base_url, called):
+    """Walk a whole signed call over HTTP against the line running at BASE_URL (after a deploy).
+
+    Health, greeting, language, a message, 0, the team accepting on its own leg, the transfer's end:
+    each request signed with TWILIO_AUTH_TOKEN for the URL it is sent to. Nothing is dialled, no
+    text is sent; the line counts it as one call. Exit 1 naming the step that failed."""
+    token = os.environ.get("TWILIO_AUTH_TOKEN")
+    if not token:
+        raise click.ClickException("set TWILIO_AUTH_TOKEN to the line's own: the walk signs each request with it")
+    try:
+        for step in walk.walk(base_url, token, _line(), called):
+            click.echo(step.line())
+    except walk.WalkFailed as failed:
+        click.echo(f"FAILED {failed}", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {base_url} answered a whole call")
+
+
+COMMANDS = (check, call, fallback_twiml, translations_group, recordings_group, stats, twilio_number_command,
+            timings_command, walk_command)
+
+
+def main() -> None:
+    """`python -m ivr <command>`: the same commands as `flask --app ivr <command>`, from a checkout
+    that was not installed with pip (a PaaS runs the line that way)."""
+    group = click.Group("ivr", help="The information line's commands (see the README).")
+    for command in COMMANDS:
+        group.add_command(command)
+    group(prog_name="python -m ivr")

@@ -19,8 +19,9 @@ import holidays
 import yaml
 from babel import Locale, UnknownLocaleError
 
+from . import vocabulary
 from .hours import Closure, OfficeHours, Routing
-from .voices import SPEECH_LANGUAGES, voice_language
+from .vocabulary import primary as primary_language
 
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")   # whole strings only: see is_e164
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -58,12 +59,6 @@ def grouped(number: str) -> str:
     if national.startswith(("02",)):
         return f"{national[:3]} {national[3:7]} {national[7:]}"
     return f"{national[:4]} {national[4:8]} {national[8:]}"
-
-
-def primary_language(code: str) -> str:
-    """"pt" for pt-PT; Arabic voices use the macrolanguage member "arb" (Standard Arabic)."""
-    primary = code.split("-")[0].lower()
-    return "ar" if primary == "arb" else primary
 
 
 class ConfigError(Exception):
@@ -445,7 +440,7 @@ class _Reader:
             else:
                 self.voice(key, str(code), voice, say_language)
             speech = item.get("speech")
-            if speech is not None and (speech not in SPEECH_LANGUAGES
+            if speech is not None and (speech not in vocabulary.load().gather_languages
                                        or primary_language(str(speech)) != primary_language(str(code))):
                 self.problem(f"{key}.speech", f"{speech!r} is not a language Twilio recognises speech in for "
                                               f"{code} (null: keypad only)")
@@ -466,14 +461,12 @@ class _Reader:
         return tuple(result)
 
     def voice(self, key: str, code: str, voice: Any, say_language: Any) -> None:
-        spoken = voice_language(str(voice))
-        if spoken is None:
-            self.problem(f"{key}.voice", f"{voice!r} is not a Twilio Polly or Google voice this line knows "
-                                         "(see the voices table in the README; null for recordings only)")
-        elif say_language != spoken:
-            self.problem(f"{key}.say_language", f"{say_language!r} is not the language of {voice} (it speaks {spoken})")
-        elif primary_language(spoken) != primary_language(code):
-            self.problem(f"{key}.voice", f"{voice} speaks {spoken}, not {code}")
+        """A voice Twilio offers today for ``code`` (ivr/twilio_vocabulary.json), else one line naming
+        the language and a voice to use instead."""
+        problem = vocabulary.load().voice_problem(str(voice), say_language, code)
+        if problem:
+            where = "say_language" if problem.startswith("say_language") else "voice"
+            self.problem(f"{key}.{where}", f"language {code}: {problem}")
 
     def contacts(self, value: Any, ring_seconds: int, required: bool = True,
                  where: str = "contacts") -> dict[str, Contact]:

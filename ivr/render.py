@@ -13,8 +13,8 @@ from twilio.twiml.voice_response import VoiceResponse
 from .catalog import PLACEHOLDER, Catalog, placeholders
 from .config import Area, Dialled, Language, LineConfig
 from .context import AUDIO_BASE
+from . import vocabulary
 from .recordings import Recordings
-from .voices import digits_interpretation
 
 KEY_NAMES = {"*": "key.star", "#": "key.hash"}
 KEY_PLACEHOLDER = "key_"   # {key_back}: the key that goes back on every node
@@ -180,7 +180,7 @@ class Renderer:
             return
         say = parent.say(voice=language.voice, language=language.say_language)
         target = say.prosody(rate=SLOWER) if slow else say
-        digits = digits_interpretation(language.voice)
+        digits = vocabulary.load().digits(language.voice)
         text = ""   # twilio's builder keeps only the last of two strings in a row, so join them first
         for part in self._parts(utterance):
             if isinstance(part, str):

@@ -1,4 +1,4 @@
-"""A call played through the real webhooks in-process, as Twilio would play it.
+"""A call played through the real webhooks, in-process or over HTTP, as Twilio would play it.
 
 It posts signed requests, reads the TwiML that comes back and follows it: says
 each <Say> (as text), plays each <Play>, waits at each <Gather> for a key or
@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 import secrets
 import shlex
+import urllib.error
+import urllib.request
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Callable
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 from twilio.request_validator import RequestValidator
 
@@ -96,12 +98,37 @@ def spoken_text(element: ET.Element) -> str:
     return " ".join("".join(parts).split())
 
 
+@dataclass
+class Answer:
+    status_code: int
+    data: bytes
+
+
+class OverHttp:
+    """Posts to a running line over HTTP, as Twilio does: the form urlencoded, the signature in a header.
+    Answers like a Flask test client (``status_code``, ``data``), so a Caller can use either."""
+
+    def __init__(self, timeout: float = 15.0):
+        self.timeout = timeout
+
+    def post(self, url: str, data: dict[str, str], headers: dict[str, str]) -> Answer:
+        request = urllib.request.Request(url, data=urlencode(data).encode(), method="POST", headers={
+            "Content-Type": "application/x-www-form-urlencoded", **headers})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return Answer(response.status, response.read())
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, error.read())
+
+
 class Caller:
-    """One simulated call through a Flask test client."""
+    """One simulated call through a Flask test client, or through ``OverHttp`` to ``base_url``."""
 
     def __init__(self, client, auth_token: str | None, caller_number: str = "+447700900123",
-                 called_number: str = "+442890000000", recording_text=None, now=None, why=None):
+                 called_number: str = "+442890000000", recording_text=None, now=None, why=None,
+                 base_url: str = BASE_URL):
         self.client = client
+        self.base_url = base_url.rstrip("/")
         self.why = why   # number -> why the line dials it now (the routing's reason), for the transcript
         self.area: str | None = None   # the area the call comes in from, as if on that area's own number
         self.texts: list[str] = []
@@ -117,7 +144,7 @@ class Caller:
         }
 
     def post(self, url: str, params: dict[str, str], leg: dict[str, str] | None = None):
-        absolute = urljoin(BASE_URL + "/", url)
+        absolute = urljoin(self.base_url + "/", url)
         form = {**self.call_params, **(leg or {}), **params}
         signature = self.validator.compute_signature(absolute, form)
         simulation, moment, texts = SIMULATION.set(True), SIMULATED_NOW.set(self.now), SIMULATED_TEXTS.set(self.texts)

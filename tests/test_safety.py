@@ -115,30 +115,43 @@ def test_development_mode_says_so_at_start(make_app, caplog):
     assert "signatures are NOT checked" in caplog.text
 
 
+SHARED_SECRET = "s" * 32   # IVR_USAGE_SECRET, as every instance of a deployment would share it
+
+
 def start_production(env_changes):
-    env = {k: v for k, v in os.environ.items() if k not in ("TWILIO_AUTH_TOKEN", "IVR_CONFIG")}
+    env = {k: v for k, v in os.environ.items() if k not in ("TWILIO_AUTH_TOKEN", "IVR_CONFIG", "IVR_USAGE_SECRET")}
     env.update(env_changes)
     return subprocess.run([sys.executable, "-c", "import ivr.wsgi"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
 
 
 def test_the_production_server_refuses_to_start_without_the_token_and_names_it():
-    result = start_production({})
+    result = start_production({"IVR_USAGE_SECRET": SHARED_SECRET})
     assert result.returncode != 0
     assert "TWILIO_AUTH_TOKEN is not set" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_settings_every_instance_must_share():
+    result = start_production({"TWILIO_AUTH_TOKEN": "x"})
+    assert result.returncode != 0
+    assert "IVR_USAGE_SECRET is not set" in result.stderr and "every instance" in result.stderr
+    short = start_production({"TWILIO_AUTH_TOKEN": "x", "IVR_USAGE_SECRET": "too short"})
+    assert short.returncode != 0 and "IVR_USAGE_SECRET is 9 characters long" in short.stderr
+    nothing = start_production({})
+    assert "TWILIO_AUTH_TOKEN is not set" in nothing.stderr and "IVR_USAGE_SECRET is not set" in nothing.stderr
 
 
 def test_the_production_server_refuses_a_broken_line_yaml_naming_the_key(tmp_path):
     broken = tmp_path / "line.yaml"
     broken.write_text((ROOT / "line.yaml").read_text().replace('"+443001234333"', '"0300 1234 333"'))
-    result = start_production({"TWILIO_AUTH_TOKEN": "x", "IVR_CONFIG": str(broken)})
+    result = start_production({"TWILIO_AUTH_TOKEN": "x", "IVR_USAGE_SECRET": SHARED_SECRET, "IVR_CONFIG": str(broken)})
     assert result.returncode != 0
     assert "contacts.gateway.number" in result.stderr and "E.164" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_the_production_server_starts_with_a_token():
-    assert start_production({"TWILIO_AUTH_TOKEN": "x"}).returncode == 0
+def test_the_production_server_starts_with_a_token_and_the_shared_secret():
+    assert start_production({"TWILIO_AUTH_TOKEN": "x", "IVR_USAGE_SECRET": SHARED_SECRET}).returncode == 0
 
 
 def break_the_line(monkeypatch, method="present"):

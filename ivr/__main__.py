@@ -1,0 +1,4 @@
+"""`python -m ivr <command>`: the line's commands without installing it (see ivr/cli.py)."""
+from .cli import main
+
+main()
