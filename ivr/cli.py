@@ -63,6 +63,8 @@ def check(quick, live):
                    "estimated:")
         for over in timings.problems(timings.report(line, stopwatch)):
             click.echo(f"warning: {over}")
+    for warning in translations.sms_warnings(line):
+        click.echo(f"warning: {warning}")
     texting = line.config.texting
     if texting and EXAMPLE_MOBILE.fullmatch(texting.sender):
         click.echo(f"warning: texting.from: {texting.sender} is an example number (Ofcom's drama range); "

@@ -281,24 +281,49 @@ def check(line: Line, stopwatch: "timings.Stopwatch | None" = None) -> list[str]
 # need UCS-2 (about 67 characters a segment). Shorten the text rather than drop a number.
 SMS_SEGMENTS = {"en": 3}
 SMS_SEGMENTS_OTHERS = 5
+# "Twilio recommends sending messages that are no more than 320 characters to ensure the best
+# deliverability and user experience" (Twilio Help Center, "Maximum Message Length with Twilio
+# Programmable Messaging"). Held for the line's first language, which every caller can choose;
+# the others are warned of until their texts are shortened.
+SMS_CHARACTERS = 320
 
 
 def sms_segments(line: Line) -> dict[str, tuple[str, int, int]]:
     """Per language: (encoding, segments, the most allowed) of the text message, as it would be sent."""
+    return {code: (encoding, count, allowed) for code, (encoding, count, allowed, _) in sms_sizes(line).items()}
+
+
+def sms_sizes(line: Line) -> dict[str, tuple[str, int, int, int]]:
+    """Per language: (encoding, segments, the most segments allowed, characters) of the text message."""
     found = {}
     for language in line.config.languages:
         if not line.catalog.has("sms.body", language.code) or line.config.texting is None:
             continue
-        encoding, count = segments(line.renderer.text_message("sms.body", language))
+        text = line.renderer.text_message("sms.body", language)
+        encoding, count = segments(text)
         allowed = SMS_SEGMENTS.get(language.code.split("-")[0], SMS_SEGMENTS_OTHERS)
-        found[language.code] = (encoding, count, allowed)
+        found[language.code] = (encoding, count, allowed, len(text))
     return found
 
 
 def sms_problems(line: Line) -> list[str]:
-    return [f"language {code}: sms.body: the text message takes {count} SMS segments ({encoding}), more than "
-            f"{allowed}: shorten it, keeping every number"
-            for code, (encoding, count, allowed) in sms_segments(line).items() if count > allowed]
+    first = line.first_language.code
+    found = []
+    for code, (encoding, count, allowed, characters) in sms_sizes(line).items():
+        if count > allowed:
+            found.append(f"language {code}: sms.body: the text message takes {count} SMS segments ({encoding}), "
+                         f"more than {allowed}: shorten it, keeping every number")
+        elif code == first and characters > SMS_CHARACTERS:
+            found.append(f"language {code}: sms.body: the text message is {characters} characters; Twilio advises "
+                         f"at most {SMS_CHARACTERS} for the best delivery: shorten it, keeping every number")
+    return found
+
+
+def sms_warnings(line: Line) -> list[str]:
+    """Texts of the other languages over Twilio's advice (they are sent, within their segments)."""
+    return [f"language {code}: sms.body: {characters} characters, more than the {SMS_CHARACTERS} Twilio advises"
+            for code, (_, _, _, characters) in sms_sizes(line).items()
+            if code != line.first_language.code and characters > SMS_CHARACTERS]
 
 
 def live_problems(rows: list[LanguageStatus]) -> list[str]:

@@ -229,7 +229,7 @@ def test_agreeing_sends_one_text_through_the_twilio_api_and_the_call_goes_on(tex
     assert request["auth"] == (ACCOUNT, TOKEN)
     body = request["data"]["Body"]
     assert request["data"]["To"] == MOBILE and request["data"]["From"] == "+447700900000"
-    assert body.startswith("Here are the numbers you asked for. ")   # neutral words on a lock screen
+    assert body.startswith("The numbers you asked for: ")   # neutral words on a lock screen
     for words in ("0300 1234 333", "028 9504 9999", "999", "Textphone: dial 18001 first", "0800 1111",
                   "0808 800 5000", "https://www.ceop.police.uk/safety-centre/"):
         assert words in body, words

@@ -75,6 +75,18 @@ def test_a_text_message_too_long_fails_the_check(tmp_path):
                      r"more than 5: shorten it, keeping every number", result.output), result.output
 
 
+def test_the_english_text_keeps_within_the_320_characters_twilio_advises(tmp_path):
+    line = Line.load(ROOT, ROOT / "line.yaml")
+    assert translations.sms_sizes(line)["en-GB"][3] <= 320
+    root = make_root(tmp_path / "line", line_settings())
+    source = root / "prompts" / "en.yaml"
+    source.write_text(source.read_text().replace("The numbers you asked for:", "Here are all of the numbers you asked us for:"))
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert "problem: language en-GB: sms.body: the text message is 337 characters; Twilio advises at most 320" \
+        in result.output, result.output
+
+
 def test_segments_are_counted_as_networks_do():
     from ivr.texting import segments
     assert segments("a" * 160) == ("GSM-7", 1) and segments("a" * 161) == ("GSM-7", 2)
