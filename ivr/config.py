@@ -27,6 +27,9 @@ E164 = re.compile(r"\+[1-9][0-9]{6,14}")   # whole strings only: see is_e164
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PLACEHOLDER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 AFTER_LIMIT = ("transfer", "goodbye")
+# How long a number rings, as the caller hears it: Twilio is asked for 5 s less, which it adds back,
+# and accepts no <Dial timeout> under 5 s (ivr/render.py, TWILIO_ADDS_SECONDS).
+RING_SECONDS = (10, 120)
 # Every setting line.yaml may have (section -> its keys; () where the keys are names).
 KNOWN = {
     "timezone": (), "languages": (), "called_numbers": (), "contacts": (), "spoken_numbers": (),
@@ -507,7 +510,7 @@ class _Reader:
             where = f"{key}.numbers[{index}]" if "numbers" in item else f"{key}.number"
             entry = entry if isinstance(entry, dict) else {"number": entry}
             number = self.e164(entry.get("number"), f"{where}.number" if "numbers" in item else where)
-            ring = self.integer(entry, "ring_seconds", where, ring_seconds, 5, 120)
+            ring = self.integer(entry, "ring_seconds", where, ring_seconds, RING_SECONDS[0], RING_SECONDS[1])
             if number in (n.number for n in found):
                 self.problem(f"{where}.number", f"{number} is listed twice")
             found.append(Dialled(number, ring))
@@ -729,7 +732,7 @@ class _Reader:
         if caller_id is not None:
             caller_id = self.e164(caller_id, "transfer.caller_id")
         return TransferSettings(
-            timeout_seconds=self.integer(section, "timeout_seconds", "transfer", 30, 5, 120),
+            timeout_seconds=self.integer(section, "timeout_seconds", "transfer", 30, RING_SECONDS[0], RING_SECONDS[1]),
             caller_id=caller_id,
             screen_seconds=self.integer(section, "screen_seconds", "transfer", 10, 3, 60),
         )

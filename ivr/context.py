@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 AUDIO_BASE: ContextVar[str] = ContextVar("audio_base", default="")
 # The call this request belongs to, as the usage figures know it (None: not counted).
 CURRENT_CALL: ContextVar["CallRef | None"] = ContextVar("current_call", default=None)
+# The call's own numbers as Twilio sent them (From, To): the transfers need them to know whether
+# the team can be shown the caller's number (a withheld one cannot be passed on).
+CALL_NUMBERS: ContextVar[tuple[str | None, str | None]] = ContextVar("call_numbers", default=(None, None))
 # How many steps into its call this request is (from its URL): orders the call's usage events.
 CALL_PLACE: ContextVar[int] = ContextVar("call_place", default=0)
 # Ties the log lines of one request together.

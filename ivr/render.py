@@ -20,6 +20,18 @@ KEY_NAMES = {"*": "key.star", "#": "key.hash"}
 KEY_PLACEHOLDER = "key_"   # {key_back}: the key that goes back on every node
 GROUP_PAUSE = "300ms"   # between the groups of a phone number, as a person reads them
 SLOWER = "80%"          # the slower speech a caller can ask for (SSML prosody rate)
+# "Twilio always adds a five-second timeout buffer to your <Dial>, so if you enter a timeout value
+# of 10 seconds, you will see an actual timeout closer to 15 seconds"; "the minimum allowed value is
+# five seconds" (https://www.twilio.com/docs/voice/twiml/dial). line.yaml's ring times are what the
+# caller hears, so Twilio is asked for this much less.
+TWILIO_ADDS_SECONDS = 5
+# What the caller hears while a number rings and while whoever answers hears the whisper. The call
+# was answered long before (the menus), so answerOnBridge no longer holds it ringing; but "If the
+# answerOnBridge attribute is used on <Dial>, the current caller will continue to hear ringing while
+# the TwiML document executes on the other end" (https://www.twilio.com/docs/voice/twiml/number),
+# and ringTone sets that ringing: "If not specified, Twilio will play ringback or pass ringback from
+# the carrier" (the <Dial> page, whose values include "uk"). So: a British ring, all the way through.
+RING_TONE = "uk"
 
 
 ANY_AREA = ".any_area"   # the twin of a prompt that says an area's number, while the area is not known
@@ -102,21 +114,24 @@ class Renderer:
         return str(response)
 
     def dial(self, utterances: Iterable[Utterance], number: Dialled, screen_url: str | None,
-             action: str | None, afterwards: Sequence[Utterance] = (), slow: bool = False) -> str:
+             action: str | None, afterwards: Sequence[Utterance] = (), slow: bool = False,
+             caller_id: str | None = None) -> str:
         """Speak, then put the caller through to ``number``.
 
-        The caller hears ringing until the call is joined (answerOnBridge). With a
-        ``screen_url``, whoever answers first hears its TwiML and must accept the call.
+        The caller hears a British ring until the call is joined, the whisper included (RING_TONE).
+        With a ``screen_url``, whoever answers first hears its TwiML and must accept the call.
         With an ``action`` Twilio reports how the transfer went; without one (the
-        safety net) the call carries on with ``afterwards`` and ends.
+        safety net) the call carries on with ``afterwards`` and ends. ``caller_id``: the number the
+        team sees, when not the caller's own (see Transfers.caller_id).
         """
         response = VoiceResponse()
         self._speak_all(response, utterances, slow)
-        options = {"timeout": number.ring_seconds, "answer_on_bridge": True}
+        options = {"timeout": number.ring_seconds - TWILIO_ADDS_SECONDS, "answer_on_bridge": True,
+                   "ring_tone": RING_TONE}
         if action:
             options.update(action=action, method="POST")
-        if self.config.transfer.caller_id:
-            options["caller_id"] = self.config.transfer.caller_id
+        if caller_id:
+            options["caller_id"] = caller_id
         dial = response.dial(**options)
         dial.number(number.number, **({"url": screen_url, "method": "POST"} if screen_url else {}))
         if afterwards:

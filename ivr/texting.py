@@ -39,6 +39,14 @@ GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&
 GSM7_EXTENDED = set("^{}\\[~]|€\f")
 
 
+def withheld(caller: str | None) -> bool:
+    """Whether Twilio's From is no number a text or a transfer can use: withheld or unknown. "If a
+    caller ID is withheld or otherwise unavailable, you may receive a string that contains
+    anonymous, unknown, or other descriptions" (https://www.twilio.com/docs/voice/twiml, From), in
+    any case ("anonymous or Anonymous", TwiML changelog 2024-07-22); older calls, the numbers above."""
+    return not caller or caller in WITHHELD or not is_e164(caller)
+
+
 def segments(text: str) -> tuple[str, int]:
     """The encoding and the number of SMS segments a text is sent in (what the council pays for):
     GSM-7, 160 characters alone or 153 a segment; else UCS-2, 70 alone or 67 a segment."""
@@ -62,7 +70,7 @@ class Texter:
     @staticmethod
     def refusal(caller: str | None) -> str | None:
         """Why this caller cannot have a text (a prompt id), or None if they can."""
-        if not caller or caller in WITHHELD or not is_e164(caller):
+        if withheld(caller):
             return "text.withheld"
         if not UK_MOBILE.fullmatch(caller):
             return "text.not_mobile"

@@ -3,7 +3,7 @@ how each attempt ended, and the safety net.
 
 One path from the webhooks to the TwiML:
 
-    start(state)  -> <Dial answerOnBridge><Number url=screen>first number</Number></Dial>
+    start(state)  -> <Dial answerOnBridge ringTone=uk><Number url=screen>first number</Number></Dial>
     screen(...)   -> the whisper, played to whoever answers: "... press 1 to take the call"
     screened(key) -> 1: an empty answer (Twilio joins the two); anything else: hang up that leg
     done(state, DialCallStatus, DialBridged)
@@ -23,11 +23,12 @@ from dataclasses import replace
 from typing import Callable, Iterable, Mapping
 from urllib.parse import urlencode
 
-from .config import Contact, Language, LineConfig
-from .context import AUDIO_BASE
+from .config import Contact, Language, LineConfig, is_e164
+from .context import AUDIO_BASE, CALL_NUMBERS
 from .flow import TRANSFER_FAILED
 from .render import Renderer, Utterance
 from .state import CallState
+from .texting import withheld
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,20 @@ class Transfers:
         log.debug("transfer to %s", contact.key)
         self.record("transfer", self.label(contact, state.area))
         after = state.at(TRANSFER_FAILED, contact.key)   # keeps the language, the area and slower speech
-        return self._dial_twiml(after, tuple(lead), AUDIO_BASE.get())
+        return self._dial_twiml(after, tuple(lead), AUDIO_BASE.get(), self.caller_id())
+
+    def caller_id(self) -> str | None:
+        """The number the team sees, when not the caller's own: line.yaml's transfer.caller_id; else,
+        for a caller whose number is withheld or unknown, the line's own number (the call's To).
+        "If a specific Caller ID is not explicitly defined on the <Dial> verb, the invalid Caller ID
+        will be passed to the destination. This may cause some destination providers to reject the
+        call" (Twilio error 13214), and callerId may be "Either the To or From number provided in
+        Twilio's TwiML request" (https://www.twilio.com/docs/voice/twiml/dial). A withheld caller was
+        told the team would not see their number: nor does it."""
+        if self.config.transfer.caller_id:
+            return self.config.transfer.caller_id
+        caller, line_number = CALL_NUMBERS.get()
+        return line_number if caller is not None and withheld(caller) and is_e164(line_number) else None
 
     def words(self, after: CallState, lead: Iterable[str] = ()) -> list[Utterance]:
         """What the caller hears before a transfer to ``after.contact``."""
@@ -100,14 +114,14 @@ class Transfers:
         if ended == "answered":
             return self.renderer.hangup()
         if attempt + 1 < len(contact.numbers):
-            return self._dial_twiml(state.trying(attempt + 1), (), AUDIO_BASE.get())
+            return self._dial_twiml(state.trying(attempt + 1), (), AUDIO_BASE.get(), self.caller_id())
         return failed(state)   # (the failed menu's state starts afresh: no attempt carried on)
 
-    def _build_dial(self, after: CallState, lead: tuple[str, ...], _audio_base: str) -> str:
+    def _build_dial(self, after: CallState, lead: tuple[str, ...], _audio_base: str, caller_id: str | None) -> str:
         contact = self.config.area(after.area).contacts[after.contact]
         spoken = self.words(after, lead) if after.attempt == 0 else []   # the next number: just ringing
         return self.renderer.dial(spoken, contact.numbers[after.attempt], self.screen_url(contact, after.lang),
-                                  action=after.url("transfer/done"), slow=after.slow)
+                                  action=after.url("transfer/done"), slow=after.slow, caller_id=caller_id)
 
     # -- the team's leg ------------------------------------------------------------
     def screen_url(self, contact: Contact, lang: str) -> str | None:
@@ -145,11 +159,22 @@ class Transfers:
             contact = routing.out_of_hours
         return self.renderer.dial([Utterance("error.safety_net", language)], contact.numbers[0],
                                   self.screen_url(contact, language.code), action=None,
-                                  afterwards=[self.renderer.said("goodbye.numbers", language, area)])
+                                  afterwards=[self.renderer.said("goodbye.numbers", language, area)],
+                                  caller_id=self.caller_id())
 
-    def fallback(self, language: Language) -> str:
+    def rescue_team_leg(self) -> str:
+        """The safety net on the team's leg (the whisper): Twilio allows no <Dial> there ("TwiML
+        documents executed in this manner are not allowed to contain the <Dial> verb",
+        https://www.twilio.com/docs/voice/twiml/number), so that leg ends; the transfer counts as
+        not taken and the next number, or what the caller can do next, follows."""
+        return self.renderer.hangup([Utterance(NOT_TAKEN, self.team_language)])
+
+    def fallback(self, language: Language, line_number: str | None = None) -> str:
         """For a TwiML Bin, served when the line itself cannot answer: it has no clock and no
-        webhook to screen with, so it rings the out-of-hours service unscreened."""
+        webhook to screen with, so it rings the out-of-hours service unscreened. With
+        ``line_number`` (the Twilio number it serves) the team sees that number: a withheld caller's
+        could not be passed on."""
         contact = self.config.routing.out_of_hours
         return self.renderer.dial([Utterance("error.safety_net", language)], contact.numbers[0], None,
-                                  action=None, afterwards=[self.renderer.said("goodbye.numbers", language)])
+                                  action=None, afterwards=[self.renderer.said("goodbye.numbers", language)],
+                                  caller_id=self.config.transfer.caller_id or line_number)

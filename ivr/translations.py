@@ -294,12 +294,15 @@ def sms_segments(line: Line) -> dict[str, tuple[str, int, int]]:
 
 
 def sms_sizes(line: Line) -> dict[str, tuple[str, int, int, int]]:
-    """Per language: (encoding, segments, the most segments allowed, characters) of the text message."""
+    """Per language: (encoding, segments, the most segments allowed, characters) of the longest text
+    message the line can send (in any of its areas)."""
     found = {}
     for language in line.config.languages:
         if not line.catalog.has("sms.body", language.code) or line.config.texting is None:
             continue
-        text = line.renderer.text_message("sms.body", language)
+        # The longest of the texts the line sends: each area's, and its twin while the area is not known.
+        text = max((line.renderer.text_message("sms.body", language, area.key) for area in line.config.every_area()),
+                   key=lambda text: (segments(text)[1], len(text)))
         encoding, count = segments(text)
         allowed = SMS_SEGMENTS.get(language.code.split("-")[0], SMS_SEGMENTS_OTHERS)
         found[language.code] = (encoding, count, allowed, len(text))

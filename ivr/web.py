@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
 from .limits import BODY
-from .context import AUDIO_BASE, CALL_PLACE, CURRENT_CALL, SIMULATED_AREA, SIMULATED_NOW, name_the_request
+from .context import AUDIO_BASE, CALL_NUMBERS, CALL_PLACE, CURRENT_CALL, SIMULATED_AREA, SIMULATED_NOW, name_the_request
 from .state import CallState
 from . import metrics
 from .line import Line
@@ -32,6 +32,7 @@ health = Blueprint("health", __name__)
 LOOPBACK = ("127.0.0.1", "::1")
 RECORDING_MAX_AGE = 24 * 3600   # Twilio and proxies may keep a recording this long
 CALL_ENDED = ("completed", "busy", "failed", "no-answer", "canceled")
+TEAM_LEG = "/voice/screen"   # the team's leg of a transfer: the whisper and its key
 
 
 def line() -> Line:
@@ -151,6 +152,7 @@ def webhook(handler):
         args, state = this_line.read_url(req.query_string.decode("latin-1"))
         moment = SIMULATED_NOW.get() or app.config["IVR_CLOCK"]()
         AUDIO_BASE.set(base)
+        CALL_NUMBERS.set((form.get("From"), form.get("To")))
         CALL_PLACE.set(state.place)
         # The team's leg of a transfer (the whisper) has its own CallSid: it belongs to its parent's call.
         CURRENT_CALL.set(app.extensions["ivr.usage"].call(form.get("ParentCallSid") or form.get("CallSid"),
@@ -228,7 +230,10 @@ def safety_net(error: Exception):
     if metrics.counted():
         metrics.SAFETY_NET.inc()
     try:
-        body = line().rescue(request.args.get("lang"), now(), request.args.get("area"))
+        if request.path.startswith(TEAM_LEG):
+            body = line().transfers.rescue_team_leg()
+        else:
+            body = line().rescue(request.args.get("lang"), now(), request.args.get("area"))
     except Exception:
         log.exception("the safety net failed too; answering with the fallback")
         body = line().fallback_twiml

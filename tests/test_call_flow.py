@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from .conftest import GATEWAY, OUT_OF_HOURS, ROOT, TOKEN, english_only, line_settings
-from .phone import Phone
+from .phone import LINE_NUMBER, Phone
 
 MESSAGES = {  # path of keys from the main menu -> words the message must contain
     "1": "Child sexual exploitation is a form of sexual abuse",
@@ -200,9 +200,20 @@ def test_out_of_hours_the_transfer_goes_to_the_emergency_social_work_service(pho
 
 def test_the_transfer_rings_for_the_configured_time_and_reports_back(phone):
     dial = phone.english().press("0").dial
-    assert dial.get("timeout") == "30"
+    assert dial.get("timeout") == "25"   # Twilio adds 5 s: the caller hears the 30 s of line.yaml
     assert dial.get("action").startswith("/voice/transfer/done?")
     assert dial.get("callerId") is None   # Twilio passes on the caller's own number
+
+
+@pytest.mark.parametrize("withheld", ["anonymous", "Anonymous", "unknown", "+266696687"])
+def test_a_withheld_callers_transfer_shows_the_team_the_lines_own_number(phone, withheld):
+    """Twilio passes a withheld caller's From on to the team unless told otherwise, and some
+    networks then refuse the call (error 13214): the team sees the number the caller rang."""
+    phone.call["From"] = withheld
+    transfer = phone.english().press("0")
+    assert transfer.dialled == [GATEWAY] and transfer.dial.get("callerId") == LINE_NUMBER
+    busy = transfer.transfer_ends("busy")
+    assert busy.press("1").dial.get("callerId") == LINE_NUMBER   # trying again, too
 
 
 def test_a_configured_caller_id_is_used(phone_for):
@@ -210,7 +221,7 @@ def test_a_configured_caller_id_is_used(phone_for):
     settings["transfer"]["caller_id"] = "+442890000000"
     settings["transfer"]["timeout_seconds"] = 45
     dial = phone_for(settings).english().press("0").dial
-    assert dial.get("callerId") == "+442890000000" and dial.get("timeout") == "45"
+    assert dial.get("callerId") == "+442890000000" and dial.get("timeout") == "40"   # 45 s, as the caller hears it
 
 
 def test_state_travels_in_the_url_not_on_the_server(phone, make_app):

@@ -36,7 +36,7 @@ def test_the_shipped_line_yaml_is_valid():
     (lambda s: s["contacts"]["gateway"].update(numbers=[{"number": "+443001234333"}, {"number": "+443001234333"}]),
      "contacts.gateway.numbers[1].number", "listed twice"),
     (lambda s: s["contacts"]["gateway"].update(numbers=[{"number": "+443001234333", "ring_seconds": 2}]),
-     "contacts.gateway.numbers[0].ring_seconds", "whole number from 5 to 120"),
+     "contacts.gateway.numbers[0].ring_seconds", "whole number from 10 to 120"),
     (lambda s: s["contacts"]["gateway"].update(screen="yes"), "contacts.gateway.screen", "true"),
     (lambda s: s["transfer"].update(screen_seconds=0), "transfer.screen_seconds", "whole number from 3 to 60"),
     (lambda s: s["contacts"]["gateway"].update(spoken="0300 1234 334"), "contacts.gateway.spoken",

@@ -200,6 +200,31 @@ def test_every_call_webhook_has_the_safety_net(phone, monkeypatch, method, befor
 
 
 @pytest.mark.safety_net
+@pytest.mark.parametrize("failing", ["screen", "screened"])
+def test_on_the_teams_leg_the_safety_net_ends_that_leg_and_dials_nobody(phone, monkeypatch, failing):
+    """Twilio allows no <Dial> in the TwiML of a <Number url> (error 13201): an error while the
+    team hears the whisper ends their leg, and the caller's side goes on to the next number."""
+    from ivr.transfers import Transfers
+    from ivr import vocabulary
+    transfer = phone.english().press("0")
+    whisper_url = transfer.root.find("Dial/Number").get("url")
+    leg = {"CallSid": "CA" + "feed" * 8, "ParentCallSid": phone.call["CallSid"], "To": GATEWAY,
+           "From": phone.call["To"], "Direction": "outbound-dial"}
+    whisper = phone.reply(whisper_url, leg)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something unexpected")
+    monkeypatch.setattr(Transfers, failing, broken)
+    if failing == "screen":
+        response = phone.post(whisper_url, leg)
+    else:
+        response = phone.post(whisper.gather.get("action"), {**leg, "Digits": "1"})
+    assert response.status_code == 200
+    assert b"<Dial" not in response.data and b"<Hangup />" in response.data
+    assert vocabulary.load().check(response.data, leg="team") == []
+
+
+@pytest.mark.safety_net
 def test_the_safety_net_logs_the_error_without_the_callers_number(phone, monkeypatch, caplog):
     break_the_line(monkeypatch)
     with caplog.at_level(logging.INFO):
