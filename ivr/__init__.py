@@ -78,6 +78,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         IVR_ROOT=project_root(),
         IVR_CONFIG=config_path(),
         TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN") or None,
+        # The secret of a Twilio SharedKey, for webhooks a Webhooks Rule signs with it (see README).
+        TWILIO_WEBHOOK_SHARED_KEY=os.environ.get("TWILIO_WEBHOOK_SHARED_KEY") or None,
         IVR_DEVELOPMENT=os.environ.get("IVR_DEVELOPMENT") == "1",
         IVR_PROXY_HOPS=os.environ.get("IVR_PROXY_HOPS"),
         IVR_CLOCK=utc_now,

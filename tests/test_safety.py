@@ -35,6 +35,39 @@ def test_a_wrong_signature_is_refused(phone, route):
     assert b"<Dial" not in response.data
 
 
+SHARED_KEY = "shared-key-secret-0123456789abcdef"
+SETTINGS = {"X-Twilio-Webhooks-Signature-Settings": "key=webhooks_sharedkey_0123,algorithm=HMAC_SHA256"}
+
+
+def shared_key_signature(route: str, form: dict, secret: str = SHARED_KEY) -> str:
+    from twilio.request_validator import RequestValidator
+    return RequestValidator(secret).compute_signature(BASE_URL + route, form, algorithm="HMAC_SHA256")
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_webhook_a_webhooks_rule_signs_with_a_shared_key_is_answered(make_app, route):
+    """Twilio signs with a SharedKey's secret and HMAC-SHA256 when a Webhooks Rule matches, and says
+    so in X-Twilio-Webhooks-Signature-Settings; twilio's RequestValidator checks that today."""
+    phone = Phone(make_app(TWILIO_WEBHOOK_SHARED_KEY=SHARED_KEY).test_client(), TOKEN)
+    form = {**phone.call, "Digits": "1"}
+    assert phone.post(route, {"Digits": "1"}, signature=shared_key_signature(route, form),
+                      headers=SETTINGS).status_code == 200
+    wrong = shared_key_signature(route, form, secret="another-secret")
+    assert phone.post(route, {"Digits": "1"}, signature=wrong, headers=SETTINGS).status_code == 403
+    # The auth token's signature does not pass for a request that says it was signed with a shared key.
+    token = phone.validator.compute_signature(BASE_URL + route, form)
+    assert phone.post(route, {"Digits": "1"}, signature=token, headers=SETTINGS).status_code == 403
+
+
+def test_a_shared_key_signature_is_refused_while_the_line_has_no_shared_key(phone, caplog):
+    form = {**phone.call, "Digits": "1"}
+    with caplog.at_level(logging.WARNING):
+        response = phone.post("/voice", {"Digits": "1"}, signature=shared_key_signature("/voice", form),
+                              headers=SETTINGS)
+    assert response.status_code == 403
+    assert "TWILIO_WEBHOOK_SHARED_KEY is not set" in caplog.text
+
+
 def test_a_tampered_body_is_refused(phone):
     form = {**phone.call, "Digits": "1"}
     signature = phone.validator.compute_signature(BASE_URL + "/voice/key?node=main&lang=en-GB", form)
