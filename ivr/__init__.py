@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .call_facts import CallFacts
 from .config import ConfigError
 from .limits import MAX_BYTES, RequestLimits
 from .line import Line
@@ -105,15 +106,17 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.wsgi_app = RequestLimits(app.wsgi_app)
     line = Line.load(Path(app.config["IVR_ROOT"]), Path(app.config["IVR_CONFIG"]))
+    line.usage = app.extensions["ivr.usage"] = open_usage(app, line)
+    facts = app.extensions["ivr.facts"] = CallFacts(line.usage.store)
+    facts.forget_old(line.config.hours.local(app.config["IVR_CLOCK"]()).date())
     if line.config.texting:
         line.enable_texting(Texter(line.config.texting, app.config["TWILIO_ACCOUNT_SID"],
-                                   app.config["TWILIO_AUTH_TOKEN"], app.config["TWILIO_HTTP_CLIENT"]))
+                                   app.config["TWILIO_AUTH_TOKEN"], app.config["TWILIO_HTTP_CLIENT"], facts))
         if not line.texting:
             missing = " and ".join(name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
                                    if not app.config[name])
             log.warning("Texts are set up in line.yaml but %s %s not set: the line will not offer them.",
                         missing, "are" if " and " in missing else "is")
-    line.usage = app.extensions["ivr.usage"] = open_usage(app, line)
     app.extensions["ivr.line"] = line
 
     from . import console, metrics, web

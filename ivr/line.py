@@ -23,7 +23,7 @@ from babel import Locale
 from .catalog import PLACEHOLDERS, Catalog
 from .choices import Choice
 from .config import ConfigError, Contact, Language, LineConfig
-from .context import AUDIO_BASE
+from .context import AUDIO_BASE, CURRENT_CALL
 from .flow import LANGUAGE_MENU, NOT_SURE, TRANSFER_FAILED, Action, Menu, Option
 from .recordings import Recordings
 from .render import ANY_AREA, Listening, Renderer, Utterance
@@ -445,10 +445,12 @@ class Line:
             outcome = "text.already_sent"
         elif refusal:
             outcome = refusal
-        elif self.texter.send(caller, self.renderer.text_message("sms.body", self._language(state), state.area)):
-            outcome, back = "text.sent", replace(back, texted=True)
         else:
-            outcome = "text.failed"
+            sent = self.texter.send(caller, self.renderer.text_message("sms.body", self._language(state), state.area),
+                                    CURRENT_CALL.get())
+            outcome = f"text.{sent}"
+            if sent in ("sent", "already_sent"):
+                back = replace(back, texted=True)
         self.record("text", outcome.removeprefix("text."))
         return self.present(back, now, lead=[outcome])
 

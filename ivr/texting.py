@@ -15,8 +15,14 @@ from concurrent.futures import ThreadPoolExecutor, TimeoutError as Late
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from typing import TYPE_CHECKING
+
 from .config import TextSettings, is_e164
 from .context import SIMULATED_TEXTS, SIMULATION
+
+if TYPE_CHECKING:
+    from .call_facts import CallFacts
+    from .usage import CallRef
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +65,9 @@ def segments(text: str) -> tuple[str, int]:
 
 class Texter:
     def __init__(self, settings: TextSettings, account_sid: str | None, auth_token: str | None,
-                 http_client=None):
+                 http_client=None, facts: "CallFacts | None" = None):
         self.settings = settings
+        self.facts = facts   # where every instance records a text sent (ivr/call_facts.py)
         self.ready = bool(account_sid and auth_token)
         self._client = None
         if self.ready:
@@ -76,16 +83,29 @@ class Texter:
             return "text.not_mobile"
         return None
 
-    def send(self, to: str, body: str) -> bool:
+    def send(self, to: str, body: str, call: "CallRef | None" = None) -> str:
+        """Send ``body`` to ``to`` at most once for ``call``: "sent", "failed", or "already_sent" when
+        any instance has sent this call its text already (a replayed request, say)."""
         if SIMULATION.get():   # the terminal call and the console never send a real text: they show it
             shown = SIMULATED_TEXTS.get()
             if shown is not None:
                 shown.append(body)
             log.info("text not sent: a simulated call")
-            return True
+            return "sent"
         if not self.ready:
             log.warning("text not sent: TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN is not set")
-            return False
+            return "failed"
+        claimed = self.facts.claim(call, "texted") if self.facts else None
+        if claimed is False:
+            log.info("text not sent: already sent on this call")
+            return "already_sent"
+        if self._send(to, body):
+            return "sent"
+        if claimed:
+            self.facts.release(call, "texted")   # not sent after all: the caller may ask again
+        return "failed"
+
+    def _send(self, to: str, body: str) -> bool:
         sending = SENDERS.submit(self._client.messages.create, to=to, from_=self.settings.sender, body=body)
         try:
             sending.result(timeout=self.settings.timeout_seconds)

@@ -141,9 +141,13 @@ class Transfers:
         return self.renderer.screen([whisper], answer, self.config.transfer.screen_seconds,
                                     [Utterance(NOT_TAKEN, self.team_language)])
 
+    @staticmethod
+    def accepted(digits: str | None) -> bool:
+        return digits == ACCEPT_KEY
+
     def screened(self, digits: str | None) -> str:
         """The person answering pressed ``digits``: the key joins the caller; anything else ends the leg."""
-        if digits == ACCEPT_KEY:
+        if self.accepted(digits):
             return self.renderer.accept()
         return self.renderer.hangup([Utterance(NOT_TAKEN, self.team_language)])
 

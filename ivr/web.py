@@ -18,7 +18,9 @@ from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator
 from werkzeug.exceptions import HTTPException
 
 from .limits import BODY
-from .context import AUDIO_BASE, CALL_NUMBERS, CALL_PLACE, CURRENT_CALL, SIMULATED_AREA, SIMULATED_NOW, name_the_request
+from .call_facts import CallFacts
+from .context import (AUDIO_BASE, CALL_NUMBERS, CALL_PLACE, CURRENT_CALL, SIMULATED_AREA, SIMULATED_NOW, SIMULATION,
+                      name_the_request)
 from .state import CallState
 from . import metrics
 from .line import Line
@@ -205,7 +207,21 @@ def silence(call: Webhook):
 def transfer_done(call: Webhook):
     form = call.form
     return twiml(call.line.transfer_done(call.state, form.get("DialCallStatus"), call.now,
-                                         bridged=form.get("DialBridged")))
+                                         bridged=bridged(call, form.get("DialCallSid"), form.get("DialBridged"))))
+
+
+def bridged(call: Webhook, dialled_sid: str | None, reported: str | None) -> str | None:
+    """Whether the caller was joined to the person who answered: as Twilio reports it (DialBridged,
+    "true only if the call was bridged with the parent", TwiML changelog 2020-12-09), or, where
+    Twilio leaves it out, whether that leg's person pressed the key to take the call, as whichever
+    instance answered the whisper recorded it (ivr/call_facts.py)."""
+    if reported is not None:
+        return reported.lower()
+    accepted = facts().known(leg(call, dialled_sid), "accepted") if not SIMULATION.get() else None
+    if accepted is None:
+        log.warning("transfer ended without DialBridged, and whether it was accepted is not known: "
+                    "counted as not taken")
+    return "true" if accepted else "false"
 
 
 @bp.post("/voice/screen")
@@ -218,7 +234,19 @@ def screen(call: Webhook):
 @bp.post("/voice/screen/answer")
 @webhook
 def screen_answer(call: Webhook):
-    return twiml(call.line.transfers.screened(call.form.get("Digits")))
+    answer = call.line.transfers.screened(call.form.get("Digits"))
+    if call.line.transfers.accepted(call.form.get("Digits")) and not SIMULATION.get():
+        facts().claim(leg(call, call.form.get("CallSid")), "accepted")   # for a <Dial> action without DialBridged
+    return twiml(answer)
+
+
+def facts() -> CallFacts:
+    return current_app.extensions["ivr.facts"]
+
+
+def leg(call: Webhook, call_sid: str | None):
+    """A leg of the call (the team's), as the call facts know it: its own CallSid, hashed."""
+    return current_app.extensions["ivr.usage"].call(call_sid, call.line.config.hours.local(call.now).date())
 
 
 @bp.post("/voice/status")

@@ -1,7 +1,10 @@
 """A test caller: posts signed requests to the webhooks and reads the TwiML back.
 
 Each reply knows what was said, what it listens for and where each choice goes,
-so a test reads as a call: ``phone.ring().press("2").silence()``.
+so a test reads as a call: ``phone.ring().press("2").silence()``. Like Twilio, it accepts only
+TwiML within Twilio's vocabulary (ivr/vocabulary.py): any other fails the test, as it would fail
+the call (an invalid document sends the call to the fallback URL: the TwiML changelog,
+2024-07-22, and https://www.twilio.com/docs/usage/security/availability-reliability).
 """
 from __future__ import annotations
 
@@ -10,11 +13,18 @@ from urllib.parse import urljoin
 
 from twilio.request_validator import RequestValidator
 
+from ivr import vocabulary
 from ivr.simulator import spoken_text
 
 BASE_URL = "https://line.example.org"
 CALLER = "+447700900123"
 LINE_NUMBER = "+442890000000"
+# What Twilio sends as From when the caller withholds their number: "If a caller ID is withheld or
+# otherwise unavailable, you may receive a string that contains anonymous, unknown, or other
+# descriptions" (https://www.twilio.com/docs/voice/twiml), in whatever case the carrier sends
+# (TwiML changelog, 2024-07-22).
+WITHHELD = "anonymous"
+ABSENT = object()   # a parameter Twilio leaves out
 
 
 class Phone:
@@ -37,6 +47,9 @@ class Phone:
         response = self.post(url, form)
         assert response.status_code == 200, response.data
         assert response.mimetype == "text/xml"
+        leg = "team" if (form or {}).get("ParentCallSid") else "caller"
+        problems = vocabulary.load().check(response.data, leg)
+        assert not problems, f"Twilio would refuse this TwiML ({url}): {problems}"
         return Reply(self, ET.fromstring(response.data))
 
     def ring(self, to: str | None = None) -> "Reply":
@@ -100,10 +113,15 @@ class Reply:
         assert redirect is not None, "no <Redirect> for silence"
         return self.phone.reply(redirect.text)
 
-    def transfer_ends(self, status: str, bridged: str | None = None) -> "Reply":
+    def transfer_ends(self, status: str, bridged=None, dialled_sid: str = "CA" + "feed" * 8) -> "Reply":
         """Twilio reports how the transfer ended. ``bridged``: whether the caller was joined to
-        someone (by default: when the called side picked up and, screened, pressed 1)."""
+        someone (by default: when the called side picked up and, screened, pressed 1); ABSENT: Twilio
+        leaves DialBridged out (it came with the 2020-12-09 changelog, one version of whose entry
+        scopes it to some accounts). ``dialled_sid``: the called leg's CallSid (DialCallSid)."""
         assert self.dial is not None and self.dial.get("action"), "no transfer with an action"
         if bridged is None:
             bridged = "true" if status in ("completed", "answered") else "false"
-        return self.phone.reply(self.dial.get("action"), {"DialCallStatus": status, "DialBridged": bridged})
+        form = {"DialCallStatus": status, "DialCallSid": dialled_sid}
+        if bridged is not ABSENT:
+            form["DialBridged"] = bridged
+        return self.phone.reply(self.dial.get("action"), form)

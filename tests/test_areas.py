@@ -7,6 +7,7 @@ from ivr.config import ConfigError, parse
 from ivr.line import Line
 
 from .conftest import OUT_OF_HOURS, ROOT, TOKEN, make_root, regional_settings, shipped_settings
+from .twilio_api import RecordingHttpClient
 from .phone import Phone
 from .words import offered, translation
 
@@ -179,13 +180,23 @@ def test_after_a_failed_transfer_the_caller_hears_their_areas_number_and_the_opt
     assert failed.press("2").dialled == [OUT_OF_HOURS]
 
 
+class Sent:
+    """The bodies of the texts the Twilio API was asked to send."""
+    def __init__(self, api):
+        self.api = api
+
+    def __getitem__(self, index):
+        return [r["data"]["Body"] for r in self.api.requests if r["url"].endswith("/Messages.json")][index]
+
+
 def test_the_text_message_names_the_areas_gateway_number(make_app, menu, monkeypatch):
-    sent = []
-    app = make_app(with_council_number(regional_settings()), TWILIO_ACCOUNT_SID="AC" + "0" * 32)
-    line = app.extensions["ivr.line"]
-    monkeypatch.setattr(line.texter, "send", lambda to, body: sent.append(body) or True)
+    api = RecordingHttpClient()
+    app = make_app(with_council_number(regional_settings()), TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+                   TWILIO_HTTP_CLIENT=api)
+    sent = Sent(api)
     phone = Phone(app.test_client(), TOKEN)
     phone.ring(BELFAST_NUMBER).press("1").press("4").press("1")
+    phone.call["CallSid"] = "CA" + "5678" * 8   # another call
     assert "028 9050 7000" in sent[0]
     assert not any(c["spoken"] in sent[0] for area, c in GATEWAYS.items() if area != "belfast")
     phone.ring(REGIONAL).press("1").press("4").press("1")

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from .conftest import GATEWAY, OUT_OF_HOURS, TOKEN, line_settings
-from .phone import Phone
+from .phone import ABSENT, Phone
 
 LANGUAGE_NAMES = {"en-GB": "English", "pl": "Polish", "lt": "Lithuanian", "ga": "Irish", "ar": "Arabic",
                   "ro": "Romanian", "bg": "Bulgarian", "pt-PT": "Portuguese", "sk": "Slovak"}
@@ -133,6 +133,26 @@ def test_a_screened_answer_without_the_bridge_is_never_counted_as_answered(phone
     transfer = phone.english().press("0")
     for bridged in ("false", "", "TRUE ", "yes"):
         assert not dial_ends(transfer, "completed", bridged).hangs_up
+
+
+def test_without_dial_bridged_an_accepted_transfer_counts_as_answered(phone):
+    """Twilio may leave DialBridged out of the <Dial> action: the line then asks whether the leg
+    Twilio names (DialCallSid) had its person press 1."""
+    transfer = phone.english().press("0")
+    press_on_team_leg(team(transfer), "1")
+    after = transfer.transfer_ends("completed", ABSENT, dialled_sid=TEAM_LEG["CallSid"])
+    assert after.hangs_up and not after.said
+
+
+def test_without_dial_bridged_a_voicemail_is_still_never_counted_as_answered(phone):
+    transfer = phone.english().press("0")
+    team(transfer)   # a voicemail hears the whisper and presses nothing
+    after = transfer.transfer_ends("completed", ABSENT, dialled_sid=TEAM_LEG["CallSid"])
+    assert after.said[0] == "Sorry, the Gateway Team could not take your call. Its number is 0300 1234 333."
+    # and a leg accepted on another transfer of the call does not count for this one
+    press_on_team_leg(team(transfer), "1")
+    other = transfer.transfer_ends("completed", ABSENT, dialled_sid="CA" + "beef" * 8)
+    assert not other.hangs_up
 
 
 def test_the_team_leg_must_be_signed_like_every_webhook(phone):

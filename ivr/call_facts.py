@@ -1,0 +1,112 @@
+"""What the line has learnt about a call while it lasts, kept where every instance sees it.
+
+Any instance (or worker) may answer any request of a call, and Twilio may send a request twice, so
+two facts cannot ride in the call's URLs alone:
+- "accepted": the person answering a transfer pressed 1 (their leg's CallSid). Twilio may leave
+  DialBridged out of the <Dial> action; the line then asks whether that leg was accepted.
+- "texted": the text message was sent on this call (its CallSid). A second request to send it,
+  from a replay or another instance, finds it already sent.
+
+Each is a row (call, fact, day) in the usage store's database (SQLite, or PostgreSQL for several
+instances): ``call`` is the same keyed one-way hash of a CallSid as the usage figures use
+(IVR_USAGE_SECRET, which every instance must share); nothing else about a call is kept, and rows
+older than two days are deleted. If the database cannot answer within a second, the line does what
+it would do without it (the URL's own record of a text; DialBridged as Twilio sent it) and says so
+in the log: a fact is never worth a held-up call.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from .usage import CallRef, UsageStore, metadata
+
+log = logging.getLogger(__name__)
+
+facts = sa.Table(
+    "call_facts", metadata,
+    sa.Column("call", sa.String(16), primary_key=True),
+    sa.Column("fact", sa.String(16), primary_key=True),
+    sa.Column("day", sa.Date, nullable=False, index=True),
+)
+FACTS = ("accepted", "texted")
+KEPT_DAYS = 2        # a call lasts at most four hours (Twilio's longest without asking for more)
+WAIT_SECONDS = 1     # what a request may wait for the database (SQLite's lock, PostgreSQL's statement)
+
+
+def engine_for(url: str) -> sa.Engine:
+    """An engine of its own, with short waits: these facts are asked for while a caller waits."""
+    if url.startswith("sqlite"):
+        return sa.create_engine(url, pool_pre_ping=True, connect_args={"timeout": WAIT_SECONDS})
+    if url.startswith("postgresql"):
+        return sa.create_engine(url, pool_pre_ping=True, connect_args={
+            "connect_timeout": 2, "options": f"-c statement_timeout={WAIT_SECONDS * 1000}"})
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class CallFacts:
+    def __init__(self, store: UsageStore | None):
+        self.url = store.url if store is not None else None
+        self._engine: sa.Engine | None = None
+        self._pid = None
+
+    @property
+    def engine(self) -> sa.Engine | None:
+        """This process's engine: gunicorn forks after loading the app, and a connection must not
+        be shared between processes."""
+        if self.url is None:
+            return None
+        if self._pid != os.getpid():
+            self._engine, self._pid = engine_for(self.url), os.getpid()
+        return self._engine
+
+    def forget_old(self, today: dt.date) -> None:
+        if self.engine is None:
+            return
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(facts.delete().where(facts.c.day < today - dt.timedelta(days=KEPT_DAYS)))
+        except Exception as error:
+            log.warning("call facts: old ones could not be deleted (%s)", type(error).__name__)
+
+    def claim(self, call: CallRef | None, fact: str) -> bool | None:
+        """Record ``fact`` of ``call``: True if it is new, False if it was already known (to any
+        instance), None if the database could not say."""
+        if self.engine is None or call is None:
+            return None
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(facts.insert().values(call=call.id, fact=fact, day=call.day))
+            return True
+        except IntegrityError:
+            return False
+        except Exception as error:
+            log.warning("call facts: %r could not be recorded (%s)", fact, type(error).__name__)
+            return None
+
+    def release(self, call: CallRef | None, fact: str) -> None:
+        """Forget ``fact`` (a text that could not be sent after all may be asked for again)."""
+        if self.engine is None or call is None:
+            return
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(facts.delete().where(facts.c.call == call.id, facts.c.fact == fact))
+        except Exception as error:
+            log.warning("call facts: %r could not be forgotten (%s)", fact, type(error).__name__)
+
+    def known(self, call: CallRef | None, fact: str) -> bool | None:
+        """Whether ``fact`` is known of ``call``; None if the database could not say."""
+        if self.engine is None or call is None:
+            return None
+        try:
+            with self.engine.connect() as connection:
+                found = connection.execute(sa.select(facts.c.call).where(
+                    facts.c.call == call.id, facts.c.fact == fact)).first()
+            return found is not None
+        except Exception as error:
+            log.warning("call facts: %r could not be read (%s)", fact, type(error).__name__)
+            return None

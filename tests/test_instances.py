@@ -1,0 +1,81 @@
+"""Several instances, one call: whichever instance answers a request, what another learnt about the
+call holds (a screening accepted, a text sent), and a request sent twice does no more than once."""
+import pytest
+
+from .conftest import TOKEN
+from .phone import ABSENT, Phone
+from .twilio_api import RecordingHttpClient
+from .test_screening import TEAM_LEG, press_on_team_leg, team
+
+ACCOUNT = "AC" + "0" * 32
+MOBILE = "+447700900123"
+SHARED_SECRET = "s" * 32
+
+
+@pytest.fixture
+def instances(make_app, tmp_path):
+    """Two instances of the line sharing a database and IVR_USAGE_SECRET, as a council scales out
+    (a SQLite file here; tests/test_production_instances.py runs two servers on PostgreSQL)."""
+    api = RecordingHttpClient()
+    shared = {"IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}", "IVR_USAGE_SECRET": SHARED_SECRET,
+              "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_HTTP_CLIENT": api}
+    one, two = (Phone(make_app(**shared).test_client(), TOKEN) for _ in range(2))
+    two.call = one.call   # the same call
+    return one, two, api
+
+
+def texts(api) -> list[str]:
+    return [r["data"]["Body"] for r in api.requests if r["url"].endswith("/Messages.json")]
+
+
+def test_a_screening_accepted_on_one_instance_counts_on_the_other(instances):
+    one, two, _ = instances
+    transfer = one.english().press("0")
+    press_on_team_leg(team(transfer), "1")                            # the whisper, on the first
+    action = transfer.dial.get("action")
+    after = two.reply(action, {"DialCallStatus": "completed", "DialCallSid": TEAM_LEG["CallSid"]})   # no DialBridged
+    assert after.hangs_up and not after.said
+
+
+def test_a_text_sent_by_one_instance_is_not_sent_again_by_the_other(instances):
+    one, two, api = instances
+    consent = one.english().press("4")
+    send = consent.gather.get("action")
+    assert one.reply(send, {"Digits": "1"}).said[0] == "The text is on its way."
+    replayed = two.reply(send, {"Digits": "1"})          # the same request again, on the other instance
+    assert replayed.said[0] == "The text has already been sent during this call."
+    assert len(texts(api)) == 1
+
+
+def test_a_replayed_request_to_send_the_text_sends_it_once(texting_app_phone):
+    phone, api = texting_app_phone
+    send = phone.english().press("4").gather.get("action")
+    outcomes = [phone.reply(send, {"Digits": "1"}).said[0] for _ in range(20)]
+    assert outcomes[0] == "The text is on its way."
+    assert set(outcomes[1:]) == {"The text has already been sent during this call."}
+    assert len(texts(api)) == 1
+
+
+def test_a_text_that_could_not_be_sent_may_be_asked_for_again(make_app):
+    from twilio.http.response import Response
+    failing = RecordingHttpClient(reply=lambda request: Response(500, "{}"))
+    phone = Phone(make_app(TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_HTTP_CLIENT=failing).test_client(), TOKEN)
+    send = phone.english().press("4").gather.get("action")
+    assert phone.reply(send, {"Digits": "1"}).said[0].startswith("Sorry, the text could not be sent")
+    assert phone.reply(send, {"Digits": "1"}).said[0].startswith("Sorry, the text could not be sent")
+    assert len(texts(failing)) == 2   # tried again: not "already sent"
+
+
+@pytest.fixture
+def texting_app_phone(make_app):
+    api = RecordingHttpClient()
+    return Phone(make_app(TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_HTTP_CLIENT=api).test_client(), TOKEN), api
+
+
+def test_without_a_store_the_line_still_answers_on_what_twilio_sends(make_app):
+    phone = Phone(make_app(IVR_RECORD_USAGE=False).test_client(), TOKEN)
+    transfer = phone.english().press("0")
+    press_on_team_leg(team(transfer), "1")
+    assert transfer.transfer_ends("completed", "true").hangs_up
+    # nothing remembers the acceptance: without DialBridged, the caller is offered what else they can do
+    assert not transfer.transfer_ends("completed", ABSENT, dialled_sid=TEAM_LEG["CallSid"]).hangs_up
