@@ -10,9 +10,10 @@ two facts cannot ride in the call's URLs alone:
 Each is a row (call, fact, day) in the usage store's database (SQLite, or PostgreSQL for several
 instances): ``call`` is the same keyed one-way hash of a CallSid as the usage figures use
 (IVR_USAGE_SECRET, which every instance must share); nothing else about a call is kept, and rows
-older than two days are deleted. If the database cannot answer within a second, the line does what
-it would do without it (the URL's own record of a text; DialBridged as Twilio sent it) and says so
-in the log: a fact is never worth a held-up call.
+older than two days are deleted. Without a database (the terminal call), this process remembers
+them. If the database cannot answer within a second, the line does what it would do without it
+(the URL's own record of a text; DialBridged as Twilio sent it) and says so in the log: a fact is
+never worth a held-up call.
 """
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ class CallFacts:
         self.url = store.url if store is not None else None
         self._engine: sa.Engine | None = None
         self._pid = None
+        self._here: set[tuple[str, str]] = set()   # without a database: (call, fact), in this process
 
     @property
     def engine(self) -> sa.Engine | None:
@@ -76,8 +78,12 @@ class CallFacts:
     def claim(self, call: CallRef | None, fact: str) -> bool | None:
         """Record ``fact`` of ``call``: True if it is new, False if it was already known (to any
         instance), None if the database could not say."""
-        if self.engine is None or call is None:
+        if call is None:
             return None
+        if self.engine is None:
+            new = (call.id, fact) not in self._here
+            self._here.add((call.id, fact))
+            return new
         try:
             with self.engine.begin() as connection:
                 connection.execute(facts.insert().values(call=call.id, fact=fact, day=call.day))
@@ -90,7 +96,10 @@ class CallFacts:
 
     def release(self, call: CallRef | None, fact: str) -> None:
         """Forget ``fact`` (a text that could not be sent after all may be asked for again)."""
-        if self.engine is None or call is None:
+        if call is None:
+            return
+        if self.engine is None:
+            self._here.discard((call.id, fact))
             return
         try:
             with self.engine.begin() as connection:
@@ -100,8 +109,10 @@ class CallFacts:
 
     def known(self, call: CallRef | None, fact: str) -> bool | None:
         """Whether ``fact`` is known of ``call``; None if the database could not say."""
-        if self.engine is None or call is None:
+        if call is None:
             return None
+        if self.engine is None:
+            return (call.id, fact) in self._here
         try:
             with self.engine.connect() as connection:
                 found = connection.execute(sa.select(facts.c.call).where(

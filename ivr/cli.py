@@ -18,10 +18,11 @@ from pathlib import Path
 
 import click
 
-from . import config_path, create_app, project_root, recordings, timings, translations, twilio_number, usage, walk
+from . import (config_path, create_app, go_live, project_root, recordings, timings, translations, twilio_number, usage,
+               walk)
 from .config import ConfigError, is_e164
 from .line import AUDIO_DIR, Line
-from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, SILENCE, Caller, scripted
+from .simulator import AUDIO_URL, CALLER, DIAL_OUTCOMES, HANG_UP, SILENCE, WITHHELD, Caller, scripted
 from .texting import EXAMPLE_MOBILE
 
 def _line(strict: bool = True) -> Line:
@@ -51,6 +52,14 @@ def check(quick, live):
         if texting and EXAMPLE_MOBILE.fullmatch(texting.sender):
             problems.append(f"texting.from: {texting.sender} is an example number (Ofcom's drama range): set a "
                             "Twilio number of yours, or texts will fail")
+        try:
+            account = go_live.check_account(twilio_number.client_from(os.environ, twilio_http_client()), line.config)
+        except twilio_number.NumberError as error:
+            problems.append(f"the Twilio account was not checked (the text sender, the fallback URL): {error}")
+        else:
+            problems += account.problems
+            for warning in account.warnings:
+                click.echo(f"warning: {warning}")
     for problem in problems:
         click.echo(f"problem: {problem}", err=True)
     if problems:
@@ -177,7 +186,10 @@ def fallback_twiml():
 @click.option("--area", metavar="AREA",
               help="Where the child lives (an area of line.yaml): the call comes in as if on that area's own "
                    "number, so 0 reaches that area's team and nobody is asked.")
-def call(code, at, keys, dial_outcome, slow, speak, called, area):
+@click.option("--withheld", is_flag=True, help="Call with a withheld number (Twilio's From is then 'anonymous').")
+@click.option("--without-dial-bridged", "without_bridged", is_flag=True,
+              help="Twilio leaves DialBridged out of its transfer reports (some accounts).")
+def call(code, at, keys, dial_outcome, slow, speak, called, area, withheld, without_bridged):
     """Walk a call in the terminal through the real webhooks, without a phone."""
     try:
         # A simulated call sends no text (it shows it), so the text option is offered as line.yaml sets it up.
@@ -226,10 +238,11 @@ def call(code, at, keys, dial_outcome, slow, speak, called, area):
 
     with app.test_client() as client:
         caller = Caller(client, app.config["TWILIO_AUTH_TOKEN"], called_number=called,
+                        caller_number=WITHHELD if withheld else CALLER,
                         recording_text=line.recordings.words, now=now,
                         why=lambda number: line.config.why(number, now or dt.datetime.now(dt.timezone.utc), area))
         caller.area = area
-        transcript = caller.run(choose, dial_outcome=dial_outcome, on_event=on_event)
+        transcript = caller.run(choose, dial_outcome=dial_outcome, on_event=on_event, dial_bridged=not without_bridged)
     if keys is not None and not speak:
         click.echo("\n".join(transcript.lines()))
 

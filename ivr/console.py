@@ -124,7 +124,13 @@ def step():
             abort(400)
         dial = Wait("dial", wait.get("action"), number=str(wait.get("number") or ""),
                     screen=wait.get("screen") if str(wait.get("screen") or "").startswith("/voice/") else None)
-        return _answer(call, dial.action, Caller.dial_result(dial, outcome), before=lambda caller: caller.team_side(dial, outcome))
+        reported: dict[str, str] = {}
+
+        def team(caller: Caller) -> list:
+            leg = caller.team_leg(dial, outcome)   # how the team's leg went decides what Twilio reports
+            reported.update(Caller.dial_result(dial, leg.outcome, leg.sid))
+            return leg.events
+        return _answer(call, dial.action, reported, before=team)
     if choice == HANG_UP:
         return jsonify(call=call, events=[], wait={"kind": "end", "why": "the caller hangs up"})
     gather = Wait("gather", wait.get("action"), wait.get("on_silence"), bool(wait.get("speech")))

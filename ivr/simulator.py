@@ -3,6 +3,9 @@
 It posts signed requests, reads the TwiML that comes back and follows it: says
 each <Say> (as text), plays each <Play>, waits at each <Gather> for a key or
 words, follows actions and redirects, and reports each <Dial> and its outcome.
+It is as strict as Twilio: a document outside Twilio's vocabulary (ivr/vocabulary.py) is refused
+as Twilio refuses it (the caller's side goes to the fallback URL; the team's leg ends), and it can
+leave out what Twilio may leave out (DialBridged) and call as a withheld caller does.
 The `call` command, the browser console and the tests all use it, so all of
 them walk exactly what a caller would hear. A simulated call is marked as such:
 it is not counted in the usage figures, sends no text and dials no one.
@@ -21,6 +24,7 @@ from urllib.parse import urlencode, urljoin
 
 from twilio.request_validator import RequestValidator
 
+from . import vocabulary
 from .context import SIMULATED_AREA, SIMULATED_NOW, SIMULATED_TEXTS, SIMULATION
 from .texting import segments
 
@@ -35,6 +39,17 @@ MAX_HOPS = 20   # redirects followed within one step before giving up
 #   voicemail  a voicemail answers and presses nothing (on an unscreened contact, it takes the call)
 #   busy, no-answer, failed: Twilio's own DialCallStatus
 DIAL_OUTCOMES = ("accepts", "voicemail", "busy", "no-answer", "failed")
+# "If Twilio is unable to retrieve or execute TwiML from your web server, a request is immediately
+# made to the number's Fallback URL" (https://www.twilio.com/docs/usage/security/availability-reliability);
+# "If the <Say> nested inside of a <Gather> verb provides an invalid voice, Twilio will treat this
+# as a failure and hit the fallback URL" (TwiML changelog, 2024-07-22). The simulation's fallback is
+# the line's own; a council's may be a TwiML Bin with the same words (`flask --app ivr fallback-twiml`).
+FALLBACK_URL = "/voice/fallback"
+CALLER = "+447700900123"   # a UK mobile of Ofcom's drama range: nobody's number
+# A withheld caller's From: "If a caller ID is withheld or otherwise unavailable, you may receive a
+# string that contains anonymous, unknown, or other descriptions" (https://www.twilio.com/docs/voice/twiml).
+WITHHELD = "anonymous"
+REFUSED_ON_TEAM_LEG = "Twilio refused the team leg's TwiML"
 
 
 @dataclass
@@ -81,6 +96,14 @@ class Step:
 
 
 @dataclass
+class TeamLeg:
+    """The team's side of one transfer: what it heard, its CallSid, and how it ended for Twilio."""
+    events: list[Event]
+    sid: str
+    outcome: str
+
+
+@dataclass
 class Transcript:
     events: list[Event] = field(default_factory=list)
 
@@ -124,7 +147,7 @@ class OverHttp:
 class Caller:
     """One simulated call through a Flask test client, or through ``OverHttp`` to ``base_url``."""
 
-    def __init__(self, client, auth_token: str | None, caller_number: str = "+447700900123",
+    def __init__(self, client, auth_token: str | None, caller_number: str = CALLER,
                  called_number: str = "+442890000000", recording_text=None, now=None, why=None,
                  base_url: str = BASE_URL):
         self.client = client
@@ -169,6 +192,23 @@ class Caller:
                 events.append(Event("text", body, f"{count} segment{'s' if count > 1 else ''}, {encoding}"))
             if response.status_code != 200:
                 return Step(events, Wait("end", why=f"the webhook answered HTTP {response.status_code}"))
+            refused = vocabulary.load().check(response.data, "team" if leg else "caller")
+            if refused and leg:
+                # "TwiML documents that execute on the called party's end ... cannot issue a new
+                # Dial" (Twilio error 13201): that leg ends, never joined to the caller.
+                return Step(events, Wait("end", why=f"{REFUSED_ON_TEAM_LEG} ({refused[0]}): that leg ends"))
+            if refused and url == FALLBACK_URL:
+                # "For an error retrieving a Voice Request URL, an error is logged and a pre-recorded
+                # message is played back to the caller indicating that an error has occurred" (Twilio's blog,
+                # "A hidden gem: fallback URLs"): the fallback failing too leaves the caller nothing else.
+                events.append(Event("end", f"Twilio refuses the fallback's TwiML too ({refused[0]}): the caller "
+                                           "hears Twilio's own error message"))
+                return Step(events, Wait("end", why="Twilio ends the call after an application error"))
+            if refused:
+                events.append(Event("end", f"Twilio refuses this TwiML ({refused[0]}): the call goes to the "
+                                           "fallback URL"))
+                url, params = FALLBACK_URL, {"ErrorUrl": urljoin(self.base_url + "/", url)}
+                continue
             verbs = list(ET.fromstring(response.data))
             next_url = None
             for index, verb in enumerate(verbs):
@@ -208,9 +248,11 @@ class Caller:
         return Event("speak", choice), wait.action, {"SpeechResult": choice, "Confidence": "0.9"}
 
     def run(self, choose: Callable[[Transcript], str | None], dial_outcome: str = "accepts",
-            max_steps: int = 200, on_event: Callable[[Event], None] | None = None) -> Transcript:
+            max_steps: int = 200, on_event: Callable[[Event], None] | None = None,
+            dial_bridged: bool = True) -> Transcript:
         """Play a whole call. ``dial_outcome``: how each transfer ends, or several separated by
-        commas for the numbers rung in turn ("busy,accepts"); the last one repeats."""
+        commas for the numbers rung in turn ("busy,accepts"); the last one repeats.
+        ``dial_bridged`` False: Twilio leaves DialBridged out of its reports (see dial_result)."""
         transcript = Transcript()
         outcomes, attempts = dial_outcome.split(","), 0
 
@@ -232,9 +274,10 @@ class Caller:
             if wait.kind == "dial":
                 outcome = outcomes[min(attempts, len(outcomes) - 1)]
                 attempts += 1
-                for event in self.team_side(wait, outcome):
+                leg = self.team_leg(wait, outcome)
+                for event in leg.events:
                     emit(event)
-                url, params = wait.action, self.dial_result(wait, outcome)
+                url, params = wait.action, self.dial_result(wait, leg.outcome, leg.sid, dial_bridged)
                 continue
             choice = choose(transcript)
             if choice == HANG_UP:
@@ -249,19 +292,29 @@ class Caller:
         return transcript
 
     def team_side(self, wait: Wait, outcome: str) -> list[Event]:
+        return self.team_leg(wait, outcome).events
+
+    def team_leg(self, wait: Wait, outcome: str) -> "TeamLeg":
         """The team's leg of a transfer, as Twilio would play it: whoever answers hears the whisper
         (a signed request of its own: its own CallSid, To the team's number) and accepts or not."""
+        sid = "CA" + secrets.token_hex(16)
         if outcome not in ("accepts", "voicemail"):
-            return [Event("end", f"the transfer: {outcome}")]
+            return TeamLeg([Event("end", f"the transfer: {outcome}")], sid, outcome)
         if not wait.screen:
             taken = "a person answers" if outcome == "accepts" else "the team's voicemail takes the call"
-            return [Event("end", f"the transfer: {taken} (this contact is not screened)")]
-        leg = {"CallSid": "CA" + secrets.token_hex(16), "ParentCallSid": self.call_params["CallSid"],
+            return TeamLeg([Event("end", f"the transfer: {taken} (this contact is not screened)")], sid, outcome)
+        leg = {"CallSid": sid, "ParentCallSid": self.call_params["CallSid"],
                "To": wait.number, "From": self.call_params["To"], "Direction": "outbound-dial"}
         step = self.step(wait.screen, {}, leg)
         events = [Event("team", e.text, e.language) for e in step.events if e.kind in ("say", "play")]
+        if step.wait.why.startswith(REFUSED_ON_TEAM_LEG):
+            # "In case of hang up during screening, DialCallStatus will be set to completed" (TwiML
+            # changelog, 2020-12-09): as a voicemail that pressed nothing, never joined.
+            return TeamLeg(events + [Event("end", step.wait.why)], sid, "voicemail")
         if outcome == "accepts" and step.wait.kind == "gather":
             accepted = self.step(step.wait.action, {"Digits": "1"}, leg)
+            if accepted.wait.why.startswith(REFUSED_ON_TEAM_LEG):
+                return TeamLeg(events + [Event("end", accepted.wait.why)], sid, "voicemail")
             events.append(Event("end", "the transfer: the team presses 1 and the caller is put through"
                                 if accepted.wait.why.startswith("the TwiML ends") else "the transfer: not joined"))
         elif step.wait.kind == "gather" and step.wait.on_silence is None:
@@ -270,16 +323,25 @@ class Caller:
             events += [Event("team", e.text, e.language) for e in after if e.kind in ("say", "play")]
             events.append(Event("end", "the transfer: the team's voicemail answers, presses nothing, and its "
                                        "leg ends; the caller is not left on it"))
-        return events
+        return TeamLeg(events, sid, outcome)
 
     @staticmethod
-    def dial_result(wait: Wait, outcome: str) -> dict[str, str]:
-        """What Twilio posts to the <Dial> action for this outcome."""
+    def dial_result(wait: Wait, outcome: str, leg_sid: str = "", bridged_reported: bool = True) -> dict[str, str]:
+        """What Twilio posts to the <Dial> action for this outcome (https://www.twilio.com/docs/voice/twiml/dial:
+        DialCallStatus, DialCallSid, DialBridged). ``bridged_reported`` False: DialBridged left out;
+        it came with the TwiML changelog of 2020-12-09, one version of whose entry scopes it to some
+        accounts."""
         if outcome == "accepts" or (outcome == "voicemail" and not wait.screen):
-            return {"DialCallStatus": "completed", "DialBridged": "true"}
-        if outcome == "voicemail":
-            return {"DialCallStatus": "completed", "DialBridged": "false"}
-        return {"DialCallStatus": outcome, "DialBridged": "false"}
+            result = {"DialCallStatus": "completed", "DialBridged": "true"}
+        elif outcome == "voicemail":
+            result = {"DialCallStatus": "completed", "DialBridged": "false"}
+        else:
+            result = {"DialCallStatus": outcome, "DialBridged": "false"}
+        if leg_sid:
+            result["DialCallSid"] = leg_sid
+        if not bridged_reported:
+            del result["DialBridged"]
+        return result
 
     def _after_gather(self, url: str, leg: dict[str, str]) -> list[Event]:
         response = self.post(url, {}, leg)

@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from .line import Line
 from .simulator import Caller, OverHttp, Step
 
-# The call's own parameters, as Twilio sends them for an inbound call (withheld details aside).
-CALLER = "+447700900123"   # Ofcom's drama range: no real person's number
-
 
 class WalkFailed(Exception):
     """One step of the walk went wrong: the message names the step."""
@@ -38,7 +35,7 @@ def walk(base_url: str, token: str, line: Line, called: str = "+442890000000") -
     transfer ended; each step checked. Raises WalkFailed naming the step that failed."""
     base_url = base_url.rstrip("/")
     done: list[Walked] = []
-    caller = Caller(OverHttp(), token, caller_number=CALLER, called_number=called, base_url=base_url)
+    caller = Caller(OverHttp(), token, called_number=called, base_url=base_url)
     caller.call_params["CallSid"] = "CA" + secrets.token_hex(16)
 
     health = _health(base_url)

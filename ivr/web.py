@@ -19,8 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from .limits import BODY
 from .call_facts import CallFacts
-from .context import (AUDIO_BASE, CALL_NUMBERS, CALL_PLACE, CURRENT_CALL, SIMULATED_AREA, SIMULATED_NOW, SIMULATION,
-                      name_the_request)
+from .context import AUDIO_BASE, CALL_NUMBERS, CALL_PLACE, CURRENT_CALL, SIMULATED_AREA, SIMULATED_NOW, name_the_request
 from .state import CallState
 from . import metrics
 from .line import Line
@@ -217,7 +216,7 @@ def bridged(call: Webhook, dialled_sid: str | None, reported: str | None) -> str
     instance answered the whisper recorded it (ivr/call_facts.py)."""
     if reported is not None:
         return reported.lower()
-    accepted = facts().known(leg(call, dialled_sid), "accepted") if not SIMULATION.get() else None
+    accepted = facts().known(leg(call, dialled_sid), "accepted")
     if accepted is None:
         log.warning("transfer ended without DialBridged, and whether it was accepted is not known: "
                     "counted as not taken")
@@ -235,7 +234,7 @@ def screen(call: Webhook):
 @webhook
 def screen_answer(call: Webhook):
     answer = call.line.transfers.screened(call.form.get("Digits"))
-    if call.line.transfers.accepted(call.form.get("Digits")) and not SIMULATION.get():
+    if call.line.transfers.accepted(call.form.get("Digits")):
         facts().claim(leg(call, call.form.get("CallSid")), "accepted")   # for a <Dial> action without DialBridged
     return twiml(answer)
 

@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LONDON = ZoneInfo("Europe/London")
 TOKEN = "test-auth-token-0123456789abcdef"
 GATEWAY = "+443001234333"
+# The commands see no Twilio credentials, whatever the machine's environment holds.
+NO_TWILIO_ACCOUNT = {"TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "", "TWILIO_API_KEY": "", "TWILIO_API_SECRET": ""}
 OUT_OF_HOURS = "+442895049999"
 
 
@@ -196,7 +198,8 @@ def command(app):
     so that `check` works even when line.yaml is too broken to build the app.
     """
     def run(*args: str, config: Path | None = None, input: str | None = None):
-        env = {"IVR_ROOT": str(app.config["IVR_ROOT"]), "IVR_CONFIG": str(config or app.config["IVR_CONFIG"])}
+        env = {"IVR_ROOT": str(app.config["IVR_ROOT"]), "IVR_CONFIG": str(config or app.config["IVR_CONFIG"]),
+               **NO_TWILIO_ACCOUNT}
         return CliRunner().invoke(FlaskGroup(), list(args), env=env, input=input)
     return run
 

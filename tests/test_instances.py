@@ -72,10 +72,21 @@ def texting_app_phone(make_app):
     return Phone(make_app(TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_HTTP_CLIENT=api).test_client(), TOKEN), api
 
 
-def test_without_a_store_the_line_still_answers_on_what_twilio_sends(make_app):
+def test_without_a_store_one_instance_still_remembers_what_it_learnt(make_app):
     phone = Phone(make_app(IVR_RECORD_USAGE=False).test_client(), TOKEN)
     transfer = phone.english().press("0")
     press_on_team_leg(team(transfer), "1")
-    assert transfer.transfer_ends("completed", "true").hangs_up
-    # nothing remembers the acceptance: without DialBridged, the caller is offered what else they can do
-    assert not transfer.transfer_ends("completed", ABSENT, dialled_sid=TEAM_LEG["CallSid"]).hangs_up
+    assert transfer.transfer_ends("completed", ABSENT, dialled_sid=TEAM_LEG["CallSid"]).hangs_up
+    assert not transfer.transfer_ends("completed", ABSENT, dialled_sid="CA" + "beef" * 8).hangs_up
+
+
+def test_a_sender_that_cannot_text_is_refused_by_twilio_and_the_caller_told(make_app):
+    """The Messages API refuses a From that is not an SMS-capable number of the account (error
+    21606): the caller hears the text could not be sent, and the call goes on."""
+    from .twilio_api import FakeAccount
+    api = RecordingHttpClient(FakeAccount(numbers={"+447700900000": {"sms": False, "voice": True}}))
+    phone = Phone(make_app(TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_HTTP_CLIENT=api).test_client(), TOKEN)
+    reply = phone.reply(phone.english().press("4").gather.get("action"), {"Digits": "1"})
+    assert reply.said[0].startswith("Sorry, the text could not be sent")
+    assert reply.said[1] == "To speak to someone, press 0."
+    assert len(texts(api)) == 1 and api.reply.messages == []   # asked once, refused

@@ -1,5 +1,5 @@
 """The terminal call: a whole call through the real webhooks, scripted or typed, in any language."""
-from .conftest import GATEWAY, OUT_OF_HOURS
+from .conftest import GATEWAY, OUT_OF_HOURS, TOKEN
 from .words import offered, translation
 
 
@@ -158,3 +158,41 @@ def test_an_unbalanced_quote_in_keys_is_one_clear_line_not_a_traceback(command):
     assert result.exit_code == 2
     assert "No closing quotation: quote words to say with the other kind of quote" in result.output
     assert "Traceback" not in result.output
+
+
+# -- as strict as Twilio ------------------------------------------------------------------------
+
+def test_a_voice_twilio_withdraws_while_the_line_runs_sends_the_call_to_the_fallback(app, monkeypatch):
+    """The simulation refuses TwiML as Twilio does: an invalid voice in a <Say> inside <Gather>
+    sends the call to the fallback URL (TwiML changelog, 2024-07-22)."""
+    from ivr import vocabulary
+    from ivr.simulator import Caller, scripted
+    known = vocabulary.load()
+    monkeypatch.setitem(known.voices, "Polly.Ola-Neural",
+                        vocabulary.Voice("Polly.Ola-Neural", "pl-PL", "Polly", "withdrawn", "Neural"))
+    with app.test_client() as client:
+        transcript = Caller(client, TOKEN).run(scripted("2"))
+    lines = transcript.lines()
+    refused = next(i for i, line in enumerate(lines) if "Twilio refuses this TwiML" in line)
+    assert "Polly.Ola-Neural" in lines[refused] and "the call goes to the fallback URL" in lines[refused]
+    assert lines[refused + 1].startswith("  [en-GB] Sorry, something has gone wrong on this line.")
+    assert any("putting the caller through to +442895049999" in line for line in lines[refused:])
+
+
+def test_a_dial_on_the_teams_leg_ends_that_leg_and_never_joins_the_caller(app, monkeypatch):
+    from ivr.simulator import Caller, scripted
+    from ivr.transfers import Transfers
+    monkeypatch.setattr(Transfers, "screen", lambda self, args: '<?xml version="1.0" encoding="UTF-8"?>'
+                        '<Response><Dial><Number>+447700900999</Number></Dial></Response>')
+    with app.test_client() as client:
+        lines = Caller(client, TOKEN).run(scripted("10")).lines()
+    assert any("Twilio refused the team leg's TwiML (<Dial> in the team's leg" in line for line in lines)
+    assert any(line.startswith("  [en-GB] Sorry, the Gateway Team could not take your call.") for line in lines)
+
+
+def test_the_terminal_call_can_call_withheld_and_without_dial_bridged(command):
+    result = command("call", "--at", "2026-07-14 10:00", "--keys", "10", "--withheld", "--without-dial-bridged")
+    assert result.exit_code == 0, result.output
+    # accepted on the team's leg, then reported without DialBridged: still answered, the call ends after
+    assert "the team presses 1 and the caller is put through" in result.output
+    assert "could not take your call" not in result.output

@@ -6,17 +6,22 @@ import pytest
 from click.testing import CliRunner
 from flask.cli import FlaskGroup
 
-from ivr import translations
+from ivr import cli, translations
 from ivr.line import Line
 
 from .conftest import ROOT, line_settings, make_root
+from .twilio_api import FakeAccount, RecordingHttpClient
 from .words import first_keyword, set_translation, translation
+
+CREDENTIALS = {"TWILIO_ACCOUNT_SID": "AC" + "5" * 32, "TWILIO_AUTH_TOKEN": "secret"}
 
 LISTENING = {2: "pl", 3: "lt", 5: "ar", 6: "ro", 7: "bg", 8: "pt-PT", 9: "sk"}
 
 
-def run(root, *args):
-    return CliRunner().invoke(FlaskGroup(), list(args), env={"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")})
+def run(root, *args, env=None):
+    environment = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml"), "TWILIO_ACCOUNT_SID": "",
+                   "TWILIO_AUTH_TOKEN": "", "TWILIO_API_KEY": "", "TWILIO_API_SECRET": "", **(env or {})}
+    return CliRunner().invoke(FlaskGroup(), list(args), env=environment)
 
 
 def plain(text: str) -> str:
@@ -102,7 +107,7 @@ def test_check_live_fails_naming_each_language_while_drafts_and_placeholders_rem
     assert "problem: language ga: 57 recordings are machine placeholders (espeak-ng)" in result.output
 
 
-def test_check_live_passes_when_every_language_is_signed_off(tmp_path):
+def test_check_live_passes_when_every_language_is_signed_off(tmp_path, monkeypatch):
     settings = line_settings()
     settings["languages"] = [lang for lang in settings["languages"] if lang["code"] != "ga"]
     settings["texting"]["from"] = "+447911123456"   # the council's own sending number, not the example
@@ -110,11 +115,42 @@ def test_check_live_passes_when_every_language_is_signed_off(tmp_path):
     for code in ("pl", "lt", "ar", "ro", "bg", "pt-PT", "sk"):
         signed = run(root, "translations", "sign-off", "--lang", code, "--as", "reviewed", "--by", "A. Translator, MCIL")
         assert signed.exit_code == 0, signed.output
-    result = run(root, "check", "--live")
+    account = FakeAccount(numbers={"+447911123456": {"sms": True},
+                                   "+442890000000": {"voice_url": "https://line.council.example/voice",
+                                                     "voice_fallback_url": "https://cse-1234.twil.io/fallback.xml"}})
+    monkeypatch.setattr(cli, "twilio_http_client", lambda: RecordingHttpClient(account))
+    result = run(root, "check", "--live", env=CREDENTIALS)
     assert result.exit_code == 0, result.output
+    assert "warning: +44" not in result.output   # the fallback is on Twilio's, not the line's host
     set_translation(root, "pl", "option.back", "Wstecz: {choice}.")
     changed = run(root, "check", "--live")
     assert "problem: language pl: 1 translations changed since the sign-off: option.back" in changed.output
+
+
+@pytest.mark.parametrize("sender, number_fields, said", [
+    ({"sms": False}, {}, "problem: texting.from: +447911123456 cannot send texts (Twilio lists it without SMS)"),
+    (None, {}, "problem: texting.from: +447911123456 is not a number of this Twilio account"),
+    ({"sms": True}, {"voice_fallback_url": "https://line.council.example/voice/fallback"},
+     "warning: +442890000000: the fallback URL is on the line's own host (line.council.example)"),
+    ({"sms": True}, {"voice_fallback_url": ""}, "warning: +442890000000: no fallback URL"),
+])
+def test_check_live_reads_the_account_for_the_text_sender_and_the_fallback(tmp_path, monkeypatch, sender,
+                                                                             number_fields, said):
+    settings = line_settings()
+    settings["texting"]["from"] = "+447911123456"
+    root = make_root(tmp_path / "line", settings)
+    numbers = {"+442890000000": {"voice_url": "https://line.council.example/voice", **number_fields}}
+    if sender is not None:
+        numbers["+447911123456"] = sender
+    monkeypatch.setattr(cli, "twilio_http_client", lambda: RecordingHttpClient(FakeAccount(numbers=numbers)))
+    result = run(root, "check", "--live", env=CREDENTIALS)
+    assert said in result.output, result.output
+
+
+def test_check_live_without_credentials_says_the_account_was_not_checked(command):
+    result = command("check", "--live")
+    assert "problem: the Twilio account was not checked (the text sender, the fallback URL): set " \
+           "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN" in result.output
 
 
 def test_check_live_names_the_example_sending_number_and_the_whole_sign_off_command(command):
