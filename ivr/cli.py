@@ -18,8 +18,8 @@ from pathlib import Path
 
 import click
 
-from . import (config_path, create_app, go_live, project_root, recordings, timings, translations, twilio_number, usage,
-               walk)
+from . import (config_path, create_app, fallback_asset, go_live, project_root, recordings, timings, translations,
+               twilio_number, usage, walk)
 from .config import ConfigError, is_e164
 from .line import AUDIO_DIR, Line
 from .simulator import AUDIO_URL, CALLER, DIAL_OUTCOMES, HANG_UP, SILENCE, WITHHELD, Caller, scripted
@@ -162,9 +162,15 @@ def recordings_make(code, human_dir, espeak_voice, no_placeholders, force):
 
 
 @click.command("fallback-twiml")
-def fallback_twiml():
+@click.option("--number", metavar="+44…", help="The Twilio number it is the fallback of: the team then sees it "
+                                              "when a caller withholds theirs.")
+def fallback_twiml(number):
     """Print the static TwiML for Twilio's fallback URL (or a TwiML Bin)."""
-    click.echo(Line.load(project_root(), config_path()).fallback_twiml)
+    if number is not None and not is_e164(number):
+        raise click.BadParameter(f"{number!r} is not a phone number in E.164 form, like +442890000000",
+                                 param_hint="--number")
+    line = _line()
+    click.echo(line.transfers.fallback(line.first_language, line_number=number))
 
 
 @click.command("call")
@@ -359,12 +365,19 @@ def stats(start, end, csv_path):
 @click.argument("number")
 @click.argument("base_url")
 @click.option("--apply", is_flag=True, help="Make the change; without it, only show what would change.")
-def twilio_number_command(number, base_url, apply):
+@click.option("--publish-fallback", is_flag=True,
+              help="Publish the fallback TwiML on Twilio's servers (a public Serverless asset of the account) and "
+                   "make it the number's fallback URL, so it answers when the line's server cannot.")
+@click.option("--fallback-url", metavar="URL", help="The number's fallback URL: a TwiML Bin holding "
+                                                    "`flask --app ivr fallback-twiml --number NUMBER`.")
+def twilio_number_command(number, base_url, apply, publish_fallback, fallback_url):
     """Point the Twilio NUMBER (+44…) at the line served at BASE_URL (https://…)."""
+    if publish_fallback and fallback_url:
+        raise click.BadParameter("give --publish-fallback or --fallback-url, not both", param_hint="--fallback-url")
     try:
         if not is_e164(number):
             raise twilio_number.NumberError(f"{number!r} is not a phone number in E.164 form, like +442890000000")
-        wanted = twilio_number.wanted_settings(base_url)
+        wanted = twilio_number.wanted_settings(base_url, fallback_url)
         try:
             client = twilio_number.client_from(os.environ, http_client=twilio_http_client())
         except twilio_number.NumberError as error:
@@ -375,11 +388,24 @@ def twilio_number_command(number, base_url, apply):
             for field, value in wanted.items():
                 click.echo(f"  {field}: {value}")
             return
-        plan = twilio_number.point(client, number, base_url, apply)
+        method = "POST"
+        if publish_fallback:
+            if not apply:
+                click.echo(f"would publish the fallback TwiML (for {number}) on Twilio's servers, as a public asset "
+                           f"of the Serverless service {fallback_asset.SERVICE!r}, and make it the fallback URL")
+            else:
+                twiml = _line().transfers.fallback(_line().first_language, line_number=number)
+                try:
+                    fallback_url, method = fallback_asset.publish(client, twiml), "GET"   # a static file
+                except fallback_asset.PublishError as error:
+                    raise twilio_number.NumberError(str(error)) from None
+                click.echo(f"published the fallback TwiML at {fallback_url}")
+        plan = twilio_number.point(client, number, base_url, apply, fallback_url, method)
     except twilio_number.NumberError as error:
         raise click.ClickException(str(error)) from None
     for shown in plan.lines():
-        click.echo(shown)
+        if not (publish_fallback and shown == twilio_number.FALLBACK_ON_THE_LINE):
+            click.echo(shown)
 
 
 def twilio_http_client():

@@ -1,7 +1,9 @@
 """Pointing the council's Twilio number at the line, through Twilio's REST API.
 
-It finds the number in the account, works out what must change (voice URL,
-fallback URL, status callback, all POST), and changes it only when asked.
+It finds the number in the account, works out what must change (voice URL, fallback URL, status
+callback), and changes it only when asked. The fallback is best kept off the line's own server
+(a TwiML Bin, or the fallback TwiML published on Twilio's servers: ivr/fallback_asset.py); left
+there, the plan says what that costs.
 """
 from __future__ import annotations
 
@@ -24,18 +26,34 @@ class Plan:
     sid: str
     changes: dict[str, tuple[str | None, str]]   # field -> (now, wanted)
     applied: bool = False
+    fallback_on_the_line: bool = False
 
     def lines(self) -> list[str]:
         if not self.changes:
-            return [f"{self.number} ({self.sid}) already points at the line: nothing to change"]
-        shown = [f"{self.number} ({self.sid}):"]
-        for field, (now, wanted) in self.changes.items():
-            shown.append(f"  {field}: {now or '(empty)'} -> {wanted}")
-        shown.append("changed." if self.applied else "nothing changed yet: run again with --apply to change it")
+            shown = [f"{self.number} ({self.sid}) already points at the line: nothing to change"]
+        else:
+            shown = [f"{self.number} ({self.sid}):"]
+            for field, (now, wanted) in self.changes.items():
+                shown.append(f"  {field}: {now or '(empty)'} -> {wanted}")
+            shown.append("changed." if self.applied else "nothing changed yet: run again with --apply to change it")
+        if self.fallback_on_the_line:
+            shown.append(FALLBACK_ON_THE_LINE)
         return shown
 
 
-def wanted_settings(base_url: str) -> dict[str, str]:
+FALLBACK_ON_THE_LINE = ("warning: the fallback URL is on the line's own server: when it is down, so is the fallback, "
+                        "and callers hear Twilio's error message. Add --publish-fallback to keep it on Twilio's "
+                        "servers, or --fallback-url with a TwiML Bin holding `flask --app ivr fallback-twiml`.")
+
+
+def https_url(url: str, what: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc or parts.fragment:
+        raise NumberError(f"{what} {url!r} must be an https address, like https://line.example.org")
+    return url
+
+
+def wanted_settings(base_url: str, fallback_url: str | None = None, fallback_method: str = "POST") -> dict[str, str]:
     parts = urlsplit(base_url)
     if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
         raise NumberError(f"the base URL {base_url!r} must be the line's public https address, "
@@ -47,7 +65,8 @@ def wanted_settings(base_url: str) -> dict[str, str]:
             break
     return {
         "voice_url": f"{base}/voice", "voice_method": "POST",
-        "voice_fallback_url": f"{base}/voice/fallback", "voice_fallback_method": "POST",
+        "voice_fallback_url": https_url(fallback_url, "the fallback URL") if fallback_url else f"{base}/voice/fallback",
+        "voice_fallback_method": fallback_method if fallback_url else "POST",
         "status_callback": f"{base}/voice/status", "status_callback_method": "POST",
     }
 
@@ -64,10 +83,11 @@ def client_from(environ, http_client=None) -> Client:
                       "with TWILIO_ACCOUNT_SID) in the environment")
 
 
-def point(client: Client, number: str, base_url: str, apply: bool) -> Plan:
+def point(client: Client, number: str, base_url: str, apply: bool, fallback_url: str | None = None,
+          fallback_method: str = "POST") -> Plan:
     if not is_e164(number):
         raise NumberError(f"{number!r} is not a phone number in E.164 form, like +442890000000")
-    wanted = wanted_settings(base_url)
+    wanted = wanted_settings(base_url, fallback_url, fallback_method)
     try:
         found = client.incoming_phone_numbers.list(phone_number=number, limit=2)
         if not found:
@@ -76,7 +96,8 @@ def point(client: Client, number: str, base_url: str, apply: bool) -> Plan:
         current = found[0]
         changes = {field: (getattr(current, field), value) for field, value in wanted.items()
                    if (getattr(current, field) or "").upper() != value.upper()}
-        plan = Plan(number, current.sid, changes)
+        plan = Plan(number, current.sid, changes,
+                    fallback_on_the_line=urlsplit(wanted["voice_fallback_url"]).hostname == urlsplit(wanted["voice_url"]).hostname)
         if apply and changes:
             client.incoming_phone_numbers(current.sid).update(**wanted)
             plan.applied = True

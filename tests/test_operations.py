@@ -57,7 +57,8 @@ def test_a_dry_run_shows_what_would_change_and_changes_nothing():
         "voice_fallback_url": (None, "https://line.council.example/voice/fallback"),
         "status_callback": ("", "https://line.council.example/voice/status"),
     }
-    assert plan.lines()[-1] == "nothing changed yet: run again with --apply to change it"
+    assert plan.lines()[-2] == "nothing changed yet: run again with --apply to change it"
+    assert plan.lines()[-1].startswith("warning: the fallback URL is on the line's own server")
 
 
 def test_apply_updates_the_number_through_the_api():
@@ -90,7 +91,7 @@ def test_a_number_already_pointing_at_the_line_is_left_alone():
     api = RecordingHttpClient(twilio_numbers([done]))
     plan = point(client_with(api), NUMBER, "https://line.council.example", apply=True)
     assert plan.changes == {} and not plan.applied and len(api.requests) == 1
-    assert plan.lines() == [f"{NUMBER} ({NUMBER_SID}) already points at the line: nothing to change"]
+    assert plan.lines()[0] == f"{NUMBER} ({NUMBER_SID}) already points at the line: nothing to change"
 
 
 @pytest.mark.parametrize("numbers, status, base_url, message", [
@@ -127,6 +128,44 @@ def test_the_command_uses_only_environment_credentials_and_explains_failures(mon
                                                    "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or the API key pair)"]
 
 
+def test_the_fallback_is_published_on_twilios_servers_and_the_number_points_at_it(monkeypatch, command):
+    """--publish-fallback: the fallback TwiML becomes a public Serverless asset of the account (TwiML
+    Bins have no API), and the number's fallback URL points at it, fetched with GET."""
+    from ivr import vocabulary
+    from .twilio_api import FakeAccount
+    account = FakeAccount(ACCOUNT, {NUMBER: {"voice_url": "https://demo.twilio.com/welcome/voice/"}})
+    api = RecordingHttpClient(account)
+    monkeypatch.setattr(cli, "twilio_http_client", lambda: api)
+    env = {"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN}
+    dry = CliRunner().invoke(FlaskGroup(), ["twilio-number", NUMBER, "https://line.council.example",
+                                            "--publish-fallback"], env=env)
+    assert dry.exit_code == 0 and "would publish the fallback TwiML" in dry.output and not account.services
+    result = CliRunner().invoke(FlaskGroup(), ["twilio-number", NUMBER, "https://line.council.example",
+                                               "--publish-fallback", "--apply"], env=env)
+    assert result.exit_code == 0, result.output
+    number = account.numbers[NUMBER]
+    assert number["voice_url"] == "https://line.council.example/voice"
+    assert number["voice_fallback_url"].endswith(".twil.io/fallback.xml") and number["voice_fallback_method"] == "GET"
+    content_type, twiml = account.served(number["voice_fallback_url"])
+    assert content_type == "text/xml" and twiml == command("fallback-twiml", "--number", NUMBER).output.strip().encode()
+    assert vocabulary.load().check(twiml) == []
+    assert b'callerId="+442890000000"' in twiml        # a withheld caller's transfer shows the team this number
+    assert "warning" not in result.output
+    again = CliRunner().invoke(FlaskGroup(), ["twilio-number", NUMBER, "https://line.council.example",
+                                              "--publish-fallback", "--apply"], env=env)
+    assert again.exit_code == 0 and len(account.services) == 1   # the same service, a new deployment
+
+
+def test_a_twilio_bin_can_be_given_as_the_fallback(monkeypatch):
+    api = RecordingHttpClient(twilio_numbers([OLD]))
+    plan = point(client_with(api), NUMBER, "https://line.council.example", apply=True,
+                 fallback_url="https://handler.twilio.com/twiml/EH" + "0" * 32)
+    assert api.requests[-1]["data"]["VoiceFallbackUrl"] == "https://handler.twilio.com/twiml/EH" + "0" * 32
+    assert not plan.fallback_on_the_line and not any(line.startswith("warning") for line in plan.lines())
+    with pytest.raises(NumberError, match="must be an https address"):
+        point(client_with(api), NUMBER, "https://line.council.example", apply=True, fallback_url="http://x.example")
+
+
 def test_the_command_with_an_api_key_pair_shows_and_applies(monkeypatch):
     api = RecordingHttpClient(twilio_numbers([OLD]))
     monkeypatch.setattr(cli, "twilio_http_client", lambda: api)
@@ -136,7 +175,7 @@ def test_the_command_with_an_api_key_pair_shows_and_applies(monkeypatch):
                                                "--apply"], env=env)
     assert result.exit_code == 0, result.output
     assert "  voice_url: https://demo.twilio.com/welcome/voice/ -> https://line.council.example/voice" in result.output
-    assert result.output.strip().endswith("changed.")
+    assert "\nchanged.\n" in result.output
     assert api.requests[-1]["auth"] == ("SK" + "4" * 32, "key-secret")
 
 

@@ -144,7 +144,7 @@ class FakeAccount:
         parts = path.split("/") if path else []
         if not parts:
             if method == "GET":
-                return Response(200, json.dumps({"services": list(self.services.values()),
+                return Response(200, json.dumps({"services": [public(s) for s in self.services.values()],
                                                  "meta": {"next_page_url": None, "key": "services", "page": 0,
                                                           "page_size": 50}}))
             sid = f"ZS{len(self.services):032x}"
