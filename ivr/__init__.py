@@ -125,6 +125,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(metrics.bp)
     app.register_blueprint(web.audio)
     app.register_blueprint(web.health)
+    app.register_blueprint(web.alerts)
 
     if not app.config["TWILIO_AUTH_TOKEN"]:
         if app.config["IVR_DEVELOPMENT"]:

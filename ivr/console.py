@@ -15,7 +15,7 @@ from babel import Locale, UnknownLocaleError
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from . import translations, usage
+from . import metrics, translations, twilio_alerts, usage
 from .access import council_only
 from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, Caller, Step, Wait
 from .web import line, now
@@ -67,6 +67,8 @@ def status():
         areas=_areas_now(app_line, moment), contacts=_contacts(app_line), next_change=hours.next_change(moment),
         next_holiday=hours.next_bank_holiday(moment), closures=[c for c in hours.closures if c.end > moment],
         languages=languages, figures=figures, answered_today=today, config=app_line.config,
+        alerts=[{**row, "last": dt.datetime.fromtimestamp(row["last"], hours.zone) if row["last"] else None}
+                for row in twilio_alerts.seen(metrics.registry())],
         days=", ".join(day for index, day in enumerate(DAYS) if index in hours.weekdays))
 
 

@@ -21,7 +21,7 @@ from .limits import BODY
 from .call_facts import CallFacts
 from .context import AUDIO_BASE, CALL_NUMBERS, CALL_PLACE, CURRENT_CALL, SIMULATED_AREA, SIMULATED_NOW, name_the_request
 from .state import CallState
-from . import metrics
+from . import metrics, twilio_alerts
 from .line import Line
 from .privacy import mask_sid
 from .usage import length_bucket
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__)
 audio = Blueprint("audio", __name__)   # recordings: public words, fetched by Twilio without a signature
 health = Blueprint("health", __name__)
+alerts = Blueprint("alerts", __name__)   # Twilio's Debugger webhook: about the account, not a call
 LOOPBACK = ("127.0.0.1", "::1")
 RECORDING_MAX_AGE = 24 * 3600   # Twilio and proxies may keep a recording this long
 CALL_ENDED = ("completed", "busy", "failed", "no-answer", "canceled")
@@ -281,6 +282,19 @@ def safety_net(error: Exception):
         log.exception("the safety net failed too; answering with the fallback")
         body = line().fallback_twiml
     return twiml(body)
+
+
+@alerts.post("/twilio/alerts")
+@webhook
+def twilio_alert(call: Webhook):
+    """Twilio's Debugger webhook: an error or a warning on the account, counted by code
+    (ivr/twilio_alerts.py). Signed like every webhook; no call's safety net here: a failure to count
+    is logged, and Twilio gets its 204 all the same."""
+    try:
+        twilio_alerts.receive(call.form, facts(), call.line.config.hours.local(call.now).date())
+    except Exception:
+        log.exception("a Twilio alert could not be counted")
+    return Response(status=204)
 
 
 @audio.get("/audio/<language>/<prompt>.wav")
