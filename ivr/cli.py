@@ -18,8 +18,10 @@ from pathlib import Path
 
 import click
 
-from . import (config_path, create_app, fallback_asset, go_live, project_root, recordings, timings, translations,
-               twilio_number, usage, walk)
+from twilio.base.exceptions import TwilioException
+
+from . import (config_path, create_app, fallback_asset, go_live, project_root, recordings, smoke_call, timings,
+               translations, twilio_number, usage, walk)
 from .config import ConfigError, is_e164
 from .line import AUDIO_DIR, Line
 from .simulator import AUDIO_URL, CALLER, DIAL_OUTCOMES, HANG_UP, SILENCE, WITHHELD, Caller, scripted
@@ -462,8 +464,47 @@ def walk_command(base_url, called):
     click.echo(f"OK: {base_url} answered a whole call")
 
 
+@click.command("smoke-call")
+@click.option("--from", "from_number", required=True, metavar="+44…",
+              help="A second Twilio number of the account, that the test calls come from.")
+@click.option("--to", "to_number", metavar="+44…",
+              help="The line's number (default: the account's one number whose voice URL is the line's).")
+@click.option("--lang", "codes", multiple=True, metavar="CODE", help="Only this language (again for more).")
+@click.option("--listen", default=30, show_default=True, type=click.IntRange(15, 120),
+              help="Seconds each call lasts before it hangs up.")
+def smoke_call_command(from_number, to_number, codes, listen):
+    """Ring the line once per language through Twilio, press its key and a message (never 0), and
+    print what Twilio reported of each call: the go-live check. The calls are real and cost money."""
+    line = _line()
+    try:
+        client = twilio_number.client_from(os.environ, http_client=twilio_http_client())
+        for number, what in ((from_number, "--from"), (to_number, "--to")):
+            if number is not None and not is_e164(number):
+                raise click.BadParameter(f"{number!r} is not a phone number in E.164 form", param_hint=what)
+        if to_number is None:
+            pointing = [n.phone_number for n in client.incoming_phone_numbers.list(limit=1000)
+                        if (n.voice_url or "").rstrip("/").endswith(go_live.LINE_PATH)]
+            if len(pointing) != 1:
+                raise click.BadParameter(f"{len(pointing)} numbers of the account point at a line: say which is this "
+                                         "line's", param_hint="--to")
+            to_number = pointing[0]
+        languages = [line.config.language(code) for code in codes] or None
+        if languages and None in languages:
+            raise click.BadParameter(f"not a language of line.yaml: {', '.join(codes)}", param_hint="--lang")
+        click.echo(f"Ringing {to_number} from {from_number}, {listen} s a call, one language after another ...")
+        results = smoke_call.smoke(client, line, to_number, from_number, listen, languages)
+    except twilio_number.NumberError as error:
+        raise click.ClickException(str(error)) from None
+    except TwilioException as error:
+        raise click.ClickException(f"Twilio refused: {getattr(error, 'msg', error)}") from None
+    for shown in smoke_call.table(results):
+        click.echo(shown)
+    if not all(result.ok for result in results):
+        sys.exit(1)
+
+
 COMMANDS = (check, call, fallback_twiml, translations_group, recordings_group, stats, twilio_number_command,
-            timings_command, walk_command)
+            timings_command, walk_command, smoke_call_command)
 
 
 def main() -> None:

@@ -108,12 +108,15 @@ class FakeAccount:
         found = re.search(r"/Calls/(CA\w+)\.json$", request["url"])
         if found:
             call = next((c for c in self.calls if c["sid"] == found.group(1)), None)
-            return Response(200, json.dumps(call)) if call else error(404, 20404, "not found")
+            if call is None:
+                return error(404, 20404, "not found")
+            call.update(call.pop("pending", {}))   # fetched again later: the call has ended
+            return Response(200, json.dumps(visible(call)))
         if request["method"] == "POST":
             return self.create_call(request["data"])
         params = request["params"]
-        listed = [c for c in self.calls if all(c.get(snake(k)) == v for k, v in params.items()
-                                               if k in ("To", "From", "ParentCallSid"))]
+        listed = [visible(c) for c in self.calls if all(c.get(snake(k)) == v for k, v in params.items()
+                                                        if k in ("To", "From", "ParentCallSid"))]
         return Response(200, json.dumps({"calls": listed, "next_page_uri": None, "page": 0, "page_size": 50,
                                          "uri": request["url"]}))
 
@@ -130,12 +133,20 @@ class FakeAccount:
             return error(400, 21216, f"SendDigits {digits!r} is not valid")
         if "Twiml" in data and len(data["Twiml"]) > 4000:   # "Max 4000 characters" (the same page)
             return error(400, 21201, "Twiml is over 4000 characters")
-        index = len(self.calls)
-        call = {"sid": f"CA{index:032x}", "account_sid": self.sid, "to": data["To"], "from": data["From"],
-                "status": "queued", "direction": "outbound-api", "duration": None, "parent_call_sid": None,
-                "start_time": None, "end_time": None}
+        call = self.add_call(data["To"], data["From"], "outbound-api", status="queued")
+        if data["To"] in self.numbers:
+            # A call to a number of the same account is answered as an inbound call of its own.
+            self.add_call(data["To"], data["From"], "inbound", status="completed",
+                          duration=str(min(int(data.get("TimeLimit", 30)), 28)))
+        call["pending"] = {"status": "completed", "duration": str(min(int(data.get("TimeLimit", 30)), 28))}
+        return Response(201, json.dumps(visible(call)))
+
+    def add_call(self, to: str, sender: str, direction: str, status: str, duration: str | None = None) -> dict:
+        call = {"sid": f"CA{len(self.calls):032x}", "account_sid": self.sid, "to": to, "from": sender,
+                "status": status, "direction": direction, "duration": duration, "parent_call_sid": None,
+                "start_time": "Tue, 14 Jul 2026 09:00:00 +0000", "end_time": None}
         self.calls.append(call)
-        return Response(201, json.dumps(call))
+        return call
 
     # -- Serverless: a service, an asset, its version, a build, an environment, a deployment ----
     def serverless(self, request: dict) -> Response:
@@ -197,6 +208,10 @@ class FakeAccount:
                     if url == f"https://{environment['domain_name']}{version['path']}" and version["visibility"] == "public":
                         return version["content_type"], version["content"]
         return None
+
+
+def visible(call: dict) -> dict:
+    return {k: v for k, v in call.items() if k != "pending"}
 
 
 def public(service: dict) -> dict:
