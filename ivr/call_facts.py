@@ -43,10 +43,16 @@ def engine_for(url: str) -> sa.Engine:
     """An engine of its own, with short waits: these facts are asked for while a caller waits."""
     if url.startswith("sqlite"):
         return sa.create_engine(url, pool_pre_ping=True, connect_args={"timeout": WAIT_SECONDS})
-    if url.startswith("postgresql"):
-        return sa.create_engine(url, pool_pre_ping=True, connect_args={
-            "connect_timeout": 2, "options": f"-c statement_timeout={WAIT_SECONDS * 1000}"})
-    return sa.create_engine(url, pool_pre_ping=True)
+    if not url.startswith("postgresql"):
+        return sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 2})
+
+    @sa.event.listens_for(engine, "connect")
+    def short_statements(connection, _record):   # (set here: the URL may carry its own options)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {WAIT_SECONDS * 1000}")
+        connection.commit()
+    return engine
 
 
 class CallFacts:

@@ -111,6 +111,7 @@ class UsageStore:
         elif url.startswith("postgresql"):
             options["connect_args"] = {"connect_timeout": 3}
         self.engine = sa.create_engine(url, pool_pre_ping=True, **options)
+        self._pid = _Process.pid   # the process whose connections the pool holds
 
     def create(self) -> None:
         if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///file:"):   # a path, not a URI
@@ -136,6 +137,7 @@ class UsageStore:
     def write(self, rows: list[tuple]) -> None:
         """Rows of COLUMNS, inserted with the driver's executemany: the cheapest way, as the writer
         shares the processor with the calls."""
+        self.after_fork()
         dialect = self.engine.dialect
         marker = "?" if dialect.paramstyle == "qmark" else "%s"
         sql = f"INSERT INTO {events.name} ({', '.join(COLUMNS)}) VALUES ({', '.join([marker] * len(COLUMNS))})"
@@ -145,6 +147,7 @@ class UsageStore:
             connection.exec_driver_sql(sql, rows)
 
     def rows(self, start: dt.date, end: dt.date) -> list:
+        self.after_fork()
         query = (sa.select(events.c.id, events.c.day, events.c.call, events.c.kind, events.c.detail,
                            events.c.out_of_hours, events.c.place)
                  .where(events.c.day >= start, events.c.day <= end).order_by(events.c.id))
@@ -152,7 +155,12 @@ class UsageStore:
             return list(connection.execute(query))
 
     def after_fork(self) -> None:
-        self.engine.dispose(close=False)
+        """In a process forked from the one that opened the store (gunicorn loads the app, then
+        forks its workers): leave the parent's connections to it, and open this process's own.
+        Two processes writing on one connection lose each other's events."""
+        if self._pid != _Process.pid:
+            self.engine.dispose(close=False)
+            self._pid = _Process.pid
 
 
 class Recorder:
@@ -206,8 +214,7 @@ class Recorder:
         if self._pid != _Process.pid:   # first event in this process (gunicorn forks after loading)
             with self._lock:
                 if self._pid != _Process.pid:
-                    if self._pid is not None:
-                        self.store.after_fork()
+                    self.store.after_fork()   # (the app may have opened the store before the fork)
                     self._pending = deque()
                     threading.Thread(target=self._write_forever, args=(self._pending,), daemon=True,
                                      name="usage-writer").start()

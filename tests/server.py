@@ -23,7 +23,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, tmp: Path, workers: int = 2, **env: str):
+    def __init__(self, tmp: Path, workers: int = 2, app: str = "ivr.wsgi:app", **env: str):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.database = tmp / "usage.sqlite3"
@@ -33,7 +33,7 @@ class Server:
                    "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"), "GUNICORN_GRACEFUL_TIMEOUT": "3", **env}
         environ.pop("IVR_DEVELOPMENT", None)
         gunicorn = Path(sys.executable).parent / "gunicorn"
-        self.process = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "ivr.wsgi:app"], cwd=ROOT,
+        self.process = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", app], cwd=ROOT,
                                         env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
