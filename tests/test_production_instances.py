@@ -169,12 +169,10 @@ def test_two_instances_behind_nginx_sharing_postgresql_answer_as_one(tmp_path, s
     assert len(sent) == 2   # one for each of the two runs' Polish calls, never the replays
     assert transcripts["polish, the text sent"][-1] == "replayed: SMS został już wysłany w trakcie tej rozmowy."
     # The figures count each call once, with where it hung up.
-    engine = sa.create_engine(usage.database_url("", Path(".")).split("?")[0] + f"?options=-csearch_path%3D{name}")
-    store = usage.UsageStore.__new__(usage.UsageStore)
-    store.url, store.engine = url, engine
+    store = usage.UsageStore(usage.database_url("", Path(".")).split("?")[0] + f"?options=-csearch_path%3D{name}")
     today = dt.datetime.now(dt.timezone.utc).date()
     figures = usage.figures(store, today - dt.timedelta(days=1), today + dt.timedelta(days=1))
-    engine.dispose()
+    store.engine.dispose()
     assert figures.calls == 2 * len(SCRIPTS)
     answered = {item: n for item, n in figures.sections["transfer outcomes"].items() if item.endswith(":answered")}
     assert sum(answered.values()) == 2 and len(figures.sections["transfer outcomes"]) == len(answered)
