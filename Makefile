@@ -8,7 +8,7 @@ PORT ?= 5000
 .PHONY: help install run test production-check call check status stats screenshots bench attack twilio-vocabulary lock clean
 
 help:  ## list the commands
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  make \1\t/' | expand -t 20
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 26
 
 # Installed from the lock files: exactly the versions the tests passed with, checked by hash.
 $(STAMP): requirements-test.lock pyproject.toml

@@ -32,7 +32,7 @@ def example_calls(app) -> None:
     app.extensions["ivr.usage"].flush()
 
 
-def main() -> None:
+def main(out: Path = HERE, chromium: str = "/usr/bin/chromium") -> None:
     with tempfile.TemporaryDirectory() as scratch:
         app = create_app({"IVR_DEVELOPMENT": True, "TWILIO_AUTH_TOKEN": None,
                           "IVR_DATABASE_URL": f"sqlite:///{scratch}/usage.sqlite3"})
@@ -41,11 +41,10 @@ def main() -> None:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
         with sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=sys.argv[1] if len(sys.argv) > 1 else "/usr/bin/chromium",
-                                             args=ARGS)
+            browser = driver.chromium.launch(executable_path=chromium, args=ARGS)
             page = browser.new_page(viewport={"width": 1100, "height": 900})
             page.goto(base + "/console/")
-            page.screenshot(path=str(HERE / "console-status.png"), full_page=True)
+            page.screenshot(path=str(out / "console-status.png"), full_page=True)
             page.goto(base + "/console/simulator")
             page.get_by_label("Time (Belfast)").fill("2026-07-14T10:00")
             page.get_by_label("Language").select_option(label="Polish, polski (pl)")
@@ -56,11 +55,11 @@ def main() -> None:
             page.get_by_role("button", name="Press 0").focus()
             page.evaluate("document.querySelector('#transcript').lastElementChild.scrollIntoView()")
             page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=str(HERE / "console-simulator.png"), full_page=True)
+            page.screenshot(path=str(out / "console-simulator.png"), full_page=True)
             browser.close()
         server.shutdown()
-    print("written:", HERE / "console-status.png", HERE / "console-simulator.png")
+    print("written:", out / "console-status.png", out / "console-simulator.png")
 
 
 if __name__ == "__main__":
-    main()
+    main(chromium=sys.argv[1] if len(sys.argv) > 1 else "/usr/bin/chromium")

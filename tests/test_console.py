@@ -236,3 +236,4 @@ def test_the_console_names_languages_and_shows_arabic_right_to_left(page, develo
     assert page.evaluate("el => getComputedStyle(el).direction", arabic.element_handle()) == "rtl"
     english = page.locator("#transcript li[lang='en-GB']")
     assert english.count() == 0 or english.first.get_attribute("dir") == "ltr"
+

@@ -56,3 +56,19 @@ def test_a_graceful_stop_writes_the_events_still_queued(tmp_path):
     with sqlite3.connect(server.database) as db:
         calls = db.execute("SELECT COUNT(*) FROM usage_events WHERE kind = 'call'").fetchone()[0]
     assert calls == 20
+
+
+def test_the_walk_answers_a_whole_call_and_names_a_failing_step(server):
+    """`python -m ivr walk`, against the production set-up: every step of a whole call, and, against
+    a line with another token (every signature refused), the step that failed."""
+    from ivr.line import Line
+    from ivr.walk import WalkFailed, walk
+    from .conftest import ROOT, TOKEN
+    line = Line.load(ROOT, ROOT / "line.yaml")
+    steps = [step.step for step in walk(server.base, TOKEN, line)]
+    assert steps == ["health (/healthz)", "greeting (/voice)", "language (1)", "a message (1)", "speak to someone (0)",
+                     "the whisper, on the team's leg", "the team accepts (1)", "the transfer ends (Dial action)",
+                     "the call ends (/voice/status)"]
+    with pytest.raises(WalkFailed, match=r"^greeting \(/voice\): expected a menu listening for a key, got end "
+                                         r"\(the webhook answered HTTP 403\)"):
+        walk(server.base, "not-the-token", line)
