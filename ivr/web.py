@@ -21,6 +21,7 @@ from .limits import BODY
 from .call_facts import CallFacts
 from .context import AUDIO_BASE, CALL_NUMBERS, CALL_PLACE, CURRENT_CALL, SIMULATED_AREA, SIMULATED_NOW, name_the_request
 from .state import CallState
+from .transfers import ANSWERED
 from . import metrics, twilio_alerts
 from .line import Line
 from .privacy import mask_sid
@@ -206,17 +207,20 @@ def silence(call: Webhook):
 @webhook
 def transfer_done(call: Webhook):
     form = call.form
-    return twiml(call.line.transfer_done(call.state, form.get("DialCallStatus"), call.now,
-                                         bridged=bridged(call, form.get("DialCallSid"), form.get("DialBridged"))))
+    status = form.get("DialCallStatus")
+    return twiml(call.line.transfer_done(call.state, status, call.now,
+                                         bridged=bridged(call, status, form.get("DialCallSid"), form.get("DialBridged"))))
 
 
-def bridged(call: Webhook, dialled_sid: str | None, reported: str | None) -> str | None:
+def bridged(call: Webhook, status: str | None, dialled_sid: str | None, reported: str | None) -> str | None:
     """Whether the caller was joined to the person who answered: as Twilio reports it (DialBridged,
     "true only if the call was bridged with the parent", TwiML changelog 2020-12-09), or, where
-    Twilio leaves it out, whether that leg's person pressed the key to take the call, as whichever
-    instance answered the whisper recorded it (ivr/call_facts.py)."""
+    Twilio leaves it out of a transfer that was picked up, whether that leg's person pressed the key
+    to take the call, as whichever instance answered the whisper recorded it (ivr/call_facts.py)."""
     if reported is not None:
         return reported.lower()
+    if status not in ANSWERED:   # busy, no answer, failed: nobody picked up to be joined
+        return "false"
     accepted = facts().known(leg(call, dialled_sid), "accepted")
     if accepted is None:
         log.warning("transfer ended without DialBridged, and whether it was accepted is not known: "
