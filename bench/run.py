@@ -188,7 +188,8 @@ def free_port() -> int:
 def serve(target: str, port: int, scratch: str) -> subprocess.Popen:
     env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "GUNICORN_BIND": f"127.0.0.1:{port}",
            "DATABASE_URL": f"sqlite:///{scratch}/usage.sqlite3",   # not the project's own figures
-           "IVR_USAGE_SECRET": "bench-" + "s" * 32, "IVR_CONFIG": str(ROOT / "line.yaml")}
+           "IVR_USAGE_SECRET": "bench-" + "s" * 32, "IVR_CONFIG": str(ROOT / "line.yaml"),
+           "IVR_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     env.pop("WEB_CONCURRENCY", None)   # the Procfile's worker count: gunicorn.conf.py's default
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)   # each server its own, as gunicorn.conf.py makes it
     env["PYTHONPATH"] = str(ROOT)

@@ -71,6 +71,7 @@ def main() -> None:
         "PORT": str(port),                                   # as a platform sets it
         "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
         "IVR_USAGE_SECRET": secrets.token_hex(32),
+        "IVR_PUBLIC_URL": f"http://127.0.0.1:{port}",             # where this check's walk calls it
         "DATABASE_URL": f"sqlite:///{scratch / 'usage.sqlite3'}",   # not the checkout's own figures
         "PROMETHEUS_MULTIPROC_DIR": str(scratch / "metrics"),
     })

@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -48,6 +49,15 @@ def proxy_hops(value: str | None) -> int:
     return int(value)
 
 
+def public_url(value: str) -> str:
+    """IVR_PUBLIC_URL as the signature base: scheme, host, optional port and prefix, no slash after."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError("environment", [f"IVR_PUBLIC_URL: {value!r} must be the line's public address, like "
+                                          "https://line.council.example (the address Twilio calls)"])
+    return value.rstrip("/")
+
+
 def open_usage(app: Flask, line: Line) -> Recorder:
     """The usage figures' store. A store that cannot be opened is logged and the line runs on:
     figures are never worth a failed call."""
@@ -83,6 +93,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         TWILIO_WEBHOOK_SHARED_KEY=os.environ.get("TWILIO_WEBHOOK_SHARED_KEY") or None,
         IVR_DEVELOPMENT=os.environ.get("IVR_DEVELOPMENT") == "1",
         IVR_PROXY_HOPS=os.environ.get("IVR_PROXY_HOPS"),
+        # The line's public address, as Twilio is told to call it: signatures are checked against it.
+        IVR_PUBLIC_URL=os.environ.get("IVR_PUBLIC_URL") or None,
         IVR_CLOCK=utc_now,
         TWILIO_ACCOUNT_SID=os.environ.get("TWILIO_ACCOUNT_SID") or None,
         TWILIO_HTTP_CLIENT=None,   # tests put a recording client here; None: twilio's own, with a timeout
@@ -104,6 +116,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Twilio signs the public https URL; the proxy's X-Forwarded-* headers restore it.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
+    if app.config["IVR_PUBLIC_URL"]:
+        app.config["IVR_PUBLIC_URL"] = public_url(app.config["IVR_PUBLIC_URL"])
     app.wsgi_app = RequestLimits(app.wsgi_app)
     line = Line.load(Path(app.config["IVR_ROOT"]), Path(app.config["IVR_CONFIG"]))
     line.usage = app.extensions["ivr.usage"] = open_usage(app, line)

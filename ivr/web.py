@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 import time
 from typing import Mapping
 from urllib.parse import parse_qsl, quote
@@ -57,13 +58,15 @@ def twiml(body: str) -> Response:
 
 
 FORM_TYPE = "application/x-www-form-urlencoded"   # what Twilio posts
+FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # Twilio's parameter names: CallSid, DialCallStatus ...
 
 
 class Fields(dict):
     """A webhook's form fields: the first value of each name, as the line reads them, and every
     value of a repeated name for the signature. twilio's RequestValidator asks for them with
-    ``getall`` first: answering it spares the exceptions it catches for other kinds of dict."""
-    __slots__ = ("repeated",)
+    ``getall`` first: answering it spares the exceptions it catches for other kinds of dict.
+    ``odd``: a name Twilio never sends (see FIELD_NAME)."""
+    __slots__ = ("repeated", "odd")
 
     def getall(self, name: str) -> list[str]:
         return self.repeated.get(name) or [self[name]]
@@ -74,10 +77,13 @@ def form_fields(req: Request) -> Fields:
     it again into a MultiDict, then the line would copy it). Not a form: no fields."""
     fields = Fields()
     fields.repeated = {}
+    fields.odd = None
     body = req.environ.get(BODY)
     if body and req.environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() == FORM_TYPE:
         # Twilio sends UTF-8; anything else is no Twilio request, and fails its signature check.
         for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, errors="replace"):
+            if fields.odd is None and not FIELD_NAME.fullmatch(name):
+                fields.odd = name
             if name in fields:
                 fields.repeated.setdefault(name, [fields[name]]).append(value)
             else:
@@ -96,8 +102,10 @@ def validator(token: str) -> RequestValidator:
 
 
 def public_base(req: Request) -> str:
-    """The line's public address as Twilio called it (after ProxyFix): scheme, host and prefix."""
-    return req.host_url.rstrip("/") + req.script_root
+    """The line's public address: IVR_PUBLIC_URL, the one Twilio is told to call, whatever host or
+    forwarded headers a request names; without it (development, the tests), as the request was
+    addressed (after ProxyFix): scheme, host and prefix."""
+    return current_app.config.get("IVR_PUBLIC_URL") or req.host_url.rstrip("/") + req.script_root
 
 
 def signed_url(req: Request, base: str) -> str:
@@ -115,6 +123,13 @@ def check_signature(app: Flask, req: Request, base: str, form: Fields) -> None:
         if app.config.get("IVR_DEVELOPMENT") and req.remote_addr in LOOPBACK:
             return
         refuse(req, "no TWILIO_AUTH_TOKEN to check signatures with")
+    if form.odd is not None or not form.get("AccountSid", "").startswith("AC"):
+        # Twilio's signature is the URL and the sorted fields joined with nothing between them, so a
+        # captured request can be re-split: part of its URL moved into a field's name, or its
+        # AccountSid's name into a value. Twilio sends every webhook its AccountSid, under names of
+        # letters and digits (https://www.twilio.com/docs/voice/twiml, "Twilio's request to your
+        # application"); a request that does not is no Twilio request.
+        refuse(req, "a field Twilio never sends" if form.odd is not None else "no AccountSid")
     signature = req.headers.get("X-Twilio-Signature", "")
     settings = req.headers.get(SIGNATURE_SETTINGS_HEADER)
     if settings is None:

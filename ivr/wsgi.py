@@ -12,6 +12,8 @@ from .config import ConfigError
 REQUIRED = {
     "TWILIO_AUTH_TOKEN": "the auth token of the Twilio account, needed to check that each request really "
                          "comes from Twilio",
+    "IVR_PUBLIC_URL": "the line's public address, as its Twilio number calls it (like https://line.council.example): "
+                      "signatures are checked against it, never against a host a request names",
     "IVR_USAGE_SECRET": "a long random string (32 characters or more), the same on every instance: it ties "
                         "the requests of one call together (its usage figures, a screening accepted, a text "
                         "sent) whichever instance answers them, and nobody without it can link them to a call",

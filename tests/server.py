@@ -30,6 +30,7 @@ class Server:
         environ = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers),
                    "TWILIO_AUTH_TOKEN": TOKEN, "IVR_ROOT": str(ROOT), "IVR_CONFIG": str(ROOT / "line.yaml"),
                    "DATABASE_URL": f"sqlite:///{self.database}", "IVR_USAGE_SECRET": "s" * 32,
+                   "IVR_PUBLIC_URL": self.base,
                    "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"), "GUNICORN_GRACEFUL_TIMEOUT": "3", **env}
         environ.pop("IVR_DEVELOPMENT", None)
         gunicorn = Path(sys.executable).parent / "gunicorn"

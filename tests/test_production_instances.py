@@ -48,10 +48,9 @@ def schema():
     engine.dispose()
 
 
-def nginx_in_front(tmp: Path, ports: list[int]) -> tuple[subprocess.Popen, int]:
+def nginx_in_front(tmp: Path, port: int, ports: list[int]) -> subprocess.Popen:
     """deploy/nginx.conf, as shipped but for what a test needs: plain HTTP on a loopback port (the
-    Host with its port: the line checks the signature of the URL the client used), these upstreams."""
-    port = free_port()
+    Host with its port), these upstreams."""
     site = (ROOT / "deploy" / "nginx.conf").read_text()
     site = site.replace("    server 127.0.0.1:8000;", "\n".join(f"    server 127.0.0.1:{p};" for p in ports))
     site = re.sub(r"    listen 443 ssl;\n", f"    listen 127.0.0.1:{port};\n", site)
@@ -78,7 +77,7 @@ http {{
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
-            return process, port
+            return process
         except OSError:
             time.sleep(0.1)
     process.kill()
@@ -137,29 +136,34 @@ def test_two_instances_behind_nginx_sharing_postgresql_answer_as_one(tmp_path, s
     requests_file = tmp_path / "twilio-requests.jsonl"
     env = {"DATABASE_URL": url, "IVR_USAGE_SECRET": SECRET, "IVR_PROXY_HOPS": "1", "TWILIO_ACCOUNT_SID": "AC" + "7" * 32,
            "IVR_TEST_TWILIO_REQUESTS": str(requests_file), "GUNICORN_GRACEFUL_TIMEOUT": "5"}
-    one = Server(tmp_path / "one", app="tests.instance_app:app", **env)
-    two = Server(tmp_path / "two", app="tests.instance_app:app", **env)
-    nginx, port = nginx_in_front(tmp_path / "nginx", [one.port, two.port])
-    base = f"http://127.0.0.1:{port}"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"   # the line's public address: both instances check signatures against it
+    one = Server(tmp_path / "one", app="tests.instance_app:app", **env, IVR_PUBLIC_URL=base)
+    two = Server(tmp_path / "two", app="tests.instance_app:app", **env, IVR_PUBLIC_URL=base)
+    nginx = nginx_in_front(tmp_path / "nginx", port, [one.port, two.port])
     try:
         both = Turns()
         sids = {name: "CA" + secrets.token_hex(16) for name in SCRIPTS}
         transcripts = play(base, both, sids)
-        # alone: the same calls (other CallSids) to one instance, straight
-        alone = Turns()
-        play(one.base, alone, {name: "CA" + secrets.token_hex(16) for name in SCRIPTS})
     finally:
         nginx.send_signal(signal.SIGQUIT)
         nginx.wait(10)
         stopped = [one.stop(), two.stop()]
     assert stopped == [0, 0]   # graceful: the queued events are written
+    # alone: the same calls (other CallSids) to a third instance, straight (its own public address)
+    single = Server(tmp_path / "alone", app="tests.instance_app:app", **env)
+    try:
+        alone = Turns()
+        play(single.base, alone, {name: "CA" + secrets.token_hex(16) for name in SCRIPTS})
+    finally:
+        assert single.stop() == 0
     # The requests took turns between the two instances.
     assert set(both.answered_by) == {f"127.0.0.1:{one.port}", f"127.0.0.1:{two.port}"}
     assert all(a != b for a, b in zip(both.answered_by, both.answered_by[1:])), both.answered_by
     # Every document is what one instance alone answers.
     assert [u for u, _ in both.documents] == [u for u, _ in alone.documents]
-    for (path, body), (_, single) in zip(both.documents, alone.documents):
-        assert normal(body, base) == normal(single, one.base), path
+    for (path, body), (_, single_body) in zip(both.documents, alone.documents):
+        assert normal(body, base) == normal(single_body, single.base), path
     # What one instance learnt, the other honoured: the team's acceptance, without DialBridged...
     accepted = transcripts["english, a message, then a person, accepted (Twilio leaves DialBridged out)"]
     assert "  ~ the transfer: the team presses 1 and the caller is put through" in accepted
@@ -174,7 +178,7 @@ def test_two_instances_behind_nginx_sharing_postgresql_answer_as_one(tmp_path, s
     today = dt.datetime.now(dt.timezone.utc).date()
     figures = usage.figures(store, today - dt.timedelta(days=1), today + dt.timedelta(days=1))
     store.engine.dispose()
-    assert figures.calls == 2 * len(SCRIPTS)
+    assert figures.calls == 2 * len(SCRIPTS)   # (the third instance shares the store)
     answered = {item: n for item, n in figures.sections["transfer outcomes"].items() if item.endswith(":answered")}
     assert sum(answered.values()) == 2 and len(figures.sections["transfer outcomes"]) == len(answered)
     assert figures.sections["texts"]["sent"] == 2 and figures.sections["texts"]["already_sent"] == 2

@@ -149,42 +149,47 @@ def test_development_mode_says_so_at_start(make_app, caplog):
 
 
 SHARED_SECRET = "s" * 32   # IVR_USAGE_SECRET, as every instance of a deployment would share it
+PUBLIC = {"IVR_PUBLIC_URL": "https://line.council.example", "IVR_USAGE_SECRET": SHARED_SECRET}
 
 
 def start_production(env_changes):
-    env = {k: v for k, v in os.environ.items() if k not in ("TWILIO_AUTH_TOKEN", "IVR_CONFIG", "IVR_USAGE_SECRET")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TWILIO_AUTH_TOKEN", "IVR_CONFIG", "IVR_USAGE_SECRET", "IVR_PUBLIC_URL")}
     env.update(env_changes)
     return subprocess.run([sys.executable, "-c", "import ivr.wsgi"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
 
 
 def test_the_production_server_refuses_to_start_without_the_token_and_names_it():
-    result = start_production({"IVR_USAGE_SECRET": SHARED_SECRET})
+    result = start_production(PUBLIC)
     assert result.returncode != 0
     assert "TWILIO_AUTH_TOKEN is not set" in result.stderr
 
 
 def test_production_refuses_to_start_without_the_settings_every_instance_must_share():
-    result = start_production({"TWILIO_AUTH_TOKEN": "x"})
+    result = start_production({"TWILIO_AUTH_TOKEN": "x", "IVR_PUBLIC_URL": "https://line.council.example"})
     assert result.returncode != 0
     assert "IVR_USAGE_SECRET is not set" in result.stderr and "every instance" in result.stderr
-    short = start_production({"TWILIO_AUTH_TOKEN": "x", "IVR_USAGE_SECRET": "too short"})
+    short = start_production({**PUBLIC, "TWILIO_AUTH_TOKEN": "x", "IVR_USAGE_SECRET": "too short"})
     assert short.returncode != 0 and "IVR_USAGE_SECRET is 9 characters long" in short.stderr
     nothing = start_production({})
-    assert "TWILIO_AUTH_TOKEN is not set" in nothing.stderr and "IVR_USAGE_SECRET is not set" in nothing.stderr
+    for name in ("TWILIO_AUTH_TOKEN", "IVR_USAGE_SECRET", "IVR_PUBLIC_URL"):
+        assert f"{name} is not set" in nothing.stderr
+    bad = start_production({**PUBLIC, "TWILIO_AUTH_TOKEN": "x", "IVR_PUBLIC_URL": "line.council.example"})
+    assert bad.returncode != 0 and "IVR_PUBLIC_URL: 'line.council.example' must be the line's public address" in bad.stderr
 
 
 def test_the_production_server_refuses_a_broken_line_yaml_naming_the_key(tmp_path):
     broken = tmp_path / "line.yaml"
     broken.write_text((ROOT / "line.yaml").read_text().replace('"+443001234333"', '"0300 1234 333"'))
-    result = start_production({"TWILIO_AUTH_TOKEN": "x", "IVR_USAGE_SECRET": SHARED_SECRET, "IVR_CONFIG": str(broken)})
+    result = start_production({**PUBLIC, "TWILIO_AUTH_TOKEN": "x", "IVR_CONFIG": str(broken)})
     assert result.returncode != 0
     assert "contacts.gateway.number" in result.stderr and "E.164" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_the_production_server_starts_with_a_token_and_the_shared_secret():
-    assert start_production({"TWILIO_AUTH_TOKEN": "x", "IVR_USAGE_SECRET": SHARED_SECRET}).returncode == 0
+    assert start_production({**PUBLIC, "TWILIO_AUTH_TOKEN": "x"}).returncode == 0
 
 
 def break_the_line(monkeypatch, method="present"):
@@ -281,3 +286,52 @@ def test_the_fallback_command_prints_the_same_twiml(command, phone):
     assert result.exit_code == 0
     assert result.output.strip() == phone.post("/voice/fallback").data.decode()
     assert ET.fromstring(result.output.strip()).find("Dial/Number").text == OUT_OF_HOURS
+
+
+# -- the URL a signature is checked against, and re-split signatures ------------------------------
+
+def test_with_a_public_url_a_request_is_checked_against_it_whatever_host_it_names(make_app):
+    """IVR_PUBLIC_URL: a request signed for another host (another app of the same account, or an
+    address a client names in Host or X-Forwarded-Host) is refused; one signed for the line's own
+    address is answered, whichever Host it came with."""
+    app = make_app(IVR_PUBLIC_URL="https://line.council.example", IVR_PROXY_HOPS="1")
+    client = app.test_client()
+    own = Phone(client, TOKEN, base_url="https://line.council.example")
+    assert own.post("/voice", headers={"Host": "10.0.0.5:8000"}).status_code == 200
+    for host, forwarded in (("other.example", {}), ("line.council.example", {"X-Forwarded-Host": "other.example"})):
+        other = Phone(client, TOKEN, base_url=f"https://{host}")
+        form = {**other.call}
+        signature = other.validator.compute_signature("https://other.example/voice", form)
+        response = other.post("/voice", signature=signature, headers={"Host": "other.example", **forwarded})
+        assert response.status_code == 403, host
+    plain = Phone(client, TOKEN, base_url="http://line.council.example")   # the public URL says https
+    assert plain.post("/voice").status_code == 403
+
+
+@pytest.mark.parametrize("route, fields, why", [
+    # the path's tail moved into a field's name: /voice/key?... becomes /voice, a new call
+    ("/voice", lambda call: {f"/key?node=main&lang=en-GB&n=2{k}" if k == "AccountSid" else k: v
+                             for k, v in call.items()}, "a field Twilio never sends"),
+    # the query's last parameter moved into a field's name
+    ("/voice/key?node=main&lang=en-GB", lambda call: {**call, "&n=": "2"}, "a field Twilio never sends"),
+    # the query's last digit moved into AccountSid's name
+    ("/voice/key?node=main&lang=en-GB&n=", lambda call: {("2" + k if k == "AccountSid" else k): v
+                                                         for k, v in call.items()}, "a field Twilio never sends"),
+])
+def test_a_captured_request_cannot_be_re_split_into_another(phone, caplog, route, fields, why):
+    """Twilio's signature joins the URL and the sorted fields with nothing between them, so the same
+    signature fits another split of the same characters. The line refuses fields Twilio never sends."""
+    original = {**phone.call, "Digits": "1"}
+    signature = phone.validator.compute_signature(BASE_URL + "/voice/key?node=main&lang=en-GB&n=2", original)
+    changed = fields(original)
+    assert phone.validator.compute_signature(BASE_URL + route, changed) == signature   # the same signature...
+    response = phone.client.post(BASE_URL + route, data=changed, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403                                                 # ... refused
+    assert why in caplog.text
+
+
+def test_a_request_without_twilios_account_sid_is_refused(phone):
+    form = {k: v for k, v in phone.call.items() if k != "AccountSid"}
+    signature = phone.validator.compute_signature(BASE_URL + "/voice", form)
+    response = phone.client.post(BASE_URL + "/voice", data=form, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
