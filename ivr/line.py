@@ -393,13 +393,13 @@ class Line:
         return self.transfers.start(state, now, contact, lead)
 
     def transfer_done(self, state: CallState, status: str | None, now: dt.datetime,
-                      bridged: str | None = None) -> str:
+                      bridged: str | None = None, first_report: bool = True) -> str:
         """Twilio reports how a transfer went: end the call, try the next number, or offer what
         else can be done (see ivr/transfers.py)."""
         def failed(after: CallState) -> str:
             contact = after.contact or self.config.area(after.area).routing.route_for(now).key
             return self.present(after.at(TRANSFER_FAILED, contact), now)
-        return self.transfers.done(state, status, bridged, failed)
+        return self.transfers.done(state, status, bridged, failed, first_report)
 
     def rescue(self, lang_code: str | None, now: dt.datetime | None, area: str | None = None) -> str:
         """The safety net: apologise and put the caller through to whoever answers now (in the

@@ -102,15 +102,17 @@ class Transfers:
         return contact.key
 
     def done(self, state: CallState, status: str | None, bridged: str | None,
-             failed: Callable[[CallState], str]) -> str:
-        """Twilio reports how an attempt ended: end the call, ring the next number, or ``failed``."""
+             failed: Callable[[CallState], str], first_report: bool = True) -> str:
+        """Twilio reports how an attempt ended: end the call, ring the next number, or ``failed``.
+        ``first_report`` False: the same report again (a replay): answered alike, counted once."""
         contact = self.config.area(state.area).contacts.get(state.contact or "")
         if contact is None:   # only a forged URL: nothing was dialled from it
             return failed(replace(state, contact=None))
         attempt = min(state.attempt, len(contact.numbers) - 1)
         ended = outcome(status, bridged, contact.screen)
         log.debug("transfer to %s, number %d: %s", contact.key, attempt + 1, ended)
-        self.record("transfer_outcome", f"{self.label(contact, state.area)}:{ended}")
+        if first_report:
+            self.record("transfer_outcome", f"{self.label(contact, state.area)}:{ended}")
         if ended == "answered":
             return self.renderer.hangup()
         if attempt + 1 < len(contact.numbers):

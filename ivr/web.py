@@ -222,9 +222,13 @@ def silence(call: Webhook):
 @webhook
 def transfer_done(call: Webhook):
     form = call.form
-    status = form.get("DialCallStatus")
+    status, dialled = form.get("DialCallStatus"), form.get("DialCallSid")
+    # Twilio's signatures allow a captured request to be sent again: each leg's outcome is counted
+    # once, whichever instance gets it (the figures and the alert on unanswered transfers).
+    first = facts().claim(leg(call, dialled), "outcome") is not False
     return twiml(call.line.transfer_done(call.state, status, call.now,
-                                         bridged=bridged(call, status, form.get("DialCallSid"), form.get("DialBridged"))))
+                                         bridged=bridged(call, status, dialled, form.get("DialBridged")),
+                                         first_report=first))
 
 
 def bridged(call: Webhook, status: str | None, dialled_sid: str | None, reported: str | None) -> str | None:

@@ -8,6 +8,7 @@ the call (an invalid document sends the call to the fallback URL: the TwiML chan
 """
 from __future__ import annotations
 
+import secrets
 import xml.etree.ElementTree as ET
 from urllib.parse import urljoin
 
@@ -113,7 +114,7 @@ class Reply:
         assert redirect is not None, "no <Redirect> for silence"
         return self.phone.reply(redirect.text)
 
-    def transfer_ends(self, status: str, bridged=None, dialled_sid: str = "CA" + "feed" * 8) -> "Reply":
+    def transfer_ends(self, status: str, bridged=None, dialled_sid: str | None = None) -> "Reply":
         """Twilio reports how the transfer ended. ``bridged``: whether the caller was joined to
         someone (by default: when the called side picked up and, screened, pressed 1); ABSENT: Twilio
         leaves DialBridged out (it came with the 2020-12-09 changelog, one version of whose entry
@@ -121,7 +122,7 @@ class Reply:
         assert self.dial is not None and self.dial.get("action"), "no transfer with an action"
         if bridged is None:
             bridged = "true" if status in ("completed", "answered") else "false"
-        form = {"DialCallStatus": status, "DialCallSid": dialled_sid}
+        form = {"DialCallStatus": status, "DialCallSid": dialled_sid or "CA" + secrets.token_hex(16)}
         if bridged is not ABSENT:
             form["DialBridged"] = bridged
         return self.phone.reply(self.dial.get("action"), form)

@@ -90,3 +90,19 @@ def test_a_sender_that_cannot_text_is_refused_by_twilio_and_the_caller_told(make
     assert reply.said[0].startswith("Sorry, the text could not be sent")
     assert reply.said[1] == "To speak to someone, press 0."
     assert len(texts(api)) == 1 and api.reply.messages == []   # asked once, refused
+
+
+def test_a_replayed_transfer_outcome_is_counted_once(make_app):
+    """One captured "busy" report sent 50 times counts once (the red team's M2 added 50)."""
+    from .test_screening import metric
+    client = make_app(IVR_DEVELOPMENT=True).test_client()
+    phone = Phone(client, TOKEN)
+    before = metric(client, "ivr_transfers_total", contact="gateway", outcome="busy")
+    action = phone.english().press("0").dial.get("action")
+    replies = [phone.reply(action, {"DialCallStatus": "busy", "DialBridged": "false", "DialCallSid": "CA" + "b" * 32})
+               for _ in range(50)]
+    assert len({reply.text for reply in replies}) == 1   # answered alike each time
+    assert metric(client, "ivr_transfers_total", contact="gateway", outcome="busy") - before == 1
+    # another leg of the call (the next attempt) is counted
+    phone.reply(action, {"DialCallStatus": "busy", "DialBridged": "false", "DialCallSid": "CA" + "c" * 32})
+    assert metric(client, "ivr_transfers_total", contact="gateway", outcome="busy") - before == 2

@@ -1,6 +1,7 @@
 """Always a person, never a voicemail: screened transfers with a whisper, numbers tried in turn,
 and what the team and the figures see. Both legs are driven with signed requests, as Twilio would."""
 import re
+import secrets
 
 import pytest
 
@@ -25,8 +26,9 @@ def press_on_team_leg(whisper, key, number=GATEWAY):
     return whisper.phone.reply(gather.get("action"), {**TEAM_LEG, "To": number, "Digits": key})
 
 
-def dial_ends(reply, status, bridged):
-    form = {"DialCallStatus": status, "DialBridged": bridged, "DialCallSid": TEAM_LEG["CallSid"]}
+def dial_ends(reply, status, bridged, dialled=None):
+    """Twilio reports the end of a transfer; ``dialled`` its leg's CallSid (each dial has its own)."""
+    form = {"DialCallStatus": status, "DialBridged": bridged, "DialCallSid": dialled or "CA" + secrets.token_hex(16)}
     return reply.phone.reply(reply.dial.get("action"), form)
 
 
@@ -201,9 +203,9 @@ def test_metrics_count_transfers_by_contact_and_outcome_and_hold_no_caller_data(
     calls_before = metric(client, "ivr_calls_total")
     refused_before = metric(client, "ivr_signatures_refused_total")
     # a scripted set of calls: answered, voicemail, busy, no answer, failed twice
-    for status, bridged in [("completed", "true"), ("completed", "false"), ("busy", "false"),
-                            ("no-answer", "false"), ("failed", "false"), ("canceled", "false")]:
-        dial_ends(phone.english().press("0"), status, bridged)
+    for n, (status, bridged) in enumerate([("completed", "true"), ("completed", "false"), ("busy", "false"),
+                                           ("no-answer", "false"), ("failed", "false"), ("canceled", "false")]):
+        dial_ends(phone.english().press("0"), status, bridged, dialled=f"CA{n:032x}")   # each its own leg
     phone.post("/voice", signature="forged")
     after = {outcome: metric(client, "ivr_transfers_total", contact="gateway", outcome=outcome)
              for outcome in before}
