@@ -13,10 +13,18 @@ from urllib.parse import urlencode
 MAX_PLACE = 1000   # steps a call may have in the figures; a larger one in a URL is forged
 
 
+def whole_number(text: str | None, below: int) -> int | None:
+    """``text`` as a whole number under ``below`` if it is written in at most nine ASCII digits, else
+    None (str.isdigit alone accepts "²", which int() refuses, and int() refuses 4 300 digits)."""
+    if not text or len(text) > 9 or not text.isascii() or not text.isdigit():
+        return None
+    value = int(text)
+    return value if value < below else None
+
+
 def count_in(args: Mapping[str, str], name: str, below: int) -> int:
     """A count a URL carries: ASCII digits under ``below``; anything else (forged, absent) is 0."""
-    value = args.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and int(value) < below else 0
+    return whole_number(args.get(name), below) or 0
 
 
 def place_in(args: Mapping[str, str]) -> int:

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from .limits import BODY
 from .call_facts import CallFacts
 from .context import AUDIO_BASE, CALL_NUMBERS, CALL_PLACE, CURRENT_CALL, SIMULATED_AREA, SIMULATED_NOW, name_the_request
-from .state import CallState
+from .state import CallState, whole_number
 from .transfers import ANSWERED
 from . import metrics, twilio_alerts
 from .line import Line
@@ -277,8 +277,10 @@ def leg(call: Webhook, call_sid: str | None):
 def call_status(call: Webhook):
     """Twilio's status callback: the call has ended. Only its length is kept, in a bucket."""
     if call.form.get("CallStatus") in CALL_ENDED:
-        seconds = call.form.get("CallDuration", "0")
-        current_app.extensions["ivr.usage"].record("ended", length_bucket(int(seconds) if seconds.isdigit() else 0))
+        # CallDuration: "The duration in seconds of the just-completed call" (a whole number); a
+        # call lasts at most 24 hours.
+        seconds = whole_number(call.form.get("CallDuration"), 24 * 3600 + 1) or 0
+        current_app.extensions["ivr.usage"].record("ended", length_bucket(seconds))
     return Response(status=204)
 
 

@@ -124,3 +124,16 @@ def test_a_corrupt_recordings_manifest_stops_the_start_in_one_line_naming_it(tmp
         create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": "x"})
     assert str(caught.value).count("\n") == 0
     assert str(manifest) in str(caught.value) and "is not a readable recordings manifest" in str(caught.value)
+
+
+@pytest.mark.parametrize("duration", ["²", "٣", "9" * 4400, "-5", "1e9", " 12", ""])
+def test_a_status_callback_with_an_odd_duration_is_counted_without_the_safety_net(phone, duration):
+    """CallDuration="²" passed str.isdigit and broke int() (the red team's L2): parsed strictly, it
+    is a call of unknown length, and nothing breaks."""
+    assert phone.post("/voice/status", {"CallStatus": "completed", "CallDuration": duration}).status_code == 204
+
+
+@pytest.mark.parametrize("name", ["silences", "wrong", "try", "n"])
+def test_a_count_in_a_url_too_long_for_int_is_no_count(phone, name):
+    reply = phone.reply(f"/voice/silence?node=main&lang=en-GB&{name}=" + "9" * 4400)
+    assert reply.listens
