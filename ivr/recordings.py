@@ -10,10 +10,12 @@ turns human recordings (WAV, MP3, FLAC, OGG) into what Twilio plays best:
 """
 from __future__ import annotations
 
+import logging
 import shutil
 import struct
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -23,7 +25,10 @@ import yaml
 
 from .config import ConfigError, load_yaml
 
+log = logging.getLogger(__name__)
+
 MANIFEST = "recordings.yaml"
+CHECK_SECONDS = 5   # how often a running line looks whether its recordings are still there
 HUMAN_FORMATS = (".wav", ".mp3", ".flac", ".ogg")
 PLACEHOLDER = "placeholder (espeak-ng)"   # made_by of a machine-made stand-in
 TELEPHONE_WAV = ["-r", "8000", "-c", "1", "-e", "u-law", "-b", "8"]
@@ -87,6 +92,28 @@ class Recordings:
     def __init__(self, by_language: Mapping[str, Mapping[str, Recording]], problems: tuple[str, ...] = ()):
         self._by_language = by_language
         self.problems = problems   # recordings that cannot be played: the line refuses to start with them
+        self.missing: frozenset[tuple[str, str]] = frozenset()   # gone since the start: never offered
+        self._checked = time.monotonic()
+
+    def look(self, now: float | None = None) -> bool:
+        """Every CHECK_SECONDS, whether each recording is still there (a file deleted or a disk
+        unmounted while the line runs): a recording that is not is no longer offered, and one that
+        comes back is offered again. Returns whether that changed anything."""
+        now = time.monotonic() if now is None else now
+        if now - self._checked < CHECK_SECONDS:
+            return False
+        self._checked = now
+        missing = frozenset((code, prompt) for code, found in self._by_language.items()
+                            for prompt, recording in found.items() if not recording.path.is_file())
+        if missing == self.missing:
+            return False
+        for code, prompt in sorted(missing - self.missing):
+            log.error("the %s recording of %s is gone (%s): no longer offered until it is back", code, prompt,
+                      self._by_language[code][prompt].path)
+        for code, prompt in sorted(self.missing - missing):
+            log.warning("the %s recording of %s is back: offered again", code, prompt)
+        self.missing = missing
+        return True
 
     @classmethod
     def load(cls, audio_dir: Path, language_codes: Iterable[str]) -> "Recordings":
@@ -116,7 +143,8 @@ class Recordings:
                                             for code, found in self._by_language.items()}), self.problems)
 
     def get(self, language: str, prompt: str) -> Recording | None:
-        return self._by_language.get(language, {}).get(prompt)
+        found = self._by_language.get(language, {}).get(prompt)
+        return None if found is None or (language, prompt) in self.missing else found
 
     def of(self, language: str) -> Mapping[str, Recording]:
         return self._by_language.get(language, {})

@@ -4,7 +4,7 @@ The only module that builds XML, always with twilio's TwiML builder.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Iterable, Mapping, Sequence
 
@@ -34,6 +34,8 @@ TWILIO_ADDS_SECONDS = 5
 RING_TONE = "uk"
 
 
+# Prompts whose words are about their own language ("Gaeilge: brúigh 4"): said in no other.
+OWN_LANGUAGE_ONLY = ("language.choose",)
 ANY_AREA = ".any_area"   # the twin of a prompt that says an area's number, while the area is not known
 AREA_RECORDING = "@"     # prompt@area: the recording of a prompt that says that area's number
 
@@ -187,12 +189,20 @@ class Renderer:
             self._speak(parent, utterance, slow)
 
     def _speak(self, parent, utterance: Utterance, slow: bool) -> None:
-        """A recording in the caller's language if there is one, else speech in it."""
+        """A recording in the caller's language if there is one, else speech in it. A language
+        spoken from recordings only whose recording is gone while the line runs (Recordings.look):
+        its prompt is spoken in the line's first language, unless its words are about the language
+        itself (OWN_LANGUAGE_ONLY), which another language would make untrue: then it is not said."""
         language = utterance.language
         recording = self.recordings.get(language.code, utterance.recording_id)
         if recording is not None:
             parent.play(AUDIO_BASE.get() + recording.url)   # recordings keep their own pace
             return
+        if not language.speaks:
+            if utterance.prompt in OWN_LANGUAGE_ONLY:
+                return
+            utterance = replace(utterance, language=self.config.languages[0])
+            language = utterance.language
         say = parent.say(voice=language.voice, language=language.say_language)
         target = say.prosody(rate=SLOWER) if slow else say
         digits = vocabulary.load().digits(language.voice)

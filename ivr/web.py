@@ -183,6 +183,8 @@ def webhook(handler):
         form = form_fields(req)
         check_signature(app, req, base, form)
         this_line: Line = app.extensions["ivr.line"]
+        if this_line.recordings.look():   # a recording gone (or back): answers are built again without it
+            this_line.forget_answers()
         args, state = this_line.read_url(req.query_string.decode("latin-1"))
         moment = SIMULATED_NOW.get() or app.config["IVR_CLOCK"]()
         AUDIO_BASE.set(base)
@@ -328,7 +330,10 @@ def recording(language: str, prompt: str):
     found = line().recordings.get(language, prompt)
     if found is None:
         abort(404)
-    return send_file(found.path, mimetype="audio/wav", max_age=RECORDING_MAX_AGE, conditional=True, etag=True)
+    try:
+        return send_file(found.path, mimetype="audio/wav", max_age=RECORDING_MAX_AGE, conditional=True, etag=True)
+    except FileNotFoundError:   # gone since the line last looked (Recordings.look): not found, not an error
+        abort(404)
 
 
 @health.get("/healthz")
@@ -339,9 +344,14 @@ def healthz():
     recorder = current_app.extensions["ivr.usage"]
     store = recorder.store
     store_ok = store is not None and recorder.writing_ok   # known already: the store is not asked
+    if app_line.recordings.look():
+        app_line.forget_answers()
+    missing = app_line.recordings.missing
     checks = {
         "config": "ok",   # the app would not have started without it
         "catalogs": "ok" if not app_line.problems else "failing",
+        "recordings": "ok" if not missing else f"{len(missing)} missing: "
+                      + ", ".join(f"{code}/{prompt}" for code, prompt in sorted(missing)[:5]),
         "languages": len(app_line.config.languages),
         "store": "ok" if store_ok else ("off" if store is None else "failing"),
         "signatures": "checked" if current_app.config.get("TWILIO_AUTH_TOKEN") else "not checked",
@@ -349,5 +359,5 @@ def healthz():
     }
     # 200 whenever calls can be answered: a failing store costs figures, not calls, and is
     # no reason for a platform to restart the line.
-    healthy = checks["catalogs"] == "ok" and checks["store"] != "failing"
+    healthy = checks["catalogs"] == "ok" and checks["store"] != "failing" and not missing
     return jsonify(status="ok" if healthy else "degraded", **checks), 200

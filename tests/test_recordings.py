@@ -131,3 +131,31 @@ def test_recordings_make_remakes_only_what_is_stale(tmp_path):
     manifest = yaml.safe_load((audio / "ga" / "recordings.yaml").read_text())
     assert manifest["option.back"]["text"] == "Filleadh: " + translation("ga", "choice.press").replace("{key}", key_words("ga", "#")) + "."
     assert CliRunner().invoke(FlaskGroup(), ["check"], env=env).exit_code == 0
+
+
+def test_a_recording_deleted_while_the_line_runs_is_no_longer_offered(make_app, tmp_path, monkeypatch):
+    """The red team's M4: deleted at run time, a recording was still played to every caller from a
+    URL answering 500, and /healthz said ok. Now the line looks every few seconds: the recording is
+    not offered (Irish has no voice: its prompt is said in English, but not the Irish option of the
+    language menu, whose words would then be untrue), its URL is a 404, and /healthz says so."""
+    from ivr import recordings
+    app = make_app()
+    audio = own_audio(app.config["IVR_ROOT"])
+    client = app.test_client()
+    phone = Phone(client, TOKEN)
+    assert f"{BASE_URL}/audio/ga/language.choose.wav" in [p.text for p in phone.ring().root.iter("Play")]
+    (audio / "ga" / "language.choose.wav").unlink()
+    (audio / "ga" / "content.warning_signs.wav").unlink()
+    monkeypatch.setattr(recordings, "CHECK_SECONDS", 0)
+    greeting = phone.ring()
+    assert "/audio/ga/language.choose.wav" not in greeting.root.itertext()   # the Irish option: not said
+    assert phone.ring().press("4").listens   # its key still chooses Irish
+    signs = phone.ring().press("4").press("2")
+    assert signs.said[0].startswith("Here are some of the warning signs")   # in English, not a silence
+    assert {say.get("language") for say in signs.says} == {"en-GB"}
+    assert client.get("/audio/ga/language.choose.wav").status_code == 404
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "degraded" and health["recordings"] == (
+        "2 missing: ga/content.warning_signs, ga/language.choose")
+    shutil.copy(ROOT / "prompts" / "audio" / "ga" / "language.choose.wav", audio / "ga")   # back again
+    assert f"{BASE_URL}/audio/ga/language.choose.wav" in [p.text for p in phone.ring().root.iter("Play")]
