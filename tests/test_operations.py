@@ -184,7 +184,7 @@ def test_the_command_with_an_api_key_pair_shows_and_applies(monkeypatch):
 def test_health_answers_without_a_signature_and_reveals_nothing_sensitive(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "config": "ok", "catalogs": "ok", "languages": 9, "store": "ok",
+    assert response.json == {"status": "ok", "config": "ok", "catalogs": "ok", "recordings": "ok", "languages": 9, "store": "ok",
                              "signatures": "checked", "texts": "not offered"}
     assert TOKEN not in response.get_data(as_text=True)
 
