@@ -73,7 +73,11 @@ def child_exit(server, worker):
 
 
 def worker_exit(server, worker):
-    """A graceful stop (SIGTERM) writes the usage events still queued, within graceful_timeout."""
+    """A graceful stop (SIGTERM) writes the usage events still queued, within graceful_timeout, and
+    says in one line how many it could not."""
     usage = getattr(worker, "wsgi", None) and worker.wsgi.extensions.get("ivr.usage")
     if usage is not None:
-        usage.flush(timeout=max(1, graceful_timeout - 2))
+        left = usage.flush(timeout=max(1, graceful_timeout - 2))
+        if left:
+            server.log.error("usage figures: %d events could not be written before the stop (the store did not "
+                             "take them within %d s)", left, max(1, graceful_timeout - 2))

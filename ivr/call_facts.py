@@ -24,7 +24,8 @@ import os
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from .usage import CallRef, UsageStore, metadata
+from .offload import off_the_loop
+from .usage import CallRef, UsageStore, engine_for, metadata
 
 log = logging.getLogger(__name__)
 
@@ -37,22 +38,6 @@ facts = sa.Table(
 FACTS = ("accepted", "texted")
 KEPT_DAYS = 2        # a call lasts at most four hours (Twilio's longest without asking for more)
 WAIT_SECONDS = 1     # what a request may wait for the database (SQLite's lock, PostgreSQL's statement)
-
-
-def engine_for(url: str) -> sa.Engine:
-    """An engine of its own, with short waits: these facts are asked for while a caller waits."""
-    if url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True, connect_args={"timeout": WAIT_SECONDS})
-    if not url.startswith("postgresql"):
-        return sa.create_engine(url, pool_pre_ping=True)
-    engine = sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 2})
-
-    @sa.event.listens_for(engine, "connect")
-    def short_statements(connection, _record):   # (set here: the URL may carry its own options)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET statement_timeout = {WAIT_SECONDS * 1000}")
-        connection.commit()
-    return engine
 
 
 class CallFacts:
@@ -69,15 +54,16 @@ class CallFacts:
         if self.url is None:
             return None
         if self._pid != os.getpid():
-            self._engine, self._pid = engine_for(self.url), os.getpid()
+            self._engine, self._pid = engine_for(self.url, WAIT_SECONDS), os.getpid()
         return self._engine
 
     def forget_old(self, today: dt.date) -> None:
         if self.engine is None:
             return
+        engine = self.engine
         try:
-            with self.engine.begin() as connection:
-                connection.execute(facts.delete().where(facts.c.day < today - dt.timedelta(days=KEPT_DAYS)))
+            off_the_loop(lambda: _run(engine, facts.delete().where(facts.c.day < today - dt.timedelta(days=KEPT_DAYS))),
+                         timeout=WAIT_SECONDS * 2)
         except Exception as error:
             log.warning("call facts: old ones could not be deleted (%s)", type(error).__name__)
 
@@ -90,9 +76,10 @@ class CallFacts:
             new = (call.id, fact) not in self._here
             self._here.add((call.id, fact))
             return new
+        engine = self.engine
         try:
-            with self.engine.begin() as connection:
-                connection.execute(facts.insert().values(call=call.id, fact=fact, day=call.day))
+            off_the_loop(lambda: _run(engine, facts.insert().values(call=call.id, fact=fact, day=call.day)),
+                         timeout=WAIT_SECONDS * 2)
             return True
         except IntegrityError:
             return False
@@ -107,9 +94,10 @@ class CallFacts:
         if self.engine is None:
             self._here.discard((call.id, fact))
             return
+        engine = self.engine
         try:
-            with self.engine.begin() as connection:
-                connection.execute(facts.delete().where(facts.c.call == call.id, facts.c.fact == fact))
+            off_the_loop(lambda: _run(engine, facts.delete().where(facts.c.call == call.id, facts.c.fact == fact)),
+                         timeout=WAIT_SECONDS * 2)
         except Exception as error:
             log.warning("call facts: %r could not be forgotten (%s)", fact, type(error).__name__)
 
@@ -119,11 +107,18 @@ class CallFacts:
             return None
         if self.engine is None:
             return (call.id, fact) in self._here
+        engine = self.engine
+        query = sa.select(facts.c.call).where(facts.c.call == call.id, facts.c.fact == fact)
         try:
-            with self.engine.connect() as connection:
-                found = connection.execute(sa.select(facts.c.call).where(
-                    facts.c.call == call.id, facts.c.fact == fact)).first()
-            return found is not None
+            return bool(off_the_loop(lambda: _run(engine, query), timeout=WAIT_SECONDS * 2))
         except Exception as error:
             log.warning("call facts: %r could not be read (%s)", fact, type(error).__name__)
             return None
+
+
+def _run(engine: sa.Engine, statement) -> list | None:
+    """One statement in a transaction of its own; the rows it returns, if any (run in a real thread
+    under gevent: see ivr/offload.py)."""
+    with engine.begin() as connection:
+        result = connection.execute(statement)
+        return result.fetchall() if result.returns_rows else None

@@ -26,8 +26,10 @@ from collections import Counter, deque
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 
 from .context import CALL_PLACE, CURRENT_CALL, SIMULATION
+from .offload import off_the_loop
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ QUEUE_SIZE = 10_000    # events waiting to be written; more are dropped (and cou
 COLUMNS = ("day", "call", "kind", "detail", "out_of_hours", "place")
 GATHER_SECONDS = 0.5   # the writer waits this long for more events, to write them in one go
 DROP_REPORT = 1000     # a full queue is reported once per this many dropped events
+STALL_SECONDS = 3      # a write waiting longer for the store: /healthz says it is failing
 
 
 class _Process:
@@ -102,16 +105,34 @@ def database_url(configured_path: str, root) -> str:
     return f"sqlite:///{path}"
 
 
+def engine_for(url: str, wait_seconds: float) -> sa.Engine:
+    """An engine whose every wait is bounded: SQLite waits out a lock ``wait_seconds`` at most,
+    PostgreSQL ends a statement after as long (a locked table). No pool: each use opens its own
+    connection, in whichever process and thread it runs (the writes run in real threads under
+    gevent, see ivr/offload.py; gunicorn forks workers after loading the app), so no connection is
+    ever shared between two of them."""
+    if url.startswith("sqlite"):
+        return sa.create_engine(url, poolclass=NullPool, connect_args={"timeout": wait_seconds})
+    if not url.startswith("postgresql"):
+        return sa.create_engine(url, poolclass=NullPool)
+    engine = sa.create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": max(1, round(wait_seconds))})
+
+    @sa.event.listens_for(engine, "connect")
+    def bounded_statements(connection, _record):   # (set here: the URL may carry options of its own)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {int(wait_seconds * 1000)}")
+        connection.commit()
+    return engine
+
+
+WRITE_SECONDS = 5   # what one write of events may wait for the store before its events are dropped
+
+
 class UsageStore:
     def __init__(self, url: str):
         self.url = url
-        options = {}
-        if url.startswith("sqlite"):
-            options["connect_args"] = {"timeout": 2}   # a locked file waits this long, off the call's path
-        elif url.startswith("postgresql"):
-            options["connect_args"] = {"connect_timeout": 3}
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **options)
-        self._pid = _Process.pid   # the process whose connections the pool holds
+        self.engine = engine_for(url, WRITE_SECONDS)
+        self._pid = _Process.pid
 
     def create(self) -> None:
         if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///file:"):   # a path, not a URI
@@ -156,8 +177,8 @@ class UsageStore:
 
     def after_fork(self) -> None:
         """In a process forked from the one that opened the store (gunicorn loads the app, then
-        forks its workers): leave the parent's connections to it, and open this process's own.
-        Two processes writing on one connection lose each other's events."""
+        forks its workers), this process's own engine: two processes writing on one connection lose
+        each other's events (the engine keeps none open between uses, but its dialect's state)."""
         if self._pid != _Process.pid:
             self.engine.dispose(close=False)
             self._pid = _Process.pid
@@ -173,7 +194,8 @@ class Recorder:
         self._lock = threading.Lock()
         self._pid = None
         self._pending: deque | None = None
-        self._writing = False
+        self._writing_since: float | None = None   # when the write under way began (monotonic)
+        self._in_flight = 0                         # the events of the write under way
         self._hurry = threading.Event()   # set by flush: write now, without gathering more
         # Whether the last write (or the check at start) succeeded: /healthz reads this, and never
         # the store itself, so health costs nothing however slow or locked the store is.
@@ -200,15 +222,23 @@ class Recorder:
         # A deque's append is atomic: no lock on the call's path.
         pending.append((call.day, call.id, kind, detail[:80], out_of_hours, CALL_PLACE.get()))
 
-    def flush(self, timeout: float = 5.0) -> None:
-        """Wait until every queued event is written or dropped (for tests and the stats command)."""
+    def flush(self, timeout: float = 5.0) -> int:
+        """Wait until every queued event is written or dropped (a graceful stop, the tests); returns
+        how many were still neither when ``timeout`` ran out."""
         if self._pending is None or self._pid != _Process.pid:
-            return
+            return 0
         deadline = time.monotonic() + timeout
         self._hurry.set()
-        while (self._pending or self._writing) and time.monotonic() < deadline:
+        while (self._pending or self._writing_since is not None) and time.monotonic() < deadline:
             time.sleep(0.005)
         self._hurry.clear()
+        return len(self._pending) + self._in_flight
+
+    def stalled(self, now: float | None = None) -> bool:
+        """Whether a write has been waiting for the store longer than STALL_SECONDS (a locked file or
+        table): /healthz says the store is failing before the write gives up."""
+        started = self._writing_since
+        return started is not None and (time.monotonic() if now is None else now) - started > STALL_SECONDS
 
     def _running(self) -> deque:
         if self._pid != _Process.pid:   # first event in this process (gunicorn forks after loading)
@@ -227,18 +257,20 @@ class Recorder:
             self._hurry.wait(GATHER_SECONDS)
             if not pending:
                 continue
-            self._writing = True
             batch = []
             while pending and len(batch) < QUEUE_SIZE:
                 batch.append(pending.popleft())
+            self._in_flight = len(batch)
+            self._writing_since = time.monotonic()
             try:
-                self.store.write(batch)
+                # In a real thread under gevent: a store waiting out a lock holds up no call.
+                off_the_loop(lambda: self.store.write(batch))
                 self.writing_ok = True
             except Exception as error:
                 self.writing_ok = False
                 self._drop(len(batch), type(error).__name__)
             finally:
-                self._writing = False
+                self._writing_since, self._in_flight = None, 0
 
     def _drop(self, count: int, why: str) -> None:
         # Counted in the log, but not a line per event: a flood of warnings would slow the calls.

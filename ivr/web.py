@@ -343,7 +343,8 @@ def healthz():
     app_line = line()
     recorder = current_app.extensions["ivr.usage"]
     store = recorder.store
-    store_ok = store is not None and recorder.writing_ok   # known already: the store is not asked
+    # known already: the store is not asked; a write waiting for it too long counts as failing
+    store_ok = store is not None and recorder.writing_ok and not recorder.stalled()
     if app_line.recordings.look():
         app_line.forget_answers()
     missing = app_line.recordings.missing

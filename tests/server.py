@@ -34,8 +34,11 @@ class Server:
                    "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"), "GUNICORN_GRACEFUL_TIMEOUT": "3", **env}
         environ.pop("IVR_DEVELOPMENT", None)
         gunicorn = Path(sys.executable).parent / "gunicorn"
-        self.process = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", app], cwd=ROOT,
-                                        env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.log = tmp / "server.log"   # what the server wrote (JSON lines)
+        tmp.mkdir(parents=True, exist_ok=True)
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", app], cwd=ROOT,
+                                            env=environ, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:   # a whole request: a bare connection would keep a handler waiting for one
@@ -49,6 +52,26 @@ class Server:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("the production server did not start")
+
+    def logged(self) -> list[dict]:
+        import json
+        lines = []
+        for line in self.log.read_text().splitlines():
+            try:
+                lines.append(json.loads(line))
+            except ValueError:
+                lines.append({"message": line})
+        return lines
+
+    def get(self, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
+        import http.client
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
 
     def signed_post(self, path: str, form: dict, timeout: float = 5.0) -> tuple[int, bytes]:
         """A request as Twilio sends one, signed for the URL it is sent to."""
