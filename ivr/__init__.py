@@ -118,7 +118,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     if app.config["IVR_PUBLIC_URL"]:
         app.config["IVR_PUBLIC_URL"] = public_url(app.config["IVR_PUBLIC_URL"])
-    app.wsgi_app = RequestLimits(app.wsgi_app)
+    app.wsgi_app = RequestLimits(app.wsgi_app, proxy_hops=hops)
     line = Line.load(Path(app.config["IVR_ROOT"]), Path(app.config["IVR_CONFIG"]))
     line.usage = app.extensions["ivr.usage"] = open_usage(app, line)
     facts = app.extensions["ivr.facts"] = CallFacts(line.usage.store)

@@ -72,3 +72,57 @@ def test_the_walk_answers_a_whole_call_and_names_a_failing_step(server):
     with pytest.raises(WalkFailed, match=r"^greeting \(/voice\): expected a menu listening for a key, got end "
                                          r"\(the webhook answered HTTP 403\)"):
         walk(server.base, "not-the-token", line)
+
+
+def test_signed_calls_are_answered_while_5000_connections_promise_a_body_and_send_nothing(tmp_path):
+    """The red team's H1: about 4 100 connections that promise a body and send nothing held every
+    greenlet of every worker (gevent's 1 000 a worker), and the line answered nobody. Now a body must
+    come within seconds (a fraction of one from a client with many waiting), so signed calls are
+    answered (p99 under 1 s) and the log says what was dropped."""
+    import resource
+    import statistics
+    import threading
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 6000:
+        pytest.skip(f"this machine allows {hard} open files: 5 000 connections need more")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
+    server = Server(tmp_path, workers=4)
+    held, opened, stop = [], threading.Event(), threading.Event()
+
+    def idle_bodies():
+        for _ in range(5000):
+            if stop.is_set():
+                break
+            try:
+                connection = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+                connection.sendall(b"POST /voice HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                                   b"application/x-www-form-urlencoded\r\nContent-Length: 4000\r\n\r\n")
+                held.append(connection)
+            except OSError:
+                pass
+        opened.set()
+
+    attacker = threading.Thread(target=idle_bodies, daemon=True)
+    latencies = []
+    try:
+        attacker.start()
+        deadline = time.monotonic() + 12
+        while time.monotonic() < deadline or not opened.is_set():
+            started = time.monotonic()
+            status, body = server.signed_post("/voice", {**CALL, "CallSid": "CA%032d" % len(latencies)}, timeout=10)
+            assert status == 200 and b"<Gather" in body
+            latencies.append(time.monotonic() - started)
+            assert time.monotonic() < deadline + 60
+        assert server.get("/healthz")[0] == 200
+    finally:
+        stop.set()
+        attacker.join(timeout=60)
+        for connection in held:
+            connection.close()
+        server.stop()
+    assert len(held) >= 4500, f"only {len(held)} connections could be opened"
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99)]
+    assert p99 < 1.0, f"p99 {p99:.2f} s, median {statistics.median(latencies):.3f} s over {len(latencies)} calls"
+    assert any("requests dropped so far for a body that did not come within" in line.get("message", "")
+               for line in server.logged())
