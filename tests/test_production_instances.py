@@ -25,9 +25,8 @@ from ivr import usage
 from ivr.simulator import Caller, OverHttp, scripted
 
 from .conftest import ROOT, TOKEN
-from .server import Server, free_port
+from .server import NGINX, Server, free_port, nginx_in_front
 
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 DATABASE = os.environ.get("DATABASE_URL", "")
 pytestmark = pytest.mark.skipif(not (NGINX and DATABASE.startswith(("postgres://", "postgresql://"))),
                                 reason="needs nginx and DATABASE_URL of a PostgreSQL server (.ci/run's second pass)")
@@ -46,42 +45,6 @@ def schema():
     with engine.begin() as connection:
         connection.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
     engine.dispose()
-
-
-def nginx_in_front(tmp: Path, port: int, ports: list[int]) -> subprocess.Popen:
-    """deploy/nginx.conf, as shipped but for what a test needs: plain HTTP on a loopback port (the
-    Host with its port), these upstreams."""
-    site = (ROOT / "deploy" / "nginx.conf").read_text()
-    site = site.replace("    server 127.0.0.1:8000;", "\n".join(f"    server 127.0.0.1:{p};" for p in ports))
-    site = re.sub(r"    listen 443 ssl;\n", f"    listen 127.0.0.1:{port};\n", site)
-    site = re.sub(r"    ssl_certificate.*\n", "", site)
-    site = site.replace("proxy_set_header Host $host;", "proxy_set_header Host $http_host;")
-    site = site.replace("location / {", "location / {\n        add_header X-Instance $upstream_addr always;")
-    for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (tmp / folder).mkdir(parents=True, exist_ok=True)
-    conf = tmp / "nginx.conf"
-    conf.write_text(f"""daemon off;
-{'user root;' if os.geteuid() == 0 else ''}
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 256; }}
-http {{
-    client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy; fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
-{site}
-}}
-""")
-    process = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("nginx did not start: " + (tmp / "error.log").read_text())
 
 
 class Turns(OverHttp):
