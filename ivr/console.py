@@ -58,8 +58,8 @@ def status():
     if store is not None:
         day = hours.local(moment).date()
         try:
-            figures = usage.figures(store, day - dt.timedelta(days=6), day)
-            today = usage.figures(store, day, day).answered()
+            figures = usage.daily_figures(store, day - dt.timedelta(days=6), day)
+            today = usage.daily_figures(store, day, day).answered()
         except Exception:   # figures are a nicety here; the page works without them
             figures = None
     return render_template(

@@ -211,9 +211,10 @@ def phone(client):
 
 def empty_store(app) -> None:
     """Forget every usage event: a shared PostgreSQL (DATABASE_URL) holds other tests' events."""
-    from ivr.usage import events
+    from ivr.usage import daily, events
     with app.extensions["ivr.usage"].store.engine.begin() as connection:
         connection.execute(events.delete())
+        connection.execute(daily.delete())
 
 
 @pytest.fixture(scope="session")

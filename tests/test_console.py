@@ -237,3 +237,23 @@ def test_the_console_names_languages_and_shows_arabic_right_to_left(page, develo
     english = page.locator("#transcript li[lang='en-GB']")
     assert english.count() == 0 or english.first.get_attribute("dir") == "ltr"
 
+
+
+def test_the_status_page_reads_the_daily_counts_never_every_event(make_app, clock, monkeypatch):
+    """The red team's L4: the status page read a week of events in the request (a million: the worker
+    was killed). It reads the daily counts the writer keeps, whose size does not grow with calls."""
+    import datetime as dt
+    from ivr.usage import UsageStore
+    app = make_app(IVR_DEVELOPMENT=True)
+    empty_store(app)
+    store = app.extensions["ivr.usage"].store
+    today = dt.date(2026, 7, 14)
+    for day in range(7):   # 50 000 calls over the week, written as the writer writes them
+        store.write([(today - dt.timedelta(days=day), f"{day:02d}{n:014x}", "call", "", n % 4 == 0, 0)
+                     for n in range(day * 1000 + 4000)])
+
+    def every_event(*args, **kwargs):
+        raise AssertionError("the status page read every event")
+    monkeypatch.setattr(UsageStore, "rows", every_event)
+    page = app.test_client().get("/console/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).data.decode()
+    assert "Calls a day (49000 in all, 12250 out of hours)" in page
