@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .access import Guesses
 from .call_facts import CallFacts
 from .config import ConfigError
 from .limits import MAX_BYTES, RequestLimits
@@ -122,6 +123,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     line = Line.load(Path(app.config["IVR_ROOT"]), Path(app.config["IVR_CONFIG"]))
     line.usage = app.extensions["ivr.usage"] = open_usage(app, line)
     facts = app.extensions["ivr.facts"] = CallFacts(line.usage.store)
+    app.extensions["ivr.guesses"] = Guesses(line.usage.store, line.usage.secret)
     facts.forget_old(line.config.hours.local(app.config["IVR_CLOCK"]()).date())
     if line.config.texting:
         line.enable_texting(Texter(line.config.texting, app.config["TWILIO_ACCOUNT_SID"],
