@@ -67,9 +67,35 @@ else:
         os.remove(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], stale))
 
 
+# Each worker's usage events, kept on disk until stored (ivr/spool.py): a worker killed by the kernel
+# loses at most what it was answering. Set before the app is loaded.
+if not os.environ.get("IVR_SPOOL_DIR"):
+    import tempfile
+    os.environ["IVR_SPOOL_DIR"] = tempfile.mkdtemp(prefix="ivr-spool-")
+os.makedirs(os.environ["IVR_SPOOL_DIR"], exist_ok=True)
+
+
+def _usage_store(server):
+    usage = server.app.wsgi().extensions.get("ivr.usage")
+    return usage.store if usage is not None else None
+
+
+def when_ready(server):
+    """Events a previous run left on disk (the machine stopped): stored now."""
+    from ivr import spool
+    store = _usage_store(server)
+    for left in os.listdir(os.environ["IVR_SPOOL_DIR"]):
+        if left.startswith("events-") and store is not None:
+            spool.recover(os.environ["IVR_SPOOL_DIR"], int(left[len("events-"):-len(".tsv")]), store, server.log)
+
+
 def child_exit(server, worker):
     from prometheus_client import multiprocess
     multiprocess.mark_process_dead(worker.pid)
+    from ivr import spool
+    store = _usage_store(server)
+    if store is not None:   # what a worker that ended had not stored (nothing, after a graceful stop)
+        spool.recover(os.environ["IVR_SPOOL_DIR"], worker.pid, store, server.log)
 
 
 def worker_exit(server, worker):

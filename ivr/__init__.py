@@ -21,6 +21,7 @@ from .limits import MAX_BYTES, RequestLimits
 from .line import Line
 from . import logs
 from .texting import Texter
+from .spool import Spool
 from .usage import Recorder, UsageStore, database_url
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,8 @@ def open_usage(app: Flask, line: Line) -> Recorder:
     if not secret:
         log.warning("IVR_USAGE_SECRET is not set: calls are tied together in the figures only within this "
                     "server's life")
-    recorder = Recorder(store, secret.encode() if secret else None)
+    spool = Spool(Path(app.config["IVR_SPOOL_DIR"])) if app.config["IVR_SPOOL_DIR"] else None
+    recorder = Recorder(store, secret.encode() if secret else None, spool)
     recorder.writing_ok = writable
     return recorder
 
@@ -102,6 +104,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         IVR_DATABASE_URL=None,     # the usage store; None: DATABASE_URL, else line.yaml's SQLite file
         IVR_USAGE_SECRET=os.environ.get("IVR_USAGE_SECRET") or None,
         IVR_RECORD_USAGE=True,     # False: keep no figures (the terminal call)
+        # Where each worker keeps its events until they are stored (gunicorn.conf.py sets it).
+        IVR_SPOOL_DIR=os.environ.get("IVR_SPOOL_DIR") or None,
         IVR_CONSOLE_PASSWORD=os.environ.get("IVR_CONSOLE_PASSWORD") or None,
         # JSON log lines for production (ivr.wsgi); plain ones for a person (make run, the commands).
         IVR_JSON_LOGS=os.environ.get("IVR_DEVELOPMENT") != "1",

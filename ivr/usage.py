@@ -24,12 +24,16 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from .context import CALL_PLACE, CURRENT_CALL, SIMULATION
 from .offload import off_the_loop
+
+if TYPE_CHECKING:
+    from .spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -212,8 +216,9 @@ class UsageStore:
 class Recorder:
     """Takes events from the call flow without waiting, and writes them in the background."""
 
-    def __init__(self, store: UsageStore | None, secret: bytes | None = None):
+    def __init__(self, store: UsageStore | None, secret: bytes | None = None, spool: "Spool | None" = None):
         self.store = store
+        self.spool = spool   # events kept on disk until stored (ivr/spool.py): production only
         self.secret = secret or secrets.token_bytes(32)
         self.dropped = 0
         self._lock = threading.Lock()
@@ -244,8 +249,10 @@ class Recorder:
         if len(pending) >= QUEUE_SIZE:
             self._drop(1, "the queue is full")
             return
+        event = (call.day, call.id, kind, detail[:80], out_of_hours, CALL_PLACE.get())
+        number = self.spool.append(event) if self.spool is not None else 0
         # A deque's append is atomic: no lock on the call's path.
-        pending.append((call.day, call.id, kind, detail[:80], out_of_hours, CALL_PLACE.get()))
+        pending.append((*event, number))
 
     def flush(self, timeout: float = 5.0) -> int:
         """Wait until every queued event is written or dropped (a graceful stop, the tests); returns
@@ -287,15 +294,18 @@ class Recorder:
                 batch.append(pending.popleft())
             self._in_flight = len(batch)
             self._writing_since = time.monotonic()
+            rows = [event[:6] for event in batch]
             try:
                 # In a real thread under gevent: a store waiting out a lock holds up no call.
-                off_the_loop(lambda: self.store.write(batch))
+                off_the_loop(lambda: self.store.write(rows))
                 self.writing_ok = True
             except Exception as error:
                 self.writing_ok = False
                 self._drop(len(batch), type(error).__name__)
             finally:
                 self._writing_since, self._in_flight = None, 0
+            if self.spool is not None:   # stored or counted: off the disk (no yield between the two)
+                self.spool.done(batch[-1][6], nothing_left=not pending)
 
     def _drop(self, count: int, why: str) -> None:
         # Counted in the log, but not a line per event: a flood of warnings would slow the calls.

@@ -1,7 +1,9 @@
 """The production set-up, as deployed: gunicorn with gunicorn.conf.py and ivr.wsgi:app, on loopback."""
+import os
 import socket
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +128,37 @@ def test_signed_calls_are_answered_while_5000_connections_promise_a_body_and_sen
     assert p99 < 1.0, f"p99 {p99:.2f} s, median {statistics.median(latencies):.3f} s over {len(latencies)} calls"
     assert any("requests dropped so far for a body that did not come within" in line.get("message", "")
                for line in server.logged())
+
+
+def test_a_worker_killed_by_the_kernel_loses_none_of_the_events_it_had_queued(tmp_path):
+    """The red team's L5: kill -9 of a worker lost the events it had queued (162), and nothing said
+    so. Each worker keeps its events on disk until stored; gunicorn's master stores what a worker that
+    ended had not, and says how many."""
+    import signal as signals
+    server = Server(tmp_path / "line", workers=2)
+    try:
+        for n in range(30):   # within the writer's half second: still queued
+            status, _ = server.signed_post("/voice", {**CALL, "CallSid": "CA%032d" % n})
+            assert status == 200
+        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+        deadline = time.monotonic() + 10
+        while len(children.read_text().split()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = [int(pid) for pid in children.read_text().split()]
+        assert len(workers) == 2
+        for pid in workers:
+            os.kill(pid, signals.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:   # the master starts new workers
+            try:
+                if server.get("/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+    finally:
+        assert server.stop() == 0
+    with sqlite3.connect(server.database) as db:
+        calls = db.execute("SELECT COUNT(*) FROM usage_events WHERE kind = 'call'").fetchone()[0]
+    assert calls == 30
+    recovered = [line["message"] for line in server.logged() if "recovered from its spool" in line.get("message", "")]
+    assert recovered, "the master did not say what it recovered"
