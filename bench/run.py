@@ -185,16 +185,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(target: str, port: int, scratch: str) -> subprocess.Popen:
+def serve(target: str, port: int, scratch: str, extra: dict | None = None, log: str | None = None) -> subprocess.Popen:
+    """The production set-up on ``port``; ``extra`` environment, and its log lines into ``log``."""
     env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "GUNICORN_BIND": f"127.0.0.1:{port}",
            "DATABASE_URL": f"sqlite:///{scratch}/usage.sqlite3",   # not the project's own figures
            "IVR_USAGE_SECRET": "bench-" + "s" * 32, "IVR_CONFIG": str(ROOT / "line.yaml"),
-           "IVR_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+           "IVR_PUBLIC_URL": f"http://127.0.0.1:{port}", **(extra or {})}
     env.pop("WEB_CONCURRENCY", None)   # the Procfile's worker count: gunicorn.conf.py's default
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)   # each server its own, as gunicorn.conf.py makes it
+    env.pop("IVR_SPOOL_DIR", None)
     env["PYTHONPATH"] = str(ROOT)
+    output = open(log, "w") if log else subprocess.DEVNULL
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), target],
-                               cwd=scratch, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               cwd=scratch, env=env, stdout=output, stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
