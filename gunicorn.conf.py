@@ -41,6 +41,10 @@ preload_app = True
 # Which proxies may set X-Forwarded-* for gunicorn itself. The app's own trust of those headers
 # (for the Twilio signature check) is IVR_PROXY_HOPS; see the README's Deploy section.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# No header sets the app's SCRIPT_NAME or PATH_INFO, not even from 127.0.0.1 (gunicorn trusts
+# "SCRIPT_NAME,PATH_INFO" from forwarded_allow_ips by default: a SCRIPT_NAME header got a 500,
+# the red team's L7). The line is served at the root; its public address is IVR_PUBLIC_URL.
+forwarder_headers = ""
 
 # No access log: the app writes its own JSON log lines, which never hold a caller's number.
 accesslog = None

@@ -162,3 +162,16 @@ def test_a_worker_killed_by_the_kernel_loses_none_of_the_events_it_had_queued(tm
     assert calls == 30
     recovered = [line["message"] for line in server.logged() if "recovered from its spool" in line.get("message", "")]
     assert recovered, "the master did not say what it recovered"
+
+
+@pytest.mark.parametrize("header", ["SCRIPT_NAME: /elsewhere", "PATH_INFO: /voice/fallback", "SCRIPT-NAME: /x"])
+def test_headers_that_would_move_the_apps_path_are_not_trusted_even_from_loopback(server, header):
+    """gunicorn trusts SCRIPT_NAME and PATH_INFO headers from forwarded_allow_ips by default: a
+    SCRIPT_NAME header sent from 127.0.0.1 got a 500 (the red team's L7)."""
+    connection = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    connection.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n{header}\r\nConnection: close\r\n\r\n".encode())
+    answer = b""
+    while chunk := connection.recv(4096):
+        answer += chunk
+    connection.close()
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:80]

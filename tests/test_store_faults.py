@@ -98,3 +98,21 @@ def test_a_locked_postgresql_table_holds_up_no_call(tmp_path):
     assert max(during) < 1.0
     assert any(h["store"] == "failing" for h in health), health
     assert dropped(server) > 0
+
+
+def test_a_stop_while_the_store_is_locked_says_how_many_events_it_could_not_write(tmp_path):
+    """The red team's M3: a graceful stop while the store was locked lost all its queued events
+    without a log line. Now the stop says, in one line per worker, how many it could not write."""
+    server = Server(tmp_path, workers=1)
+    lock = sqlite3.connect(server.database, timeout=5, isolation_level=None)
+    try:
+        calls_during(server, 0.5)
+        lock.execute("BEGIN EXCLUSIVE")
+        calls_during(server, 1.0)
+        assert server.stop() == 0
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    said = [line["message"] for line in server.logged()
+            if "could not be written before the stop" in line.get("message", "")]
+    assert said and int(said[0].split()[2]) > 0, said
