@@ -122,6 +122,28 @@ def polish_recording(root: Path, words: str) -> None:
         "text": words, "made_by": "human recording (option.what_is.wav)"}}, allow_unicode=True))
 
 
+POSTGRESQL = os.environ.get("DATABASE_URL", "")
+needs_postgresql = pytest.mark.skipif(not POSTGRESQL.startswith(("postgres://", "postgresql://")),
+                                      reason="needs DATABASE_URL of a PostgreSQL server (.ci/run's second pass)")
+
+
+@pytest.fixture
+def postgresql_schema():
+    """A schema of its own in the shared PostgreSQL, so that a test's figures are counted alone:
+    (its name, a DATABASE_URL whose tables are in it, an engine on the server to look or lock)."""
+    import secrets
+    import sqlalchemy as sa
+    from ivr import usage
+    name = "test_" + secrets.token_hex(4)
+    admin = sa.create_engine(usage.database_url("", Path(".")))
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {name}")
+    yield name, f"{POSTGRESQL}{'&' if '?' in POSTGRESQL else '?'}options=-csearch_path%3D{name}", admin
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
+    admin.dispose()
+
+
 @pytest.fixture
 def clock():
     return Clock()

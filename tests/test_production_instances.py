@@ -8,43 +8,22 @@ Needs nginx and a PostgreSQL DATABASE_URL (.ci/run's second pass provides both);
 """
 import datetime as dt
 import json
-import os
-import re
 import secrets
-import shutil
 import signal
-import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from ivr import usage
 from ivr.simulator import Caller, OverHttp, scripted
 
-from .conftest import ROOT, TOKEN
+from .conftest import POSTGRESQL, TOKEN
 from .server import NGINX, Server, free_port, nginx_in_front
 
-DATABASE = os.environ.get("DATABASE_URL", "")
-pytestmark = pytest.mark.skipif(not (NGINX and DATABASE.startswith(("postgres://", "postgresql://"))),
+pytestmark = pytest.mark.skipif(not (NGINX and POSTGRESQL.startswith(("postgres://", "postgresql://"))),
                                 reason="needs nginx and DATABASE_URL of a PostgreSQL server (.ci/run's second pass)")
 SECRET = "instances-" + "s" * 32
-
-
-@pytest.fixture
-def schema():
-    """A schema of its own in the shared PostgreSQL: these figures are counted alone."""
-    name = "instances_" + secrets.token_hex(4)
-    engine = sa.create_engine(usage.database_url("", Path(".")))
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {name}")
-    separator = "&" if "?" in DATABASE else "?"
-    yield name, f"{DATABASE}{separator}options=-csearch_path%3D{name}"
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
-    engine.dispose()
 
 
 class Turns(OverHttp):
@@ -94,8 +73,8 @@ def normal(body: bytes, base: str) -> bytes:
     return body.replace(base.encode(), b"BASE")
 
 
-def test_two_instances_behind_nginx_sharing_postgresql_answer_as_one(tmp_path, schema):
-    name, url = schema
+def test_two_instances_behind_nginx_sharing_postgresql_answer_as_one(tmp_path, postgresql_schema):
+    name, url, _ = postgresql_schema
     requests_file = tmp_path / "twilio-requests.jsonl"
     env = {"DATABASE_URL": url, "IVR_USAGE_SECRET": SECRET, "IVR_PROXY_HOPS": "1", "TWILIO_ACCOUNT_SID": "AC" + "7" * 32,
            "IVR_TEST_TWILIO_REQUESTS": str(requests_file), "GUNICORN_GRACEFUL_TIMEOUT": "5"}

@@ -2,19 +2,15 @@
 on against the production set-up, calls are answered as fast as before, /healthz says the store is
 failing, and every event lost is counted in the log."""
 import json
-import os
 import secrets
 import sqlite3
 import threading
 import time
-from pathlib import Path
 
-import pytest
-
+from .conftest import needs_postgresql
 from .server import Server
 
 CALL = {"AccountSid": "AC" + "0" * 32, "From": "+447700900123", "To": "+442890000000"}
-DATABASE = os.environ.get("DATABASE_URL", "")
 
 
 def calls_during(server: Server, seconds: float) -> tuple[list[float], list[dict]]:
@@ -30,6 +26,14 @@ def calls_during(server: Server, seconds: float) -> tuple[list[float], list[dict
             health.append(json.loads(server.get("/healthz")[1]))
         time.sleep(0.05)
     return latencies, health
+
+
+def unaffected(latencies: list[float]) -> None:
+    """Calls as quick as an unlocked store's: p99 under 1 s, none near the 2 s a frozen worker took
+    per write (the bound is loose for a shared machine, tight for the fault)."""
+    ordered = sorted(latencies)
+    p99 = ordered[int(0.99 * (len(ordered) - 1))]
+    assert p99 < 1.0 and ordered[-1] < 1.5, f"p99 {p99:.2f} s, worst {ordered[-1]:.2f} s while the store was locked"
 
 
 def dropped(server: Server) -> int:
@@ -57,7 +61,7 @@ def test_a_locked_sqlite_store_holds_up_no_call(tmp_path):
     finally:
         assert server.stop() == 0
     # Before: each write waited out SQLite's lock inside the worker's event loop, 2 s at a time.
-    assert max(during) < 1.0, f"a call took {max(during):.2f} s while the store was locked"
+    unaffected(during)
     assert any(h["store"] == "failing" and h["status"] == "degraded" for h in health), health
     # Every event is stored or counted as dropped in the log: nothing is lost unseen.
     store = sqlite3.connect(server.database)
@@ -66,25 +70,6 @@ def test_a_locked_sqlite_store_holds_up_no_call(tmp_path):
     written = store.execute("SELECT COUNT(*) FROM usage_events").fetchone()[0]
     assert dropped(server) > 0
     assert written + dropped(server) == per_call.pop() * (len(before) + len(during) + len(after))
-
-
-needs_postgresql = pytest.mark.skipif(not DATABASE.startswith(("postgres://", "postgresql://")),
-                                      reason="needs DATABASE_URL of a PostgreSQL server (.ci/run's second pass)")
-
-
-@pytest.fixture
-def postgresql_schema():
-    """A schema of its own in the shared PostgreSQL: (its name, a DATABASE_URL using it, an admin engine)."""
-    import sqlalchemy as sa
-    from ivr import usage
-    name = "faults_" + secrets.token_hex(4)
-    admin = sa.create_engine(usage.database_url("", Path(".")))
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {name}")
-    yield name, f"{DATABASE}{'&' if '?' in DATABASE else '?'}options=-csearch_path%3D{name}", admin
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
-    admin.dispose()
 
 
 @needs_postgresql
@@ -130,7 +115,7 @@ def test_a_locked_postgresql_table_holds_up_no_call(tmp_path, postgresql_schema)
         calls_during(server, 2.0)
     finally:
         assert server.stop() == 0
-    assert max(during) < 1.0
+    unaffected(during)
     assert any(h["store"] == "failing" for h in health), health
     assert dropped(server) > 0
 
