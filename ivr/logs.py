@@ -21,6 +21,7 @@ class JsonFormatter(logging.Formatter):
             "time": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
+            "process": record.process,   # which worker (gunicorn's master names them by this id)
             "request": REQUEST_ID.get(),
             "message": redact(record.getMessage()),
         }

@@ -23,7 +23,7 @@ def test_logs_of_a_whole_call_hold_no_caller_number_and_no_full_callsid(phone, c
     written = stream.getvalue()
     assert "/voice/transfer/done" in written          # the call was logged...
     lines = [json.loads(line) for line in written.splitlines()]
-    assert all(set(line) >= {"time", "level", "logger", "request", "message"} for line in lines)
+    assert all(set(line) >= {"time", "level", "logger", "process", "request", "message"} for line in lines)
     assert len({line["request"] for line in lines}) > 5   # one id per request
     assert CALLER not in written and CALLER[1:] not in written and "7700900123" not in written
     assert phone.call["CallSid"] not in written      # ...with the CallSid shortened

@@ -37,12 +37,12 @@ def unaffected(latencies: list[float]) -> None:
 
 
 def dropped(server: Server) -> int:
-    """Events the log says were dropped (its own running counts), in all workers."""
+    """Events the log says were dropped: the last running count of each worker, added up."""
     counts = {}
     for line in server.logged():
         message = line.get("message", "")
         if message.startswith("usage figures: dropped"):
-            counts[line.get("process", message)] = int(message.split("; ")[-1].split()[0])
+            counts[line["process"]] = int(message.split("; ")[-1].split()[0])
     return sum(counts.values())
 
 
