@@ -23,6 +23,7 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 PLACEHOLDERS = {"key", "choice", "language"}   # filled by the line itself, with {key_<kind>}; the rest are numbers and links
 SOURCE_LANGUAGE = "en"   # prompts/en.yaml speaks for every en-* language
 DOMAIN = "ivr"
+FEW = 3   # untranslated prompts named one by one; more are one line (the red team's L6: 99 lines)
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,10 @@ class Catalog:
 
     def problems(self, required: Iterable[str], allowed_placeholders: set[str],
                  only_in: Mapping[str, Iterable[str]] = MappingProxyType({})) -> list[str]:
-        """Every way a language could fail to say a prompt, one line each. ``only_in``: prompts
+        """Every way a language could fail to say a prompt, one line each; a language with more than
+        a few prompts untranslated (an empty or missing catalog) in one line. ``only_in``: prompts
         needed in one language only (language code -> prompt ids), such as the teams' whisper."""
-        found = []
+        found, untranslated = [], {}
         wanted = {code: set(required) | set(only_in.get(code, ())) for code in self._texts}
         for prompt_id in sorted(set().union(*wanted.values()) if wanted else set(required)):
             if prompt_id not in self.source:
@@ -103,13 +105,19 @@ class Catalog:
                     continue
                 text = texts.get(prompt_id)
                 if not text:
-                    found.append(f"language {code}: {prompt_id}: has no translation")
+                    untranslated.setdefault(code, []).append(prompt_id)
                 elif prompt_id in self._fuzzy.get(code, ()):
                     found.append(f"language {code}: {prompt_id}: is marked fuzzy (its English changed since it was "
                                  "translated): translate it again and clear the flag")
                 elif placeholders(text) != expected:
                     found.append(f"language {code}: {prompt_id}: placeholders {sorted(placeholders(text))} "
                                  f"differ from the English {sorted(expected)}")
+        for code, missing in untranslated.items():
+            if len(missing) <= FEW:
+                found += [f"language {code}: {prompt_id}: has no translation" for prompt_id in missing]
+            else:
+                found.append(f"language {code}: {len(missing)} prompts have no translation ({', '.join(missing[:FEW])} "
+                             f"and {len(missing) - FEW} more): is its catalog empty or missing?")
         return found
 
 

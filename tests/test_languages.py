@@ -1,4 +1,6 @@
 """Nine languages: each can be used for the whole call, in its own voice or recordings."""
+import re
+
 import pytest
 
 from ivr.config import ConfigError
@@ -149,6 +151,19 @@ def make_app_at(tmp_path, clock):
 def test_a_language_missing_a_translation_is_refused_at_start_not_read_in_english(make_app_at):
     problems = start(make_app_at, lambda root: remove_entry(root, "pl", "content.warning_signs"))
     assert "language pl: content.warning_signs: has no translation" in problems
+
+
+@pytest.mark.parametrize("how", ["emptied", "deleted"])
+def test_an_empty_or_missing_catalog_is_refused_in_one_line_not_one_per_prompt(make_app_at, how):
+    """The red team's L6: an empty catalog refused the start with 99 lines, one per prompt."""
+    def spoil(root):
+        path = root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po"
+        path.write_text("") if how == "emptied" else path.unlink()
+    problems = start(make_app_at, spoil)
+    about_polish = [problem for problem in problems if problem.startswith("language pl")]
+    assert len(about_polish) == 1, about_polish
+    assert re.fullmatch(r"language pl: \d+ prompts have no translation \(.+ and \d+ more\): "
+                        r"is its catalog empty or missing\?", about_polish[0])
 
 
 def test_a_translation_that_loses_a_number_is_refused(make_app_at):
