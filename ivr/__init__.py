@@ -14,15 +14,13 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import checks, logs, recorder
 from .access import Guesses
 from .call_facts import CallFacts
-from .config import ConfigError
+from .files import ConfigError
 from .limits import MAX_BYTES, RequestLimits
-from .line import Line
-from . import logs
+from .render import Renderer
 from .texting import Texter
-from .spool import Spool
-from .usage import Recorder, UsageStore, database_url
 
 log = logging.getLogger(__name__)
 
@@ -58,32 +56,6 @@ def public_url(value: str) -> str:
         raise ConfigError("environment", [f"IVR_PUBLIC_URL: {value!r} must be the line's public address, like "
                                           "https://line.council.example (the address Twilio calls)"])
     return value.rstrip("/")
-
-
-def open_usage(app: Flask, line: Line) -> Recorder:
-    """The usage figures' store. A store that cannot be opened is logged and the line runs on:
-    figures are never worth a failed call."""
-    if not app.config["IVR_RECORD_USAGE"]:
-        return Recorder(None)
-    url = app.config["IVR_DATABASE_URL"] or database_url(line.config.usage_database, Path(app.config["IVR_ROOT"]))
-    secret = app.config["IVR_USAGE_SECRET"]
-    store = UsageStore(url)
-    writable = False
-    try:
-        store.create()
-        writable = store.writable()
-        if not writable:
-            log.error("usage figures: the store cannot be written (read-only or locked); events will be dropped")
-    except Exception as error:
-        log.error("usage figures: the store could not be opened (%s); events will be dropped",
-                  type(error).__name__)
-    if not secret:
-        log.warning("IVR_USAGE_SECRET is not set: calls are tied together in the figures only within this "
-                    "server's life")
-    spool = Spool(Path(app.config["IVR_SPOOL_DIR"])) if app.config["IVR_SPOOL_DIR"] else None
-    recorder = Recorder(store, secret.encode() if secret else None, spool)
-    recorder.writing_ok = writable
-    return recorder
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -124,20 +96,28 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["IVR_PUBLIC_URL"]:
         app.config["IVR_PUBLIC_URL"] = public_url(app.config["IVR_PUBLIC_URL"])
     app.wsgi_app = RequestLimits(app.wsgi_app, proxy_hops=hops)
-    line = Line.load(Path(app.config["IVR_ROOT"]), Path(app.config["IVR_CONFIG"]))
-    line.usage = app.extensions["ivr.usage"] = open_usage(app, line)
-    facts = app.extensions["ivr.facts"] = CallFacts(line.usage.store)
-    app.extensions["ivr.guesses"] = Guesses(line.usage.store, line.usage.secret)
-    facts.forget_old(line.config.hours.local(app.config["IVR_CLOCK"]()).date())
-    if line.config.texting:
-        line.enable_texting(Texter(line.config.texting, app.config["TWILIO_ACCOUNT_SID"],
-                                   app.config["TWILIO_AUTH_TOKEN"], app.config["TWILIO_HTTP_CLIENT"], facts))
-        if not line.texting:
+    files = checks.load(Path(app.config["IVR_ROOT"]), Path(app.config["IVR_CONFIG"])).files
+    config = files.config
+    usage = recorder.init_app(app, config)
+    facts = app.extensions["ivr.facts"] = CallFacts(usage.store)
+    app.extensions["ivr.guesses"] = Guesses(usage.store, usage.secret)
+    facts.forget_old(config.hours.local(app.config["IVR_CLOCK"]()).date())
+    texter = None
+    if config.texting:
+        texter = Texter(config.texting, app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"],
+                        app.config["TWILIO_HTTP_CLIENT"], facts)
+        if not texter.ready:
             missing = " and ".join(name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
                                    if not app.config[name])
             log.warning("Texts are set up in line.yaml but %s %s not set: the line will not offer them.",
                         missing, "are" if " and " in missing else "is")
-    app.extensions["ivr.line"] = line
+    engine = files.engine(texter)
+    renderer = Renderer(files.wording, files.recordings, config.input.timeout_seconds, config.first_language)
+    app.extensions.update({
+        "ivr.files": files, "ivr.engine": engine, "ivr.renderer": renderer,
+        # Built now, so the last resort needs nothing that could fail mid-call.
+        "ivr.fallback_twiml": renderer.twiml(engine.fallback),
+    })
 
     from . import console, metrics, web
     app.register_blueprint(web.bp)

@@ -3,7 +3,7 @@
 English, the source, is read from prompts/en.yaml; every other language from its
 gettext catalog, locales/<locale>/LC_MESSAGES/ivr.po, where each entry's message
 context is the prompt id. A language that lacks a prompt is refused at start-up
-(see ``problems``): the line never falls back to English mid-call.
+(ivr/checks.py): the line never falls back to English mid-call.
 """
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ from typing import Iterable, Mapping
 
 from babel.messages.pofile import read_po
 
-from .config import ConfigError, Language, read_yaml
+from .config import Language
+from .files import ConfigError, read_yaml
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 PLACEHOLDERS = {"key", "choice", "language"}   # filled by the line itself, with {key_<kind>}; the rest are numbers and links
 SOURCE_LANGUAGE = "en"   # prompts/en.yaml speaks for every en-* language
 DOMAIN = "ivr"
-FEW = 3   # untranslated prompts named one by one; more are one line (the red team's L6: 99 lines)
 
 
 @dataclass(frozen=True)
@@ -85,40 +85,9 @@ class Catalog:
     def has(self, prompt_id: str, language_code: str) -> bool:
         return bool(self._texts.get(language_code, {}).get(prompt_id))
 
-    def problems(self, required: Iterable[str], allowed_placeholders: set[str],
-                 only_in: Mapping[str, Iterable[str]] = MappingProxyType({})) -> list[str]:
-        """Every way a language could fail to say a prompt, one line each; a language with more than
-        a few prompts untranslated (an empty or missing catalog) in one line. ``only_in``: prompts
-        needed in one language only (language code -> prompt ids), such as the teams' whisper."""
-        found, untranslated = [], {}
-        wanted = {code: set(required) | set(only_in.get(code, ())) for code in self._texts}
-        for prompt_id in sorted(set().union(*wanted.values()) if wanted else set(required)):
-            if prompt_id not in self.source:
-                found.append(f"prompts/en.yaml: {prompt_id}: is needed by the line but missing")
-                continue
-            expected = placeholders(self.source[prompt_id].text)
-            for unknown in sorted(expected - allowed_placeholders):
-                found.append(f"prompts/en.yaml: {prompt_id}: {{{unknown}}} is not a number or link in line.yaml, "
-                             "nor {key}, {choice} or a {key_...} of every_node")
-            for code, texts in self._texts.items():
-                if prompt_id not in wanted[code]:
-                    continue
-                text = texts.get(prompt_id)
-                if not text:
-                    untranslated.setdefault(code, []).append(prompt_id)
-                elif prompt_id in self._fuzzy.get(code, ()):
-                    found.append(f"language {code}: {prompt_id}: is marked fuzzy (its English changed since it was "
-                                 "translated): translate it again and clear the flag")
-                elif placeholders(text) != expected:
-                    found.append(f"language {code}: {prompt_id}: placeholders {sorted(placeholders(text))} "
-                                 f"differ from the English {sorted(expected)}")
-        for code, missing in untranslated.items():
-            if len(missing) <= FEW:
-                found += [f"language {code}: {prompt_id}: has no translation" for prompt_id in missing]
-            else:
-                found.append(f"language {code}: {len(missing)} prompts have no translation ({', '.join(missing[:FEW])} "
-                             f"and {len(missing) - FEW} more): is its catalog empty or missing?")
-        return found
+    def is_fuzzy(self, prompt_id: str, language_code: str) -> bool:
+        """Whether the translation was made for English that has changed since (never to be spoken)."""
+        return prompt_id in self._fuzzy.get(language_code, ())
 
 
 def _read_translations(path: Path) -> tuple[Mapping[str, str], frozenset[str]]:

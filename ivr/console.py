@@ -18,7 +18,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from . import metrics, translations, twilio_alerts, usage
 from .access import council_only
 from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, Caller, Step, Wait
-from .web import line, now
+from .web import engine, now
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -48,11 +48,9 @@ def language_name(code: str) -> str:
 
 @bp.get("/")
 def status():
-    app_line = line()
-    moment = now()
-    hours, routing = app_line.config.hours, app_line.config.routing
-    contact = routing.route_for(moment)
-    languages = translations.status(app_line, current_app.config["IVR_ROOT"] / "locales")
+    config, routes, moment = engine().config, engine().routes, now()
+    hours = config.hours
+    languages = translations.status(current_app.extensions["ivr.files"], current_app.config["IVR_ROOT"] / "locales")
     figures = today = None
     store = current_app.extensions["ivr.usage"].store
     if store is not None:
@@ -63,46 +61,33 @@ def status():
         except Exception:   # figures are a nicety here; the page works without them
             figures = None
     return render_template(
-        "console/status.html", moment=hours.local(moment), contact=contact, reason=routing.reason(moment),
-        areas=_areas_now(app_line, moment), contacts=_contacts(app_line), next_change=hours.next_change(moment),
-        next_holiday=hours.next_bank_holiday(moment), closures=[c for c in hours.closures if c.end > moment],
-        languages=languages, figures=figures, answered_today=today, config=app_line.config,
+        "console/status.html", moment=hours.local(moment), contact=routes.answering(None, moment),
+        reason=routes.reason(None, moment), areas=routes.now_in_each_area(moment), contacts=_contacts(),
+        next_change=hours.next_change(moment), next_holiday=hours.next_bank_holiday(moment),
+        closures=[c for c in hours.closures if c.end > moment], languages=languages, figures=figures,
+        answered_today=today, config=config, routes=routes,
         alerts=[{**row, "last": dt.datetime.fromtimestamp(row["last"], hours.zone) if row["last"] else None}
                 for row in twilio_alerts.seen(metrics.registry())],
         days=", ".join(day for index, day in enumerate(DAYS) if index in hours.weekdays))
 
 
-def _areas_now(app_line, moment: dt.datetime) -> list[tuple[str, object, str]]:
-    """Per area (and, on a regional number, for callers not sure of theirs): who answers 0 now, and why."""
-    config = app_line.config
-    if not config.areas:
-        return []
-    rows = [(area.name, area.routing.route_for(moment), area.routing.reason(moment)) for area in config.areas.values()]
-    if config.asks_area:
-        routing = config.area(None).routing
-        rows.append(("Callers not sure of the child's area", routing.route_for(moment), routing.reason(moment)))
-    return rows
-
-
-def _contacts(app_line) -> list[tuple[str, str]]:
+def _contacts() -> list[tuple[str, str]]:
     """Every contact a transfer can go to, as (the figures' label, its name), each once."""
     found = {}
-    for area in app_line.config.every_area():
-        for contact in area.contacts.values():
-            label = app_line.transfers.label(contact, area.key)
-            shown = contact.name if "/" not in label or area.name in contact.name else f"{contact.name}, from {area.name}"
-            found.setdefault(label, shown)
+    for area, contact in engine().routes.contacts():
+        label = engine().transfers.label(contact, area.key)
+        shown = contact.name if "/" not in label or area.name in contact.name else f"{contact.name}, from {area.name}"
+        found.setdefault(label, shown)
     return list(found.items())
 
 
 @bp.get("/simulator")
 def simulator():
-    app_line = line()
-    local = app_line.config.hours.local(now())
-    return render_template("console/simulator.html", languages=app_line.config.menu_languages,
+    config = engine().config
+    local = config.hours.local(now())
+    return render_template("console/simulator.html", languages=config.menu_languages,
                            at=local.strftime("%Y-%m-%dT%H:%M"), outcomes=DIAL_OUTCOMES,
-                           areas=app_line.config.areas if app_line.config.several_areas else {},
-                           asks_area=app_line.config.asks_area)
+                           areas=config.areas if config.several_areas else {}, asks_area=engine().routes.asks_area)
 
 
 @bp.post("/api/start")
@@ -110,7 +95,7 @@ def start():
     """Ring the line: the greeting and the first menu."""
     body = _json()
     call = {"sid": "CA" + secrets.token_hex(16), "at": body.get("at") or ""}
-    if body.get("area") in line().config.areas:   # as if on that area's own number
+    if body.get("area") in engine().config.areas:   # as if on that area's own number
         call["area"] = body["area"]
     return _answer(call, "/voice", {})
 
@@ -156,16 +141,16 @@ def _json() -> dict:
 
 
 def _answer(call: dict, url: str, params: dict, before=None) -> Response:
-    app_line = line()
+    config, routes = engine().config, engine().routes
     try:
-        moment = app_line.config.hours.parse_local(call["at"]) if call.get("at") else None
+        moment = config.hours.parse_local(call["at"]) if call.get("at") else None
     except (ValueError, TypeError):
         abort(400)
     caller = Caller(current_app.test_client(), current_app.config.get("TWILIO_AUTH_TOKEN"),
-                    recording_text=app_line.recordings.words, now=moment,
-                    why=lambda number: app_line.config.why(number, moment or now()))
+                    recording_text=current_app.extensions["ivr.files"].recordings.words, now=moment,
+                    why=lambda number: routes.why(number, moment or now()))
     caller.call_params["CallSid"] = call.get("sid") or caller.call_params["CallSid"]
-    caller.area = call.get("area") if call.get("area") in app_line.config.areas else None
+    caller.area = call.get("area") if call.get("area") in config.areas else None
     earlier = before(caller) if before else []
     result: Step = caller.step(url, params)
     events = []
@@ -183,6 +168,5 @@ def _answer(call: dict, url: str, params: dict, before=None) -> Response:
 
 
 def _team(number: str) -> str:
-    contact = next((c for area in line().config.every_area() for c in area.contacts.values()
-                    if number in (n.number for n in c.numbers)), None)
+    contact = next((c for _, c in engine().routes.contacts() if number in (n.number for n in c.numbers)), None)
     return f"{contact.name} ({contact.spoken})" if contact else number

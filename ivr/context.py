@@ -1,28 +1,14 @@
-"""What belongs to the request being answered, set by the web layer and read below it.
-
-Context variables, so that the engine needs no Flask and each request (or
-simulated call) sees only its own values.
+"""What belongs to the request being answered and is not the call's own: its id in the log, and
+whether it is a simulated call (the terminal call, the console), which effects below the web layer
+(figures, metrics, texts) must not count or send. Context variables, so each request (or simulated
+call) sees only its own values; the engine reads none of them.
 """
 from __future__ import annotations
 
 import datetime as dt
 import random
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .usage import CallRef
-
-# The public base URL of the request: <Play> URLs are made absolute with it (Twilio
-# documents relative URLs for <Redirect> and actions, not for <Play>). Empty: relative.
-AUDIO_BASE: ContextVar[str] = ContextVar("audio_base", default="")
-# The call this request belongs to, as the usage figures know it (None: not counted).
-CURRENT_CALL: ContextVar["CallRef | None"] = ContextVar("current_call", default=None)
-# The call's own numbers as Twilio sent them (From, To): the transfers need them to know whether
-# the team can be shown the caller's number (a withheld one cannot be passed on).
-CALL_NUMBERS: ContextVar[tuple[str | None, str | None]] = ContextVar("call_numbers", default=(None, None))
-# How many steps into its call this request is (from its URL): orders the call's usage events.
-CALL_PLACE: ContextVar[int] = ContextVar("call_place", default=0)
 # Ties the log lines of one request together.
 REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 # A call played by the terminal or the browser console, not a real one: it is not counted,

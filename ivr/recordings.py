@@ -23,7 +23,7 @@ from typing import Iterable, Mapping
 
 import yaml
 
-from .config import ConfigError, load_yaml
+from .files import ConfigError, load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,7 @@ class Recordings:
         self._by_language = by_language
         self.problems = problems   # recordings that cannot be played: the line refuses to start with them
         self.missing: frozenset[tuple[str, str]] = frozenset()   # gone since the start: never offered
+        self.generation = 0   # counts the changes to ``missing``: what is built from recordings is built again
         self._checked = time.monotonic()
 
     def look(self, now: float | None = None) -> bool:
@@ -113,6 +114,7 @@ class Recordings:
         for code, prompt in sorted(self.missing - missing):
             log.warning("the %s recording of %s is back: offered again", code, prompt)
         self.missing = missing
+        self.generation += 1
         return True
 
     @classmethod

@@ -26,7 +26,7 @@ from twilio.request_validator import RequestValidator
 
 from . import vocabulary
 from .context import SIMULATED_AREA, SIMULATED_NOW, SIMULATED_TEXTS, SIMULATION
-from .texting import segments
+from .sms import segments
 
 BASE_URL = "https://line.invalid"   # the test client never leaves the process
 SILENCE = None

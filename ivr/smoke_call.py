@@ -23,7 +23,7 @@ from typing import Callable
 from twilio.rest import Client
 
 from .config import Language
-from .line import Line
+from .line_files import LineFiles
 
 SETTLE = "wwww"        # 2 s after the line answers, before the language's key (the greeting is listening)
 BETWEEN = "wwwwww"     # 3 s for the first menu to start after the language is chosen
@@ -45,27 +45,27 @@ class Smoked:
         return self.status == "completed" and not self.errors
 
 
-def keys_for(line: Line, language: Language) -> str:
+def keys_for(files: LineFiles, language: Language) -> str:
     """What the smoke call presses: the language's key (when there is a language menu), then the
     first option of the first menu. Never the key to a person."""
-    message = line.menu.nodes[line.menu.start].options[0].key
-    person = line.menu.every_node["speak_to_someone"]
+    message = files.menu.nodes[files.menu.start].options[0].key
+    person = files.menu.every_node["speak_to_someone"]
     assert message != person
-    choose = line.config.menu_key(language) if line.multilingual and language.on_menu else ""
+    choose = files.config.menu_key(language) if files.config.multilingual and language.on_menu else ""
     return f"{SETTLE}{choose}{BETWEEN}{message}" if choose else f"{SETTLE}{message}"
 
 
-def smoke(client: Client, line: Line, line_number: str, from_number: str, listen: int = 30,
+def smoke(client: Client, files: LineFiles, line_number: str, from_number: str, listen: int = 30,
           languages: list[Language] | None = None, wait: Callable[[float], None] = time.sleep,
           now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> list[Smoked]:
     """One call per language, one after another (Twilio creates one call a second per account)."""
     started = now() - dt.timedelta(minutes=1)
     results, legs, taken = [], {}, set()
-    for language in languages or list(line.config.menu_languages):
+    for language in languages or list(files.config.menu_languages):
         to = line_number if language.on_menu else next(
-            (n for n, code in line.config.called_numbers.items() if code == language.code), line_number)
+            (n for n, code in files.config.called_numbers.items() if code == language.code), line_number)
         result = Smoked(language.code)
-        call = client.calls.create(to=to, from_=from_number, send_digits=keys_for(line, language), time_limit=listen,
+        call = client.calls.create(to=to, from_=from_number, send_digits=keys_for(files, language), time_limit=listen,
                                    twiml=LISTENING.format(seconds=listen))
         result.call = legs[call.sid] = call.sid
         waited = 0

@@ -17,7 +17,8 @@ from twilio.rest import Client
 
 from typing import TYPE_CHECKING
 
-from .config import TextSettings, is_e164
+from .config import TextSettings
+from .phone_numbers import is_e164
 from .context import SIMULATED_TEXTS, SIMULATION
 
 if TYPE_CHECKING:
@@ -39,28 +40,12 @@ EXAMPLE_MOBILE = re.compile(r"\+447700900[0-9]{3}")   # whole strings (fullmatch
 SENDERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="text-sender")
 
 
-# GSM 03.38: the characters a text can carry in 7 bits (the extended ones take two).
-GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-           "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
-GSM7_EXTENDED = set("^{}\\[~]|€\f")
-
-
 def withheld(caller: str | None) -> bool:
     """Whether Twilio's From is no number a text or a transfer can use: withheld or unknown. "If a
     caller ID is withheld or otherwise unavailable, you may receive a string that contains
     anonymous, unknown, or other descriptions" (https://www.twilio.com/docs/voice/twiml, From), in
     any case ("anonymous or Anonymous", TwiML changelog 2024-07-22); older calls, the numbers above."""
     return not caller or caller in WITHHELD or not is_e164(caller)
-
-
-def segments(text: str) -> tuple[str, int]:
-    """The encoding and the number of SMS segments a text is sent in (what the council pays for):
-    GSM-7, 160 characters alone or 153 a segment; else UCS-2, 70 alone or 67 a segment."""
-    if all(c in GSM7 or c in GSM7_EXTENDED for c in text):
-        length = len(text) + sum(1 for c in text if c in GSM7_EXTENDED)
-        return "GSM-7", 1 if length <= 160 else -(-length // 153)
-    length = len(text.encode("utf-16-le")) // 2
-    return "UCS-2", 1 if length <= 70 else -(-length // 67)
 
 
 class Texter:

@@ -16,11 +16,15 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
+from .callflow.script import PERSON   # where the way to a person is said
 from .config import Language
 from .recordings import AudioError, wav_seconds
-from .render import Utterance
+from .words import Utterance
+
+if TYPE_CHECKING:
+    from .line_files import LineFiles
 
 WORDS_PER_MINUTE = 160   # a normal speaking rate: about what Polly and Google voices read at
 # Characters a second that espeak-ng speaks each language at 160 words a minute, measured on the
@@ -28,14 +32,11 @@ WORDS_PER_MINUTE = 160   # a normal speaking rate: about what Polly and Google v
 CHARACTERS_PER_SECOND = {"en": 14.0, "pl": 12.2, "lt": 11.7, "ga": 14.6, "ar": 9.1, "ro": 13.0,
                          "bg": 13.3, "pt": 13.4, "sk": 13.1}
 DEFAULT_CHARACTERS_PER_SECOND = 13.0
-# Where the way to a person is said: the prompt that offers "speak to someone".
-PERSON = "option.speak_to_someone"
 
 
 def espeak_voice(language: Language) -> str:
     """The espeak-ng voice for a language: its primary code (en, pl, ga, pt...)."""
-    primary = language.code.split("-")[0].lower()
-    return {"en": "en-gb"}.get(primary, primary)
+    return {"en": "en-gb"}.get(language.primary, language.primary)
 
 
 class Stopwatch:
@@ -103,22 +104,22 @@ class Place:
                 f"{self.budget:g} s (budgets: prompts/menu.yaml)")
 
 
-def length(line, stopwatch: Stopwatch, utterances: Iterable[Utterance]) -> float:
+def length(files: "LineFiles", stopwatch: Stopwatch, utterances: Iterable[Utterance]) -> float:
     total = 0.0
     for utterance in utterances:
-        recording = line.recordings.get(utterance.language.code, utterance.prompt)
+        recording = files.recordings.get(utterance.language.code, utterance.prompt)
         if recording is not None:
             total += recording_seconds(recording.path)
         else:
-            total += stopwatch.spoken(utterance.language, line.renderer.plain(utterance))
+            total += stopwatch.spoken(utterance.language, files.wording.plain(utterance))
     return total
 
 
-def until_person(line, stopwatch: Stopwatch, utterances: list[Utterance]) -> float | None:
+def until_person(files: "LineFiles", stopwatch: Stopwatch, utterances: list[Utterance]) -> float | None:
     """Seconds until the way to a person has been said, or None if it is not said at all."""
     for index, utterance in enumerate(utterances):
         if utterance.prompt == PERSON:
-            return length(line, stopwatch, utterances[:index + 1])
+            return length(files, stopwatch, utterances[:index + 1])
     return None
 
 
@@ -132,25 +133,25 @@ def recording_seconds(path: Path) -> float:
     return _RECORDING_SECONDS[key]
 
 
-def report(line, stopwatch: Stopwatch) -> list[Place]:
-    """Every place of the call, in every language, with its seconds and its budget."""
-    line = line.as_configured()
-    stopwatch.measure_all((espeak_voice(u.language), line.renderer.plain(u))
-                          for language in line.config.languages for _, _, words in line.places(language)
-                          for u in words
-                          if line.recordings.get(u.language.code, u.prompt) is None)
-    budgets: Mapping[str, float] = line.menu.budgets
+def report(files: "LineFiles", stopwatch: Stopwatch) -> list[Place]:
+    """Every place of the call, in every language, with its seconds and its budget: the line as
+    line.yaml sets it up (texts offered, even without Twilio credentials here)."""
+    places_of = {language.code: files.inventory.places(language) for language in files.config.languages}
+    stopwatch.measure_all((espeak_voice(u.language), files.wording.plain(u))
+                          for found in places_of.values() for _, _, words in found for u in words
+                          if files.recordings.get(u.language.code, u.prompt) is None)
+    budgets: Mapping[str, float] = files.menu.budgets
     places = []
-    for language in line.config.languages:
+    for language in files.config.languages:
         opening = None
-        for kind, name, words in line.places(language):
+        for kind, name, words in places_of[language.code]:
             if kind == "opening":
                 opening = words
                 continue
             if kind == "after_language":
-                seconds = until_person(line, stopwatch, words)
+                seconds = until_person(files, stopwatch, words)
                 start = opening + words if opening is not None else words
-                from_start = until_person(line, stopwatch, start)
+                from_start = until_person(files, stopwatch, start)
                 places.append(Place(language.code, "to_a_person", "to a person, from the start of the call",
                                     from_start if from_start is not None else float("inf"), budgets["to_a_person"]))
                 if opening is not None:
@@ -159,18 +160,19 @@ def report(line, stopwatch: Stopwatch) -> list[Place]:
                                         seconds if seconds is not None else float("inf"),
                                         budgets["to_a_person_after_language"]))
                 continue
-            places.append(Place(language.code, kind, name, length(line, stopwatch, words), budgets[kind]))
+            places.append(Place(language.code, kind, name, length(files, stopwatch, words), budgets[kind]))
     return places
 
 
-def calibrate(line, stopwatch: Stopwatch) -> dict[str, float]:
+def calibrate(files: "LineFiles", stopwatch: Stopwatch) -> dict[str, float]:
     """Characters a second that espeak-ng speaks each language at, over everything the line says
     in it: the rates CHARACTERS_PER_SECOND estimates with where espeak-ng is missing."""
     if not stopwatch.espeak:
         raise AudioError("calibrating needs espeak-ng (apt-get install espeak-ng)")
     rates = {}
-    for language in line.config.languages:
-        words = [line.renderer.plain(u) for u in line.utterances(language) if line.catalog.has(u.prompt, language.code)]
+    for language in files.config.languages:
+        words = [files.wording.plain(u) for u in files.inventory.utterances(language)
+                 if files.catalog.has(u.prompt, language.code)]
         voice = espeak_voice(language)
         stopwatch.measure_all((voice, text) for text in words)
         seconds = sum(stopwatch.spoken(language, text) for text in words)

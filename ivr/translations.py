@@ -22,12 +22,12 @@ import yaml
 from babel.messages.catalog import Catalog as PoCatalog
 from babel.messages.pofile import read_po, unescape, write_po
 
-from . import timings
+from . import sms
+from .callflow.transfers import TEAM_PROMPTS
 from .catalog import DOMAIN, SourcePrompt, catalog_path, is_source, placeholders
-from .config import Language, load_yaml
-from .line import Line
-from .texting import segments
-from .transfers import TEAM_PROMPTS
+from .config import Language
+from .files import load_yaml
+from .line_files import LineFiles
 
 PROJECT = "cse-info-line"
 REVIEW_FILE = "review.yaml"
@@ -111,16 +111,16 @@ def translated_languages(languages) -> list[Language]:
     return [lang for lang in languages if not is_source(lang)]
 
 
-def update(line: Line, locales_dir: Path) -> list[str]:
+def update(files: LineFiles, locales_dir: Path) -> list[str]:
     """Bring every catalog in line with prompts/en.yaml.
 
     A changed English text keeps its translation but marks it fuzzy (with the old
     English beside it); a new prompt appears untranslated; a removed one becomes obsolete.
     """
-    pot = template(line.catalog.source, line.config.numbers, line.config.links)
+    pot = template(files.catalog.source, files.config.numbers, files.config.links)
     write_catalog(locales_dir / f"{DOMAIN}.pot", pot)
     report = [f"{locales_dir / (DOMAIN + '.pot')}: {len(pot)} prompts"]
-    for language in translated_languages(line.config.languages):
+    for language in translated_languages(files.config.languages):
         path = catalog_path(locales_dir, language)
         catalog = read_catalog(path, language.locale)
         before = {m.context: (m.id, m.string) for m in catalog if m.id and m.string}
@@ -130,8 +130,8 @@ def update(line: Line, locales_dir: Path) -> list[str]:
         # A template of its own: Babel puts the template's new entries into the catalog
         # as they are, so filling them in must not touch the next language's.
         # The whisper is said to the teams only, in the line's first language: no other catalog needs it.
-        team_only = () if language == line.first_language else TEAM_PROMPTS
-        catalog.update(template(line.catalog.source, line.config.numbers, line.config.links, team_only),
+        team_only = () if language == files.first_language else TEAM_PROMPTS
+        catalog.update(template(files.catalog.source, files.config.numbers, files.config.links, team_only),
                        no_fuzzy_matching=True, update_header_comment=False)
         changed = new = 0
         for message in catalog:
@@ -171,7 +171,7 @@ def read_review(locales_dir: Path, language: Language) -> dict:
             "note": raw.get("note", ""), "entries": raw.get("entries") or {}}
 
 
-def sign_off(line: Line, locales_dir: Path, language: Language, status: str, by: str, note: str = "") -> int:
+def sign_off(locales_dir: Path, language: Language, status: str, by: str, note: str = "") -> int:
     """Record the current translations as signed off (as a draft, or reviewed)."""
     if status not in REVIEW_STATES:
         raise ValueError(f"status must be one of {REVIEW_STATES}")
@@ -208,21 +208,23 @@ class LanguageStatus:
         return not self.language.speaks
 
 
-def status(line: Line, locales_dir: Path) -> list[LanguageStatus]:
-    required = line.required_prompts()
-    stale = set(line.stale_recordings())
-    sms = sms_segments(line) if not line.problems else {}
+def status(files: LineFiles, locales_dir: Path, problems: list[str] = ()) -> list[LanguageStatus]:
+    """Per language: its translations, recordings, text size and review. With start-up ``problems``,
+    the text's size is not worked out (its words may be missing)."""
+    required = files.inventory.required_prompts()
+    stale = set(files.stale_recordings())
+    sizes = sms.sizes(files) if not problems else {}
     rows = []
-    for language in line.config.languages:
+    for language in files.config.languages:
         row = LanguageStatus(language, total=len(required))
-        recorded = line.recordings.of(language.code)
-        said = {u.recording_id for u in line.utterances(language)}   # prompt@area for an area's number
+        recorded = files.recordings.of(language.code)
+        said = {u.recording_id for u in files.inventory.utterances(language)}   # prompt@area for an area's number
         row.recordings = sum(1 for name in recorded if name in said)
         row.placeholders = sum(1 for name, rec in recorded.items() if rec.placeholder and name in said)
         row.stale = sum(1 for lang, _ in stale if lang == language.code)
         row.needed = 0 if language.speaks else len(said)
-        if language.code in sms:
-            encoding, count, allowed = sms[language.code]
+        if language.code in sizes:
+            encoding, count, allowed, _ = sizes[language.code]
             row.sms = f"{count}/{allowed} {encoding}"
         if is_source(language):
             row.translated, row.review, row.reviewed = len(required), "English source", True
@@ -260,73 +262,6 @@ def status_table(rows: list[LanguageStatus]) -> str:
         if row.changed:
             text.append(f"{row.language.code}: changed since sign-off: {', '.join(row.changed)}")
     return "\n".join(text)
-
-
-def check(line: Line, stopwatch: "timings.Stopwatch | None" = None) -> list[str]:
-    """What start-up lets pass but a caller would still hear wrong, one line each.
-
-    Start-up already refuses missing and fuzzy translations, mismatched placeholders,
-    missing, broken and stale recordings (see Line); here: spoken choices that one
-    option's words would steal from another's, a text message longer than its segments,
-    and every place of the call that keeps a caller listening longer than its budget.
-    """
-    found = line.keyword_overlaps() + sms_problems(line)
-    stopwatch = stopwatch or timings.Stopwatch()
-    if stopwatch.estimated:   # an estimate is no measurement to fail on: `check` warns (see cli.check)
-        return found
-    return found + timings.problems(timings.report(line, stopwatch))
-
-
-# The most SMS segments a text message may take: English fits in GSM-7; other languages mostly
-# need UCS-2 (about 67 characters a segment). Shorten the text rather than drop a number.
-SMS_SEGMENTS = {"en": 3}
-SMS_SEGMENTS_OTHERS = 5
-# "Twilio recommends sending messages that are no more than 320 characters to ensure the best
-# deliverability and user experience" (Twilio Help Center, "Maximum Message Length with Twilio
-# Programmable Messaging"). Held for the line's first language, which every caller can choose;
-# the others are warned of until their texts are shortened.
-SMS_CHARACTERS = 320
-
-
-def sms_segments(line: Line) -> dict[str, tuple[str, int, int]]:
-    """Per language: (encoding, segments, the most allowed) of the text message, as it would be sent."""
-    return {code: (encoding, count, allowed) for code, (encoding, count, allowed, _) in sms_sizes(line).items()}
-
-
-def sms_sizes(line: Line) -> dict[str, tuple[str, int, int, int]]:
-    """Per language: (encoding, segments, the most segments allowed, characters) of the longest text
-    message the line can send (in any of its areas)."""
-    found = {}
-    for language in line.config.languages:
-        if not line.catalog.has("sms.body", language.code) or line.config.texting is None:
-            continue
-        # The longest of the texts the line sends: each area's, and its twin while the area is not known.
-        text = max((line.renderer.text_message("sms.body", language, area.key) for area in line.config.every_area()),
-                   key=lambda text: (segments(text)[1], len(text)))
-        encoding, count = segments(text)
-        allowed = SMS_SEGMENTS.get(language.code.split("-")[0], SMS_SEGMENTS_OTHERS)
-        found[language.code] = (encoding, count, allowed, len(text))
-    return found
-
-
-def sms_problems(line: Line) -> list[str]:
-    first = line.first_language.code
-    found = []
-    for code, (encoding, count, allowed, characters) in sms_sizes(line).items():
-        if count > allowed:
-            found.append(f"language {code}: sms.body: the text message takes {count} SMS segments ({encoding}), "
-                         f"more than {allowed}: shorten it, keeping every number")
-        elif code == first and characters > SMS_CHARACTERS:
-            found.append(f"language {code}: sms.body: the text message is {characters} characters; Twilio advises "
-                         f"at most {SMS_CHARACTERS} for the best delivery: shorten it, keeping every number")
-    return found
-
-
-def sms_warnings(line: Line) -> list[str]:
-    """Texts of the other languages over Twilio's advice (they are sent, within their segments)."""
-    return [f"language {code}: sms.body: {characters} characters, more than the {SMS_CHARACTERS} Twilio advises"
-            for code, (_, _, _, characters) in sms_sizes(line).items()
-            if code != line.first_language.code and characters > SMS_CHARACTERS]
 
 
 def live_problems(rows: list[LanguageStatus]) -> list[str]:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
-from .config import is_e164
+from .phone_numbers import is_e164
 
 
 class NumberError(Exception):

@@ -7,33 +7,20 @@ one-way hash of the CallSid: it ties the events of one call together, and
 cannot be turned back into the CallSid without IVR_USAGE_SECRET. No phone
 number, no CallSid, no time of day is kept.
 
-Recording never holds up a call: events are queued and written by a background
-thread; if the queue is full or the database fails, they are dropped and the
-drop is counted in the log.
+Recording never holds up a call: ivr/recorder.py queues the events and writes them here from a
+background thread.
 """
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
-import hmac
 import logging
 import os
-import secrets
-import threading
-import time
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from .context import CALL_PLACE, CURRENT_CALL, SIMULATION
-from .offload import off_the_loop
-
-if TYPE_CHECKING:
-    from .spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -63,26 +50,11 @@ daily = sa.Table(
     sa.Column("count", sa.Integer, nullable=False),
 )
 
-# The kinds of event, and what `detail` holds for each:
-#   call              a call began (out_of_hours: whether the office was closed); on a line with
-#                     areas, detail is the call's area as it came in ("not known" on a regional number)
-#   language          the language of the call
-#   area              on a line with areas: the area the caller chose (or "not sure")
-#   at                a menu the caller reached, or a message's options read again
-#   heard             a message read out; like "at", where the caller is (the last one is where
-#                     they hung up)
+# The kinds of event, and what `detail` holds for each: ivr/callflow/turn.py, Kind.
 # (Before December 2026 a call's area came as an "area" event after "call", and a message heard
 # was an "at" event followed by a "heard" one; the figures read both forms.)
-#   transfer          a transfer began: the contact (area/contact where numbers differ by area)
-#   transfer_outcome  how an attempt ended: contact:outcome (ivr/transfers.py OUTCOMES)
-#   text              the text message: sent, failed, withheld, not_mobile, already_sent
-#   ended             the call ended: its length, in a bucket
 LENGTHS = ((60, "under 1 minute"), (180, "1 to 3 minutes"), (600, "3 to 10 minutes"))
-QUEUE_SIZE = 10_000    # events waiting to be written; more are dropped (and counted)
 COLUMNS = ("day", "call", "kind", "detail", "out_of_hours", "place")
-GATHER_SECONDS = 0.5   # the writer waits this long for more events, to write them in one go
-DROP_REPORT = 1000     # a full queue is reported once per this many dropped events
-STALL_SECONDS = 3      # a write waiting longer for the store: /healthz says it is failing
 
 
 class _Process:
@@ -98,11 +70,6 @@ class CallRef:
     """The call a request belongs to, as the figures know it."""
     id: str
     day: dt.date
-
-
-def call_id(secret: bytes, call_sid: str) -> str:
-    """A keyed one-way hash: the same call always gets the same id, and the id reveals nothing."""
-    return hmac.new(secret, call_sid.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def length_bucket(seconds: int) -> str:
@@ -211,107 +178,6 @@ class UsageStore:
         if self._pid != _Process.pid:
             self.engine.dispose(close=False)
             self._pid = _Process.pid
-
-
-class Recorder:
-    """Takes events from the call flow without waiting, and writes them in the background."""
-
-    def __init__(self, store: UsageStore | None, secret: bytes | None = None, spool: "Spool | None" = None):
-        self.store = store
-        self.spool = spool   # events kept on disk until stored (ivr/spool.py): production only
-        self.secret = secret or secrets.token_bytes(32)
-        self.dropped = 0
-        self._lock = threading.Lock()
-        self._pid = None
-        self._pending: deque | None = None
-        self._writing_since: float | None = None   # when the write under way began (monotonic)
-        self._in_flight = 0                         # the events of the write under way
-        self._hurry = threading.Event()   # set by flush: write now, without gathering more
-        # Whether the last write (or the check at start) succeeded: /healthz reads this, and never
-        # the store itself, so health costs nothing however slow or locked the store is.
-        self.writing_ok = store is not None
-
-    def call(self, call_sid: str | None, day: dt.date) -> CallRef | None:
-        if not call_sid:
-            return None
-        return self._call(call_sid, day)
-
-    @functools.lru_cache(maxsize=2048)
-    def _call(self, call_sid: str, day: dt.date) -> CallRef:
-        # A call makes a dozen requests: its id is worked out once. Kept in memory only.
-        return CallRef(call_id(self.secret, call_sid), day)
-
-    def record(self, kind: str, detail: str = "", out_of_hours: bool = False) -> None:
-        call = CURRENT_CALL.get()
-        if call is None or self.store is None or SIMULATION.get():
-            return
-        pending = self._running()
-        if len(pending) >= QUEUE_SIZE:
-            self._drop(1, "the queue is full")
-            return
-        event = (call.day, call.id, kind, detail[:80], out_of_hours, CALL_PLACE.get())
-        number = self.spool.append(event) if self.spool is not None else 0
-        # A deque's append is atomic: no lock on the call's path.
-        pending.append((*event, number))
-
-    def flush(self, timeout: float = 5.0) -> int:
-        """Wait until every queued event is written or dropped (a graceful stop, the tests); returns
-        how many were still neither when ``timeout`` ran out."""
-        if self._pending is None or self._pid != _Process.pid:
-            return 0
-        deadline = time.monotonic() + timeout
-        self._hurry.set()
-        while (self._pending or self._writing_since is not None) and time.monotonic() < deadline:
-            time.sleep(0.005)
-        self._hurry.clear()
-        return len(self._pending) + self._in_flight
-
-    def stalled(self, now: float | None = None) -> bool:
-        """Whether a write has been waiting for the store longer than STALL_SECONDS (a locked file or
-        table): /healthz says the store is failing before the write gives up."""
-        started = self._writing_since
-        return started is not None and (time.monotonic() if now is None else now) - started > STALL_SECONDS
-
-    def _running(self) -> deque:
-        if self._pid != _Process.pid:   # first event in this process (gunicorn forks after loading)
-            with self._lock:
-                if self._pid != _Process.pid:
-                    self.store.after_fork()   # (the app may have opened the store before the fork)
-                    self._pending = deque()
-                    threading.Thread(target=self._write_forever, args=(self._pending,), daemon=True,
-                                     name="usage-writer").start()
-                    self._pid = _Process.pid
-        return self._pending
-
-    def _write_forever(self, pending: deque) -> None:
-        while True:
-            # Gather a burst into one transaction; flush() cuts the wait short.
-            self._hurry.wait(GATHER_SECONDS)
-            if not pending:
-                continue
-            batch = []
-            while pending and len(batch) < QUEUE_SIZE:
-                batch.append(pending.popleft())
-            self._in_flight = len(batch)
-            self._writing_since = time.monotonic()
-            rows = [event[:6] for event in batch]
-            try:
-                # In a real thread under gevent: a store waiting out a lock holds up no call.
-                off_the_loop(lambda: self.store.write(rows))
-                self.writing_ok = True
-            except Exception as error:
-                self.writing_ok = False
-                self._drop(len(batch), type(error).__name__)
-            finally:
-                self._writing_since, self._in_flight = None, 0
-            if self.spool is not None:   # stored or counted: off the disk (no yield between the two)
-                self.spool.done(batch[-1][6], nothing_left=not pending)
-
-    def _drop(self, count: int, why: str) -> None:
-        # Counted in the log, but not a line per event: a flood of warnings would slow the calls.
-        before, self.dropped = self.dropped, self.dropped + count
-        if before // DROP_REPORT != self.dropped // DROP_REPORT or count > 1 or before == 0:
-            log.warning("usage figures: dropped %d events (%s); %d dropped so far", count, why, self.dropped)
 
 
 @dataclass

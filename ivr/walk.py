@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from .line import Line
+from .line_files import LineFiles
 from .simulator import Caller, OverHttp, Step
 
 
@@ -30,7 +30,7 @@ class Walked:
         return f"ok  {self.step}: {self.detail}"
 
 
-def walk(base_url: str, token: str, line: Line, called: str = "+442890000000") -> list[Walked]:
+def walk(base_url: str, token: str, files: LineFiles, called: str = "+442890000000") -> list[Walked]:
     """Health, then greeting, language, a message, 0, the team accepting on its own leg, and how the
     transfer ended; each step checked. Raises WalkFailed naming the step that failed."""
     base_url = base_url.rstrip("/")
@@ -44,14 +44,14 @@ def walk(base_url: str, token: str, line: Line, called: str = "+442890000000") -
     greeting = _expect("greeting (/voice)", caller.step("/voice", {}), "gather")
     done.append(Walked("greeting (/voice)", _heard(greeting, "greeting (/voice)")))
     step = greeting
-    if line.multilingual:
-        key = line.config.menu_key(line.first_language)
-        step = _press(caller, step, key, f"language ({key}: {line.first_language.code})", "gather")
+    if files.config.multilingual:
+        key = files.config.menu_key(files.first_language)
+        step = _press(caller, step, key, f"language ({key}: {files.first_language.code})", "gather")
         done.append(Walked(f"language ({key})", _heard(step, f"language ({key})")))
-    message_key = line.menu.nodes[line.menu.start].options[0].key
+    message_key = files.menu.nodes[files.menu.start].options[0].key
     step = _press(caller, step, message_key, f"a message ({message_key} on the first menu)", "gather")
     done.append(Walked(f"a message ({message_key})", _heard(step, f"a message ({message_key})")))
-    person = line.menu.every_node["speak_to_someone"]
+    person = files.menu.every_node["speak_to_someone"]
     step = _press(caller, step, person, f"speak to someone ({person})", None)
     if step.wait.kind == "gather":   # a regional line asks where the child lives: the first area
         step = _press(caller, step, "1", "the area question (1)", None)

@@ -1,4 +1,5 @@
-"""The webhooks Twilio calls. Thin: check the request, ask the line, return its TwiML.
+"""The webhooks Twilio calls. Thin: check the request, ask the engine for its turn, apply the
+turn's events (usage figures, metrics), and answer with its document as TwiML.
 
 Every webhook checks Twilio's signature first (the `webhook` decorator). Any
 unexpected error while answering becomes the safety net's TwiML (an apology and
@@ -11,6 +12,7 @@ import functools
 import logging
 import re
 import time
+from types import MappingProxyType
 from typing import Mapping
 from urllib.parse import parse_qsl, quote
 
@@ -18,15 +20,17 @@ from flask import Blueprint, Flask, Request, Response, abort, current_app, jsoni
 from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
 from werkzeug.exceptions import HTTPException
 
-from .limits import BODY
-from .call_facts import CallFacts
-from .context import AUDIO_BASE, CALL_NUMBERS, CALL_PLACE, CURRENT_CALL, SIMULATED_AREA, SIMULATED_NOW, name_the_request
-from .state import CallState, whole_number
-from .transfers import ANSWERED
 from . import metrics, twilio_alerts
-from .line import Line
+from .call_facts import CallFacts
+from .callflow.actions import Call
+from .callflow.engine import Engine
+from .callflow.state import CallState, whole_number
+from .callflow.transfers import ANSWERED, SCREEN_PATH
+from .callflow.turn import Document, Event, Kind, Turn
+from .context import SIMULATED_AREA, SIMULATED_NOW, name_the_request
+from .limits import BODY
 from .privacy import mask_sid
-from .usage import length_bucket
+from .usage import CallRef, length_bucket
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__)
@@ -36,11 +40,10 @@ alerts = Blueprint("alerts", __name__)   # Twilio's Debugger webhook: about the 
 LOOPBACK = ("127.0.0.1", "::1")
 RECORDING_MAX_AGE = 24 * 3600   # Twilio and proxies may keep a recording this long
 CALL_ENDED = ("completed", "busy", "failed", "no-answer", "canceled")
-TEAM_LEG = "/voice/screen"   # the team's leg of a transfer: the whisper and its key
 
 
-def line() -> Line:
-    return current_app.extensions["ivr.line"]
+def engine() -> Engine:
+    return current_app.extensions["ivr.engine"]
 
 
 def now() -> dt.datetime:
@@ -154,17 +157,48 @@ def refuse(req: Request, why: str) -> None:
     abort(403)
 
 
-class Webhook:
-    """What every webhook handler gets: the line, the request's fields, its query (``args``) and
-    the call's state read from it, and the time."""
-    __slots__ = ("line", "form", "args", "state", "now")
+class CallStep:
+    """A step of a call, as every webhook handler gets it: the engine, the request's fields, its query (``args``) and
+    the call's state read from it, the call (its moment, numbers and reference in the figures), and
+    where the line is served (recordings are played from there)."""
+    __slots__ = ("engine", "form", "args", "state", "call", "base")
 
-    def __init__(self, line: Line, form: Fields, args: Mapping[str, str], state: CallState, now: dt.datetime):
-        self.line, self.form, self.args, self.state, self.now = line, form, args, state, now
+    def __init__(self, engine: Engine, form: Fields, args: Mapping[str, str], state: CallState, call: Call,
+                 base: str):
+        self.engine, self.form, self.args, self.state, self.call, self.base = engine, form, args, state, call, base
+
+    def answer(self, turn: Turn) -> Response:
+        """Apply the turn's events (figures, metrics) and answer with its document."""
+        record(self.call.ref, self.state.place, turn.events)
+        return self.twiml(turn.document)
+
+    def twiml(self, document: Document) -> Response:
+        return twiml(current_app.extensions["ivr.renderer"].twiml(document, self.base))
+
+
+def record(ref: CallRef | None, place: int, events: tuple[Event, ...]) -> None:
+    usage = current_app.extensions["ivr.usage"]
+    for event in events:
+        usage.record(ref, place, event.kind, event.detail, event.out_of_hours)
+        metrics.observe(event.kind, event.detail)
+
+
+def read_url(app: Flask, query: str) -> tuple[Mapping[str, str], CallState]:
+    """A request's query string (one of the line's own URLs, as Twilio sends it back): its fields,
+    and the call's state. Kept: the same URLs come back call after call."""
+    urls = app.extensions.get("ivr.urls")
+    if urls is None:
+        engine = app.extensions["ivr.engine"]
+
+        def read(query: str) -> tuple[Mapping[str, str], CallState]:
+            args = MappingProxyType(dict(parse_qsl(query)))
+            return args, engine.state(args)
+        urls = app.extensions["ivr.urls"] = functools.lru_cache(maxsize=4096)(read)
+    return urls(query)
 
 
 def webhook(handler):
-    """Checks the signature, notes the call (context.py), and answers with the handler's TwiML."""
+    """Checks the signature, reads the call, and answers with the handler's TwiML."""
     timer = metrics.LATENCY.labels(handler.__name__)
 
     @functools.wraps(handler)
@@ -182,58 +216,55 @@ def webhook(handler):
         base = public_base(req)
         form = form_fields(req)
         check_signature(app, req, base, form)
-        this_line: Line = app.extensions["ivr.line"]
-        if this_line.recordings.look():   # a recording gone (or back): answers are built again without it
-            this_line.forget_answers()
-        args, state = this_line.read_url(req.query_string.decode("latin-1"))
+        this_engine: Engine = app.extensions["ivr.engine"]
+        app.extensions["ivr.files"].recordings.look()   # one gone (or back): TwiML is built again without it
+        args, state = read_url(app, req.query_string.decode("latin-1"))
         moment = SIMULATED_NOW.get() or app.config["IVR_CLOCK"]()
-        AUDIO_BASE.set(base)
-        CALL_NUMBERS.set((form.get("From"), form.get("To")))
-        CALL_PLACE.set(state.place)
         # The team's leg of a transfer (the whisper) has its own CallSid: it belongs to its parent's call.
-        CURRENT_CALL.set(app.extensions["ivr.usage"].call(form.get("ParentCallSid") or form.get("CallSid"),
-                                                         this_line.config.hours.local(moment).date()))
+        ref = app.extensions["ivr.usage"].call(form.get("ParentCallSid") or form.get("CallSid"),
+                                               this_engine.config.hours.local(moment).date())
         if log.isEnabledFor(logging.DEBUG):   # every step of every call: for debugging, not by default
             log.debug("%s node=%s lang=%s call=%s", req.path, args.get("node", "-"), args.get("lang", "-"),
                       mask_sid(form.get("CallSid")))
-        return handler(Webhook(this_line, form, args, state, moment))
+        call = Call(moment, form.get("From"), form.get("To"), ref)
+        return handler(CallStep(this_engine, form, args, state, call, base))
     return view
 
 
 @bp.post("/voice")
 @webhook
-def incoming(call: Webhook):
-    return twiml(call.line.incoming(call.form.get("To"), call.now, area=SIMULATED_AREA.get()))
+def incoming(step: CallStep):
+    return step.answer(step.engine.incoming(step.call, area=SIMULATED_AREA.get()))
 
 
 @bp.post("/voice/key")
 @webhook
-def key(call: Webhook):
-    form = call.form
-    return twiml(call.line.key(call.state, form.get("Digits"), call.now, speech=form.get("SpeechResult"),
-                               caller=form.get("From")))
+def key(step: CallStep):
+    form = step.form
+    return step.answer(step.engine.key(step.state, step.call, form.get("Digits"),
+                                             speech=form.get("SpeechResult")))
 
 
 @bp.post("/voice/silence")
 @webhook
-def silence(call: Webhook):
-    return twiml(call.line.silence(call.state, call.now))
+def silence(step: CallStep):
+    return step.answer(step.engine.silence(step.state, step.call))
 
 
 @bp.post("/voice/transfer/done")
 @webhook
-def transfer_done(call: Webhook):
-    form = call.form
+def transfer_done(step: CallStep):
+    form = step.form
     status, dialled = form.get("DialCallStatus"), form.get("DialCallSid")
     # Twilio's signatures allow a captured request to be sent again: each leg's outcome is counted
     # once, whichever instance gets it (the figures and the alert on unanswered transfers).
-    first = facts().claim(leg(call, dialled), "outcome") is not False
-    return twiml(call.line.transfer_done(call.state, status, call.now,
-                                         bridged=bridged(call, status, dialled, form.get("DialBridged")),
-                                         first_report=first))
+    first = facts().claim(leg(step, dialled), "outcome") is not False
+    return step.answer(step.engine.transfer_done(
+        step.state, step.call, status, bridged(step, status, dialled, form.get("DialBridged")),
+        first_report=first))
 
 
-def bridged(call: Webhook, status: str | None, dialled_sid: str | None, reported: str | None) -> str | None:
+def bridged(step: CallStep, status: str | None, dialled_sid: str | None, reported: str | None) -> str | None:
     """Whether the caller was joined to the person who answered: as Twilio reports it (DialBridged,
     "true only if the call was bridged with the parent", TwiML changelog 2020-12-09), or, where
     Twilio leaves it out of a transfer that was picked up, whether that leg's person pressed the key
@@ -242,55 +273,55 @@ def bridged(call: Webhook, status: str | None, dialled_sid: str | None, reported
         return reported.lower()
     if status not in ANSWERED:   # busy, no answer, failed: nobody picked up to be joined
         return "false"
-    accepted = facts().known(leg(call, dialled_sid), "accepted")
+    accepted = facts().known(leg(step, dialled_sid), "accepted")
     if accepted is None:
         log.warning("transfer ended without DialBridged, and whether it was accepted is not known: "
                     "counted as not taken")
     return "true" if accepted else "false"
 
 
-@bp.post("/voice/screen")
+@bp.post(SCREEN_PATH)
 @webhook
-def screen(call: Webhook):
+def screen(step: CallStep):
     """The team's leg: whoever answers a transfer hears who is calling, and must press 1."""
-    return twiml(call.line.transfers.screen(call.args))
+    return step.twiml(step.engine.transfers.screen(step.args))
 
 
-@bp.post("/voice/screen/answer")
+@bp.post(f"{SCREEN_PATH}/answer")
 @webhook
-def screen_answer(call: Webhook):
-    answer = call.line.transfers.screened(call.form.get("Digits"))
-    if call.line.transfers.accepted(call.form.get("Digits")):
-        facts().claim(leg(call, call.form.get("CallSid")), "accepted")   # for a <Dial> action without DialBridged
-    return twiml(answer)
+def screen_answer(step: CallStep):
+    transfers = step.engine.transfers
+    if transfers.accepted(step.form.get("Digits")):
+        facts().claim(leg(step, step.form.get("CallSid")), "accepted")   # for a <Dial> action without DialBridged
+    return step.twiml(transfers.screened(step.form.get("Digits")))
 
 
 def facts() -> CallFacts:
     return current_app.extensions["ivr.facts"]
 
 
-def leg(call: Webhook, call_sid: str | None):
+def leg(step: CallStep, call_sid: str | None) -> CallRef | None:
     """A leg of the call (the team's), as the call facts know it: its own CallSid, hashed."""
-    return current_app.extensions["ivr.usage"].call(call_sid, call.line.config.hours.local(call.now).date())
+    return current_app.extensions["ivr.usage"].call(call_sid, step.engine.config.hours.local(step.call.now).date())
 
 
 @bp.post("/voice/status")
 @webhook
-def call_status(call: Webhook):
+def call_status(step: CallStep):
     """Twilio's status callback: the call has ended. Only its length is kept, in a bucket."""
-    if call.form.get("CallStatus") in CALL_ENDED:
+    if step.form.get("CallStatus") in CALL_ENDED:
         # CallDuration: "The duration in seconds of the just-completed call" (a whole number); a
         # call lasts at most 24 hours.
-        seconds = whole_number(call.form.get("CallDuration"), 24 * 3600 + 1) or 0
-        current_app.extensions["ivr.usage"].record("ended", length_bucket(seconds))
+        seconds = whole_number(step.form.get("CallDuration"), 24 * 3600 + 1) or 0
+        record(step.call.ref, step.state.place, (Event(Kind.ENDED, length_bucket(seconds)),))
     return Response(status=204)
 
 
 @bp.route("/voice/fallback", methods=["GET", "POST"])
 @webhook
-def fallback(call: Webhook):
+def fallback(step: CallStep):
     """For Twilio's VoiceFallbackUrl: the same TwiML `flask --app ivr fallback-twiml` prints."""
-    return twiml(call.line.fallback_twiml)
+    return twiml(current_app.extensions["ivr.fallback_twiml"])
 
 
 @bp.errorhandler(Exception)
@@ -301,24 +332,27 @@ def safety_net(error: Exception):
     if metrics.counted():
         metrics.SAFETY_NET.inc()
     try:
-        if request.path.startswith(TEAM_LEG):
-            body = line().transfers.rescue_team_leg()
+        if request.path.startswith(SCREEN_PATH):
+            document = engine().transfers.rescue_team_leg()
         else:
-            body = line().rescue(request.args.get("lang"), now(), request.args.get("area"))
+            form = form_fields(request)
+            call = Call(now(), form.get("From"), form.get("To"))
+            document = engine().rescue(request.args.get("lang"), call, request.args.get("area"))
+        body = current_app.extensions["ivr.renderer"].twiml(document, public_base(request))
     except Exception:
         log.exception("the safety net failed too; answering with the fallback")
-        body = line().fallback_twiml
+        body = current_app.extensions["ivr.fallback_twiml"]
     return twiml(body)
 
 
 @alerts.post("/twilio/alerts")
 @webhook
-def twilio_alert(call: Webhook):
+def twilio_alert(step: CallStep):
     """Twilio's Debugger webhook: an error or a warning on the account, counted by code
     (ivr/twilio_alerts.py). Signed like every webhook; no call's safety net here: a failure to count
     is logged, and Twilio gets its 204 all the same."""
     try:
-        twilio_alerts.receive(call.form, facts(), call.line.config.hours.local(call.now).date())
+        twilio_alerts.receive(step.form, facts(), step.engine.config.hours.local(step.call.now).date())
     except Exception:
         log.exception("a Twilio alert could not be counted")
     return Response(status=204)
@@ -327,7 +361,7 @@ def twilio_alert(call: Webhook):
 @audio.get("/audio/<language>/<prompt>.wav")
 def recording(language: str, prompt: str):
     """Only a known prompt in a known language: the path never comes from the request."""
-    found = line().recordings.get(language, prompt)
+    found = current_app.extensions["ivr.files"].recordings.get(language, prompt)
     if found is None:
         abort(404)
     try:
@@ -340,25 +374,24 @@ def recording(language: str, prompt: str):
 def healthz():
     """For the operator's monitoring: no signature, nothing about callers or secrets."""
     name_the_request()
-    app_line = line()
     recorder = current_app.extensions["ivr.usage"]
+    recordings = current_app.extensions["ivr.files"].recordings
     store = recorder.store
     # known already: the store is not asked; a write waiting for it too long counts as failing
     store_ok = store is not None and recorder.writing_ok and not recorder.stalled()
-    if app_line.recordings.look():
-        app_line.forget_answers()
-    missing = app_line.recordings.missing
+    recordings.look()
+    missing = recordings.missing
     checks = {
-        "config": "ok",   # the app would not have started without it
-        "catalogs": "ok" if not app_line.problems else "failing",
+        "config": "ok",      # the app would not have started without it
+        "catalogs": "ok",    # nor without every translation
         "recordings": "ok" if not missing else f"{len(missing)} missing: "
                       + ", ".join(f"{code}/{prompt}" for code, prompt in sorted(missing)[:5]),
-        "languages": len(app_line.config.languages),
+        "languages": len(engine().config.languages),
         "store": "ok" if store_ok else ("off" if store is None else "failing"),
         "signatures": "checked" if current_app.config.get("TWILIO_AUTH_TOKEN") else "not checked",
-        "texts": "offered" if app_line.texting else "not offered",
+        "texts": "offered" if engine().texts_offered else "not offered",
     }
     # 200 whenever calls can be answered: a failing store costs figures, not calls, and is
     # no reason for a platform to restart the line.
-    healthy = checks["catalogs"] == "ok" and checks["store"] != "failing" and not missing
+    healthy = checks["store"] != "failing" and not missing
     return jsonify(status="ok" if healthy else "degraded", **checks), 200

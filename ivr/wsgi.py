@@ -5,7 +5,7 @@ import os
 import sys
 
 from . import create_app
-from .config import ConfigError
+from .files import ConfigError
 
 # What production cannot run without, and why: each instance of the line (and each restart) must
 # have the same value, or requests of one call answered by different instances do not agree.

@@ -144,6 +144,18 @@ def postgresql_schema():
     admin.dispose()
 
 
+def read_line(root: Path = ROOT, strict: bool = False):
+    """The line's files in ``root``, read and held to the start-up rules (ivr/checks.py): a
+    Checked, with its problems (``strict``: a ConfigError for any)."""
+    from ivr import checks
+    return checks.load(root, root / "line.yaml", strict=strict)
+
+
+def twiml_of(app, document) -> str:
+    """A document of the engine as the app renders it."""
+    return app.extensions["ivr.renderer"].twiml(document)
+
+
 @pytest.fixture
 def clock():
     return Clock()
@@ -242,5 +254,4 @@ def empty_store(app) -> None:
 @pytest.fixture(scope="session")
 def shipped_catalog():
     """What the shipped line says in each language (prompts/en.yaml and locales/)."""
-    from ivr.line import Line
-    return Line.load(ROOT, ROOT / "line.yaml", strict=False).catalog
+    return read_line().files.catalog

@@ -296,7 +296,7 @@ def test_a_text_that_times_out_is_explained_and_the_call_goes_on(texting_phone):
 
 def test_the_real_twilio_client_is_bounded_to_a_few_seconds(make_app):
     app = make_app(TWILIO_ACCOUNT_SID=ACCOUNT)
-    client = app.extensions["ivr.line"].texter._client.http_client
+    client = app.extensions["ivr.engine"].texter._client.http_client
     assert isinstance(client, TwilioHttpClient) and client.timeout == 4.0
 
 

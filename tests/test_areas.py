@@ -3,10 +3,11 @@ import re
 
 import pytest
 
-from ivr.config import ConfigError, parse
-from ivr.line import Line
+from ivr.config_reader import parse
+from ivr.files import ConfigError
+from ivr.callflow.actions import Call
 
-from .conftest import OUT_OF_HOURS, ROOT, TOKEN, make_root, regional_settings, shipped_settings
+from .conftest import OUT_OF_HOURS, ROOT, TOKEN, make_root, read_line, regional_settings, shipped_settings, twiml_of
 from .twilio_api import RecordingHttpClient
 from .phone import Phone
 from .words import offered, translation
@@ -39,7 +40,7 @@ def regional(phone_for):
 
 @pytest.fixture
 def menu():
-    return Line.load(ROOT, ROOT / "line.yaml", strict=False).menu
+    return read_line().files.menu
 
 
 def keys_to(menu, area: str, node: str | None = None) -> list[str]:
@@ -225,18 +226,17 @@ def test_the_advice_names_the_areas_number_only_when_the_area_is_known(regional)
 
 def test_the_safety_net_puts_a_caller_through_in_their_area(regional, clock):
     clock.set("2026-07-14 10:00")
-    line = regional.client.application.extensions["ivr.line"]
-    with regional.client.application.test_request_context():
-        twiml = line.rescue("en-GB", clock.now, "western")
+    app = regional.client.application
+    engine = app.extensions["ivr.engine"]
+    twiml = twiml_of(app, engine.rescue("en-GB", Call(clock.now), "western"))
     assert first_number(GATEWAYS["western"]) in twiml
-    with regional.client.application.test_request_context():
-        assert NSPCC in line.rescue("en-GB", clock.now, None)
+    assert NSPCC in twiml_of(app, engine.rescue("en-GB", Call(clock.now), None))
 
 
 def test_the_static_fallback_rings_the_regional_out_of_hours_service(regional):
-    line = regional.client.application.extensions["ivr.line"]
-    assert re.findall(r"<Number>([^<]+)</Number>", line.fallback_twiml) == [OUT_OF_HOURS]
-    assert not any(digits(c["spoken"]) in digits(line.fallback_twiml) for c in GATEWAYS.values())
+    fallback_twiml = regional.client.application.extensions["ivr.fallback_twiml"]
+    assert re.findall(r"<Number>([^<]+)</Number>", fallback_twiml) == [OUT_OF_HOURS]
+    assert not any(digits(c["spoken"]) in digits(fallback_twiml) for c in GATEWAYS.values())
 
 
 def test_the_figures_count_calls_and_transfers_by_area_and_nothing_identifying(make_app, menu):
@@ -255,7 +255,7 @@ def test_the_figures_count_calls_and_transfers_by_area_and_nothing_identifying(m
     ask_for_a_person(phone).press("0")
     recorder = app.extensions["ivr.usage"]
     recorder.flush()
-    day = app.extensions["ivr.line"].config.hours.local(app.config["IVR_CLOCK"]()).date()
+    day = app.extensions["ivr.engine"].config.hours.local(app.config["IVR_CLOCK"]()).date()
     figures = usage.figures(recorder.store, day, day)
     assert figures.sections["transfers"] == {"belfast/gateway": 1, "western/gateway": 1, "nspcc": 1}
     assert figures.sections["area"] == {"belfast": 1, "western": 1, "not sure": 1}
@@ -354,7 +354,7 @@ def test_the_area_question_must_offer_exactly_the_areas_of_line_yaml(tmp_path):
     settings = regional_settings()
     settings["areas"]["leinster"] = {"contacts": {"gateway": {"number": "+4412345678", "spoken": "01 234 5678"}}}
     root = make_root(tmp_path / "line", settings)
-    line = Line.load(root, root / "line.yaml", strict=False)
+    line = read_line(root)
     assert any("areas.leinster" in problem and "never offers it" in problem for problem in line.problems)
 
 
@@ -362,9 +362,9 @@ def test_a_one_area_line_needs_no_area_settings(tmp_path):
     from .conftest import line_settings
     assert "areas" not in line_settings()
     root = make_root(tmp_path / "line", line_settings())
-    line = Line.load(root, root / "line.yaml")
-    assert not line.config.asks_area and not line.config.areas
-    assert "area.question" not in line.required_prompts()
+    line = read_line(root, strict=True).files
+    assert not line.config.routes.asks_area and not line.config.areas
+    assert "area.question" not in line.inventory.required_prompts()
 
 
 def test_the_console_simulator_walks_a_call_from_an_area(make_app, clock):
@@ -397,13 +397,14 @@ def test_the_metrics_count_transfers_by_area(make_app, menu):
 
 
 def test_every_option_of_the_area_question_says_its_key_in_every_language():
-    line = Line.load(ROOT, ROOT / "line.yaml", strict=False)
+    line = read_line().files
     for language in line.config.languages:
-        options = [u for u in line.utterances(language) if u.prompt.startswith(("option.area_", "option.not_sure"))]
+        options = [u for u in line.inventory.utterances(language)
+                   if u.prompt.startswith(("option.area_", "option.not_sure"))]
         assert len(options) == 7
         for utterance in options:
-            assert utterance.key and line.renderer.plain(utterance).rstrip(" .").endswith(utterance.key), \
-                (language.code, utterance.prompt, line.renderer.plain(utterance))
+            assert utterance.key and line.wording.plain(utterance).rstrip(" .").endswith(utterance.key), \
+                (language.code, utterance.prompt, line.wording.plain(utterance))
 
 
 def test_after_too_many_tries_at_the_area_question_the_caller_is_put_through_even_on_a_goodbye_line(phone_for):

@@ -8,9 +8,8 @@ import pytest
 import yaml
 
 from ivr import timings
-from ivr.line import Line
 
-from .conftest import ROOT, english_only, line_settings, make_root
+from .conftest import ROOT, english_only, line_settings, make_root, read_line
 from .phone import Phone
 
 LANGUAGES = [lang["code"] for lang in line_settings()["languages"]]
@@ -32,7 +31,7 @@ def digits_in(say) -> list[str]:
 @pytest.fixture(scope="module")
 def shipped():
     """The shipped line and its timing report (espeak-ng where installed, else the estimate)."""
-    line = Line.load(ROOT, ROOT / "line.yaml")
+    line = read_line(strict=True).files
     stopwatch = timings.Stopwatch()
     return line, timings.report(line, stopwatch)
 
@@ -110,7 +109,7 @@ def test_a_recording_counts_at_its_real_length():
 def test_without_espeak_the_estimate_is_within_a_tenth_of_the_measurement(shipped):
     line, measured = shipped
     estimate = timings.Stopwatch(estimate_only=True)
-    estimated = timings.report(Line.load(ROOT, ROOT / "line.yaml"), estimate)
+    estimated = timings.report(read_line(strict=True).files, estimate)
     assert "estimated" in timings.table(estimated, estimate)
     for code in LANGUAGES:
         total = sum(p.seconds for p in measured if p.language == code and p.kind in ("menu", "message"))
@@ -172,7 +171,7 @@ def test_when_the_line_shows_its_own_number_the_caller_is_told_the_team_will_not
 
 
 def test_every_language_has_both_privacy_sentences_and_they_differ():
-    line = Line.load(ROOT, ROOT / "line.yaml")
+    line = read_line(strict=True).files
     for language in line.config.languages:
         shown = line.catalog.text("privacy.number_shown", language.code)
         hidden = line.catalog.text("privacy.number_hidden", language.code)

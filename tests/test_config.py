@@ -3,7 +3,8 @@
 import pytest
 
 from ivr import config_path, create_app
-from ivr.config import ConfigError, parse
+from ivr.config_reader import parse
+from ivr.files import ConfigError
 
 from .conftest import ROOT, line_settings
 

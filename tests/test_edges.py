@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from ivr.config import parse
+from ivr.config_reader import parse
 
 from .conftest import GATEWAY, OUT_OF_HOURS, line_settings, local
 
@@ -32,7 +32,7 @@ def test_an_unquoted_yaml_date_in_closures_closes_that_whole_day():
 
 
 def test_the_console_says_why_and_when_that_changes(app):
-    config = app.extensions["ivr.line"].config
+    config = app.extensions["ivr.engine"].config
     hours, routing = config.hours, config.routing
     assert routing.reason(local("2026-07-14 10:00")) == "office hours"
     assert routing.reason(local("2026-07-13 10:00")) == "bank holiday: Battle of the Boyne (substitute day)"
@@ -163,7 +163,7 @@ def test_the_console_names_the_override_and_a_number_routing_does_not_choose():
 
 
 def test_a_spoken_number_that_is_not_the_number_is_shown_as_it_would_be_published():
-    from ivr.config import ConfigError
+    from ivr.files import ConfigError
     for number, spoken, shown in [("+443001234333", "333", '"0300 1234 333"'),
                                   ("+442895049999", "9999", '"028 9504 9999"'),
                                   ("+35312345678", "1", '"+353 1234 5678"')]:

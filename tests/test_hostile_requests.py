@@ -59,7 +59,7 @@ def test_a_normal_signed_call_is_untouched(phone):
 
 def start_problems(root):
     from ivr import create_app
-    from ivr.config import ConfigError
+    from ivr.files import ConfigError
     from .conftest import TOKEN
     with pytest.raises(ConfigError) as caught:
         create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": TOKEN})
@@ -105,7 +105,7 @@ def test_a_corrupt_catalog_stops_the_start_in_one_line_naming_it(tmp_path):
     po = root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po"
     po.write_bytes(po.read_bytes().replace("ą".encode(), b"\xff\xfe", 3))
     from ivr import create_app
-    from ivr.config import ConfigError
+    from ivr.files import ConfigError
     with pytest.raises(ConfigError) as caught:
         create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": "x"})
     message = str(caught.value)
@@ -119,7 +119,7 @@ def test_a_corrupt_recordings_manifest_stops_the_start_in_one_line_naming_it(tmp
     manifest = own_audio(root) / "ga" / "recordings.yaml"
     manifest.write_text("greeting.danger: {text: [unclosed\n")
     from ivr import create_app
-    from ivr.config import ConfigError
+    from ivr.files import ConfigError
     with pytest.raises(ConfigError) as caught:
         create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": "x"})
     assert str(caught.value).count("\n") == 0

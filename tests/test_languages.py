@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from ivr.config import ConfigError
+from ivr.files import ConfigError
 from ivr.simulator import spoken_text
 
 from .conftest import GATEWAY, ROOT, line_settings

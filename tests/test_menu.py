@@ -2,8 +2,9 @@
 import pytest
 import yaml
 
-from ivr import create_app, flow
-from ivr.config import ConfigError
+from ivr import create_app
+from ivr.callflow import graph
+from ivr.files import ConfigError
 
 from .conftest import ROOT, line_settings, make_root
 
@@ -18,12 +19,12 @@ def problems_with(tmp_path, change) -> list[str]:
     path = tmp_path / "menu.yaml"
     path.write_text(yaml.safe_dump(menu))
     with pytest.raises(ConfigError) as caught:
-        flow.load(path)
+        graph.load(path)
     return caught.value.problems
 
 
 def test_the_shipped_menu_loads_with_parents_from_the_graph():
-    menu = flow.load(ROOT / "prompts" / "menu.yaml")
+    menu = graph.load(ROOT / "prompts" / "menu.yaml")
     assert menu.start == "main"
     assert [o.key for o in menu.nodes["main"].options] == ["1", "2", "3", "4"]
     assert menu.nodes["text_me"].needs == "texting" and menu.nodes["text_me"].options[0].do == "send_text"
@@ -89,6 +90,6 @@ def test_the_towns_of_every_later_area_question_can_be_said_on_the_first(tmp_pat
         {"key": "1", "say": "option.area_western", "area": "western"}]}
     path = tmp_path / "menu.yaml"
     path.write_text(yaml.safe_dump(menu))
-    loaded = flow.load(path)
+    loaded = graph.load(path)
     assert sorted(option.area for option in loaded.areas_below("area")) == ["south_eastern", "southern", "western"]
     assert loaded.areas_below("area_south_east") == [] and loaded.areas_below("area_west") == []

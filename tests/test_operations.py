@@ -304,6 +304,6 @@ def test_a_store_that_cannot_open_does_not_stop_the_line(make_app, tmp_path, cap
 
 
 def test_events_of_one_call_share_an_id_only_a_keyed_hash_can_give():
-    from ivr.usage import call_id
+    from ivr.recorder import call_id
     one, other = call_id(b"secret-one", "CA" + "1" * 32), call_id(b"secret-two", "CA" + "1" * 32)
     assert one != other and len(one) == 16 and one == call_id(b"secret-one", "CA" + "1" * 32)

@@ -63,10 +63,9 @@ def test_a_graceful_stop_writes_the_events_still_queued(tmp_path):
 def test_the_walk_answers_a_whole_call_and_names_a_failing_step(server):
     """`python -m ivr walk`, against the production set-up: every step of a whole call, and, against
     a line with another token (every signature refused), the step that failed."""
-    from ivr.line import Line
     from ivr.walk import WalkFailed, walk
-    from .conftest import ROOT, TOKEN
-    line = Line.load(ROOT, ROOT / "line.yaml")
+    from .conftest import TOKEN, read_line
+    line = read_line(strict=True).files
     steps = [step.step for step in walk(server.base, TOKEN, line)]
     assert steps == ["health (/healthz)", "greeting (/voice)", "language (1)", "a message (1)", "speak to someone (0)",
                      "the whisper, on the team's leg", "the team accepts (1)", "the transfer ends (Dial action)",

@@ -31,9 +31,9 @@ def wav_format(data: bytes) -> tuple[int, int, int]:
 
 def irish_said(root) -> set[str]:
     """The recordings a line says in Irish (prompt@area where it says an area's number)."""
-    from ivr.line import Line
-    line = Line.load(root, root / "line.yaml", strict=False)
-    return {u.recording_id for u in line.utterances(line.config.language("ga"))}
+    from .conftest import read_line
+    line = read_line(root).files
+    return {u.recording_id for u in line.inventory.utterances(line.config.language("ga"))}
 
 
 def test_the_shipped_recordings_are_what_the_line_says_with_its_areas_or_one(tmp_path):

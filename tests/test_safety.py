@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ivr.hours import Routing
-from ivr.line import Line
+from ivr.routing import Routing
+from ivr.callflow.engine import Engine
 
 from .conftest import GATEWAY, OUT_OF_HOURS, ROOT, TOKEN
 from .phone import BASE_URL, Phone
@@ -195,7 +195,7 @@ def test_the_production_server_starts_with_a_token_and_the_shared_secret():
 def break_the_line(monkeypatch, method="present"):
     def broken(*args, **kwargs):
         raise RuntimeError("something unexpected, near +447700900123")
-    monkeypatch.setattr(Line, method, broken)
+    monkeypatch.setattr(Engine, method, broken)
 
 
 @pytest.mark.safety_net
@@ -242,7 +242,7 @@ def test_every_call_webhook_has_the_safety_net(phone, monkeypatch, method, befor
 def test_on_the_teams_leg_the_safety_net_ends_that_leg_and_dials_nobody(phone, monkeypatch, failing):
     """Twilio allows no <Dial> in the TwiML of a <Number url> (error 13201): an error while the
     team hears the whisper ends their leg, and the caller's side goes on to the next number."""
-    from ivr.transfers import Transfers
+    from ivr.callflow.transfers import Transfers
     from ivr import vocabulary
     transfer = phone.english().press("0")
     whisper_url = transfer.root.find("Dial/Number").get("url")

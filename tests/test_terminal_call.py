@@ -181,9 +181,10 @@ def test_a_voice_twilio_withdraws_while_the_line_runs_sends_the_call_to_the_fall
 
 def test_a_dial_on_the_teams_leg_ends_that_leg_and_never_joins_the_caller(app, monkeypatch):
     from ivr.simulator import Caller, scripted
-    from ivr.transfers import Transfers
-    monkeypatch.setattr(Transfers, "screen", lambda self, args: '<?xml version="1.0" encoding="UTF-8"?>'
-                        '<Response><Dial><Number>+447700900999</Number></Dial></Response>')
+    from ivr.callflow.transfers import Transfers
+    from ivr.callflow.turn import Dial
+    from ivr.routing import Dialled
+    monkeypatch.setattr(Transfers, "screen", lambda self, args: Dial(number=Dialled("+447700900999", 30)))
     with app.test_client() as client:
         lines = Caller(client, TOKEN).run(scripted("10")).lines()
     assert any("Twilio refused the team leg's TwiML (<Dial> in the team's leg" in line for line in lines)

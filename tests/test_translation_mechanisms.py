@@ -6,10 +6,9 @@ import pytest
 from click.testing import CliRunner
 from flask.cli import FlaskGroup
 
-from ivr import cli, translations
-from ivr.line import Line
+from ivr import checks, cli, sms
 
-from .conftest import ROOT, line_settings, make_root
+from .conftest import line_settings, make_root, read_line
 from .twilio_api import FakeAccount, RecordingHttpClient
 from .words import first_keyword, set_translation, translation
 
@@ -38,8 +37,8 @@ def test_a_choice_is_heard_whatever_the_case_and_accents_the_recogniser_returns(
 
 
 def test_the_shipped_catalogs_have_no_keyword_inside_another_options():
-    line = Line.load(ROOT, ROOT / "line.yaml").as_configured()
-    assert line.keyword_overlaps() == []
+    line = read_line(strict=True).files
+    assert checks.keywords_distinct(line, checks.Context()) == []
 
 
 def test_check_fails_when_one_options_word_is_part_of_anothers(tmp_path):
@@ -53,15 +52,15 @@ def test_check_fails_when_one_options_word_is_part_of_anothers(tmp_path):
 
 
 def test_language_names_on_the_menu_are_what_an_english_recogniser_returns():
-    line = Line.load(ROOT, ROOT / "line.yaml")
+    line = read_line(strict=True).files
     for language in line.config.languages:
         names = translation(language.code, "keywords.language").split(",")
         assert all(name.strip().isascii() for name in names), language.code
 
 
 def test_every_shipped_text_message_fits_its_segments():
-    line = Line.load(ROOT, ROOT / "line.yaml")
-    found = translations.sms_segments(line)
+    line = read_line(strict=True).files
+    found = {code: size[:3] for code, size in sms.sizes(line).items()}
     assert set(found) == {lang.code for lang in line.config.languages}
     assert found["en-GB"][:2] == ("GSM-7", 3)
     for code, (encoding, count, allowed) in found.items():
@@ -81,8 +80,8 @@ def test_a_text_message_too_long_fails_the_check(tmp_path):
 
 
 def test_the_english_text_keeps_within_the_320_characters_twilio_advises(tmp_path):
-    line = Line.load(ROOT, ROOT / "line.yaml")
-    assert translations.sms_sizes(line)["en-GB"][3] <= 320
+    line = read_line(strict=True).files
+    assert sms.sizes(line)["en-GB"][3] <= 320
     root = make_root(tmp_path / "line", line_settings())
     source = root / "prompts" / "en.yaml"
     source.write_text(source.read_text().replace("The numbers you asked for:", "Here are all of the numbers you asked us for:"))
@@ -93,7 +92,7 @@ def test_the_english_text_keeps_within_the_320_characters_twilio_advises(tmp_pat
 
 
 def test_segments_are_counted_as_networks_do():
-    from ivr.texting import segments
+    from ivr.sms import segments
     assert segments("a" * 160) == ("GSM-7", 1) and segments("a" * 161) == ("GSM-7", 2)
     assert segments("€" * 80) == ("GSM-7", 1) and segments("€" * 81) == ("GSM-7", 2)   # an extended one takes two
     assert segments("ą" * 70) == ("UCS-2", 1) and segments("ą" * 71) == ("UCS-2", 2)
@@ -170,8 +169,8 @@ def test_timings_on_an_estimate_warn_instead_of_failing(command):
 def test_two_ways_to_the_same_choice_may_share_words():
     """choices.overlaps (found by mutation testing): a word within another choice's word is a
     problem only when the two do different things; hearing one as the other is harmless."""
-    from ivr.choices import Choice, overlaps
-    from ivr.flow import Action
+    from ivr.callflow.actions import Action
+    from ivr.callflow.matching import Choice, overlaps
     again = Choice("*", Action("repeat"), None, "option.repeat", ("again",))
     again_please = Choice("", Action("repeat"), None, None, ("again please",))
     say_again = Choice("2", Action("go", "advice"), None, "option.advice", ("say again",))

@@ -3,10 +3,9 @@ import pytest
 from click.testing import CliRunner
 from flask.cli import FlaskGroup
 
-from ivr.line import Line
 from ivr.translations import read_catalog, status
 
-from .conftest import line_settings, make_root
+from .conftest import line_settings, make_root, read_line
 from .words import set_translation, translation
 
 
@@ -135,6 +134,6 @@ def test_check_fails_on_a_stale_irish_recording(root):
     assert result.exit_code == 1
     assert ("problem: language ga: option.back: its recording says other words than the prompt now does"
             in result.output)
-    line = Line.load(root, root / "line.yaml", strict=False)
-    ga = next(row for row in status(line, root / "locales") if row.language.code == "ga")
+    line = read_line(root)
+    ga = next(row for row in status(line.files, root / "locales", line.problems) if row.language.code == "ga")
     assert ga.stale == 1 and ga.changed == ["option.back"]

@@ -46,9 +46,9 @@ def test_every_document_the_line_can_answer_keeps_to_twilios_vocabulary(make_app
     clock.set(moment)
     app = make_app(settings(), TWILIO_ACCOUNT_SID="AC" + "0" * 32, TWILIO_HTTP_CLIENT=RecordingHttpClient(),
                    IVR_RECORD_USAGE=False)
-    menu = app.extensions["ivr.line"].menu
+    menu = app.extensions["ivr.engine"].menu
     texting = {node.id for node in menu.nodes.values() if node.needs == "texting"}
-    numbers = [LINE_NUMBER, *app.extensions["ivr.line"].config.called_numbers]
+    numbers = [LINE_NUMBER, *app.extensions["ivr.engine"].config.called_numbers]
     documents = crawl(Poster(app, TOKEN), [{"From": CALLER, "To": to} for to in numbers], variants=[{"From": WITHHELD}],
                       texted_nodes=texting | {menu.nodes[node].parent for node in texting})
     checker = vocabulary.load()
@@ -62,10 +62,10 @@ def test_every_document_the_line_can_answer_keeps_to_twilios_vocabulary(make_app
     assert not problems, "\n".join(f"{count} x {problem}" for problem, count in problems.most_common(20))
     # The walk reached every language, both legs and every kind of document.
     said = b"".join(d.body for d in documents)
-    config = app.extensions["ivr.line"].config
-    for area in config.areas if config.asks_area else ():
+    config = app.extensions["ivr.engine"].config
+    for area in config.areas if config.routes.asks_area else ():
         assert f"area={area}".encode() in said
-    for language in app.extensions["ivr.line"].config.languages:
+    for language in app.extensions["ivr.engine"].config.languages:
         assert (f'language="{language.say_language}"'.encode() in said if language.voice
                 else f"/audio/{language.code}/".encode() in said)
     assert {d.leg for d in documents} == {"caller", "team"}

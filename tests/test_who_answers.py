@@ -95,8 +95,7 @@ def test_the_override_sends_every_call_to_one_contact(phone_for, clock):
 
 
 def test_the_time_is_the_lines_zone_whatever_tz_the_server_runs_under(app, monkeypatch):
-    line = app.extensions["ivr.line"]
-    hours = line.config.hours
+    hours = app.extensions["ivr.engine"].config.hours
     monkeypatch.setenv("TZ", "America/New_York")
     time.tzset()
     try:

@@ -11,15 +11,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .config import ConfigError, read_yaml
+from ..files import ConfigError, read_yaml
+from .actions import EVERY_NODE, OPTION_ACTIONS, Action
+from .state import RESERVED
 
 KEYS = frozenset("0123456789*#")
 MAX_OPTIONS = 5          # counting "speak to someone": more is too many to remember
-LANGUAGE_MENU = "language"  # the node the engine adds when the line has several languages
-TRANSFER_FAILED = "transfer_failed"  # the menu the engine adds after an unanswered transfer
-RESERVED = (LANGUAGE_MENU, TRANSFER_FAILED)
-EVERY_NODE = ("speak_to_someone", "repeat", "back", "slower")
-ACTIONS = ("send_text",)      # what an option may `do` instead of going to a node
 NEEDS = ("texting",)          # what a node may need from line.yaml to be offered
 NOT_SURE = ("option.not_sure", "keywords.not_sure")   # the area question's way to a person
 # Seconds of audio a caller may hear at each kind of place (see ivr/timings.py).
@@ -31,7 +28,7 @@ class Option:
     key: str
     say: str                # prompt id
     go: str | None = None   # node id
-    do: str | None = None   # or an action (ACTIONS)
+    do: str | None = None   # or an action (OPTION_ACTIONS)
     area: str | None = None   # or, on the area question, the area it names (line.yaml areas)
 
     @property
@@ -52,13 +49,6 @@ class Node:
     @property
     def is_menu(self) -> bool:
         return bool(self.options)
-
-
-@dataclass(frozen=True)
-class Action:
-    """What a key does: "go" (to ``target``), an option's action (ACTIONS), or one of EVERY_NODE."""
-    kind: str
-    target: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +99,11 @@ class Menu:
             if bound == key:
                 return Action(kind)
         return None
+
+    def actions(self) -> list[Action]:
+        """Every action a key of the menu can take."""
+        return [self.action(node, option.key) for node in self.nodes.values() for option in node.options] + \
+            [Action(kind) for kind in self.every_node]
 
     def prompt_ids(self, area_question: bool = True) -> set[str]:
         """Every prompt the menus say; the area question's only if it is asked (``area_question``)."""
@@ -190,8 +185,8 @@ def _parse(raw: dict, problems: list[str]) -> Menu:
                 if go is not None or do is not None:
                     problems.append(f"{spot}.area: an option names an area, or goes to a node, or does something")
             elif do is not None:
-                if go is not None or do not in ACTIONS:
-                    problems.append(f"{spot}.do: {do!r} must be one of {', '.join(ACTIONS)}, without go")
+                if go is not None or do not in OPTION_ACTIONS:
+                    problems.append(f"{spot}.do: {do!r} must be one of {', '.join(OPTION_ACTIONS)}, without go")
             elif str(go) not in raw_nodes:
                 problems.append(f"{spot}.go: {go!r} is not a node")
             elif go in parents and parents[go] != node_id:

@@ -11,6 +11,10 @@ from urllib.parse import urlencode
 
 
 MAX_PLACE = 1000   # steps a call may have in the figures; a larger one in a URL is forged
+# The places of a call the engine makes itself, beside menu.yaml's nodes (which may not take these names).
+LANGUAGE_MENU = "language"           # when the line has several languages
+TRANSFER_FAILED = "transfer_failed"  # after an unanswered transfer: what the caller can do next
+RESERVED = (LANGUAGE_MENU, TRANSFER_FAILED)
 
 
 def whole_number(text: str | None, below: int) -> int | None:

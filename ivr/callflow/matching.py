@@ -1,4 +1,4 @@
-"""What a caller can choose where they are, by key or by saying it.
+"""Matching what a caller pressed or said to the choices they have where they are.
 
 A spoken choice is matched by its keywords (the translatable prompts
 keywords.<option>), whole words within whatever the caller said; the longest
@@ -12,8 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
-from .config import Language
-from .flow import Action
+from ..config import Language
+from .actions import Action
 
 NOT_A_WORD = re.compile(r"[\W_]+")
 

@@ -1,0 +1,73 @@
+"""The line's files, read: line.yaml, the menu, the words in every language and the recordings;
+and what is built from them, the engine that answers calls and the inventory of what it can say.
+
+Reading stops at a file that cannot be read into the line's objects (ConfigError, one line per
+problem). Whether what was read makes a line that may start is ivr/checks.py's question.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterable
+
+from .callflow.engine import Engine
+from .callflow.graph import Menu
+from .callflow.graph import load as load_menu
+from .callflow.inventory import Inventory
+from .catalog import Catalog
+from .config import Language, LineConfig
+from .config_reader import load as load_config
+from .recordings import Recordings
+from .texting import Texter
+from .words import Wording
+
+AUDIO_DIR = "prompts/audio"
+
+
+@dataclass(frozen=True)
+class LineFiles:
+    root: Path
+    config: LineConfig
+    menu: Menu
+    catalog: Catalog
+    recordings: Recordings
+
+    @functools.cached_property
+    def wording(self) -> Wording:
+        return Wording(self.config, self.catalog, self.menu.every_node)
+
+    @property
+    def first_language(self) -> Language:
+        return self.config.first_language
+
+    def engine(self, texter: Texter | None = None, texts_offered: bool | None = None) -> Engine:
+        """The engine that answers calls: with ``texter``, texts are offered when it can send them
+        (``texts_offered`` says otherwise: the timing report measures them as line.yaml sets them up)."""
+        return Engine(self.config, self.menu, self.catalog, self.wording, texter, texts_offered)
+
+    @functools.cached_property
+    def inventory(self) -> Inventory:
+        """What the line can say, with every option line.yaml sets up offered (texts included)."""
+        engine = self.engine(texts_offered=self.config.texting is not None)
+        return Inventory(self.config, self.menu, self.wording, engine.script, engine.transfers)
+
+    def stale_recordings(self) -> list[tuple[str, str]]:
+        """(language, prompt) of each recording whose words are no longer what the prompt says."""
+        inventory, wording = self.inventory, self.wording
+        return [(language.code, u.recording_id) for language in self.config.languages
+                for u in inventory.utterances(language)
+                if (rec := self.recordings.get(language.code, u.recording_id))
+                and self.catalog.has(u.prompt, language.code) and rec.text != wording.plain(u)]
+
+    def without_recordings(self, unused: Iterable[tuple[str, str]]) -> "LineFiles":
+        """These files with some recordings set aside ((language, prompt) pairs): spoken instead."""
+        return replace(self, recordings=self.recordings.without(unused))
+
+
+def read(root: Path, config_path: Path) -> LineFiles:
+    config = load_config(config_path)
+    menu = load_menu(root / "prompts" / "menu.yaml")
+    catalog = Catalog.load(root / "prompts", root / "locales", config.languages)
+    recordings = Recordings.load(root / AUDIO_DIR, [lang.code for lang in config.languages])
+    return LineFiles(root, config, menu, catalog, recordings)

@@ -1,0 +1,128 @@
+"""What an utterance says: a prompt in a language, its placeholders filled with the numbers of the
+caller's area, the keys, the caller's language; as parts for speech (render.py) and as plain text
+(recordings, the text message, the timing report).
+
+An area's number: a prompt that says a number which differs between the line's areas is said in
+the caller's area, or, while the area is not known (a regional number), in its twin
+(``<prompt>.any_area``), which names no area's number.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from .catalog import PLACEHOLDER, Catalog, placeholders
+from .config import Language, LineConfig
+from .routing import Area
+
+KEY_NAMES = {"*": "key.star", "#": "key.hash"}
+KEY_PLACEHOLDER = "key_"   # {key_back}: the key that goes back on every node
+ANY_AREA = ".any_area"   # the twin of a prompt that says an area's number, while the area is not known
+AREA_RECORDING = "@"     # prompt@area: the recording of a prompt that says that area's number
+
+
+@dataclass(frozen=True)
+class Utterance:
+    prompt: str
+    language: Language
+    key: str | None = None       # fills {key}, and {choice} ("press 2")
+    language_name: str | None = None   # fills {language}: the caller's language, in the whisper
+    area: str | None = None      # whose numbers fill it (line.yaml areas); None: the line's own
+    recording: str = ""          # the recording that says it, when not named after the prompt
+
+    @property
+    def recording_id(self) -> str:
+        """The name of the recording that says it: the prompt's, or prompt@area for an area's number."""
+        return self.recording or self.prompt
+
+
+@dataclass(frozen=True)
+class Listening:
+    """Spoken choices a <Gather> also takes: in ``language`` (Twilio's code), helped by ``hints``."""
+    language: str
+    hints: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Digits:
+    """Digits to be said one by one: a key, a group of a phone number."""
+    digits: str
+
+
+BREAK = object()   # a short pause, between the groups of a phone number
+
+
+class Wording:
+    """Fills prompts in: ``keys`` are the keys every node offers (menu.yaml every_node), for {key_<kind>}."""
+
+    def __init__(self, config: LineConfig, catalog: Catalog, keys: Mapping[str, str]):
+        self.config = config
+        self.catalog = catalog
+        self.keys = keys
+        views = config.every_area()
+        # Numbers that differ between the areas a call can be in: a prompt saying one is said per area.
+        self.area_numbers = frozenset(name for name in config.numbers
+                                      if len({view.numbers.get(name) for view in views}) > 1)
+
+    def said(self, prompt: str, language: Language, area: str | None = None, key: str | None = None) -> Utterance:
+        """``prompt`` as said in ``area``: its twin (ANY_AREA) where the area is not known and the
+        prompt needs an area's number; recorded per area where the number differs by area."""
+        view = self.config.area(area)
+        if self.needs_twin(prompt, view):
+            prompt = prompt + ANY_AREA
+        recording = f"{prompt}{AREA_RECORDING}{view.key}" if self.area_numbers_in(prompt) and view.key else ""
+        return Utterance(prompt, language, key, area=view.key, recording=recording)
+
+    def area_numbers_in(self, prompt: str) -> set[str]:
+        """The numbers that differ by area which ``prompt`` says."""
+        source = self.catalog.source.get(prompt)
+        return placeholders(source.text) & self.area_numbers if source else set()
+
+    def needs_twin(self, prompt: str, view: Area) -> bool:
+        """Whether ``prompt`` says an area's number that ``view`` does not have (the area is not known)."""
+        return bool(self.area_numbers_in(prompt) - set(view.numbers))
+
+    def parts(self, utterance: Utterance, prompt: str | None = None) -> list:
+        """The prompt's text, each placeholder replaced by words, Digits or BREAKs."""
+        text = self.catalog.text(prompt or utterance.prompt, utterance.language.code)
+        parts, position = [], 0
+        for match in PLACEHOLDER.finditer(text):
+            parts.append(text[position:match.start()])
+            parts.extend(self._fill(match.group(1), utterance))
+            position = match.end()
+        parts.append(text[position:])
+        return parts
+
+    def plain(self, utterance: Utterance) -> str:
+        """The words of an utterance as plain text: what a recording of it must say."""
+        words = []
+        for part in self.parts(utterance):
+            if isinstance(part, Digits):
+                words.append(" ".join(part.digits))
+            else:
+                words.append(", " if part is BREAK else part)
+        return " ".join("".join(words).split())
+
+    def text_message(self, prompt: str, language: Language, area: str | None = None) -> str:
+        """A prompt written to be read: numbers as published (the caller's area's), web addresses
+        in full, keys as digits."""
+        said = self.said(prompt, language, area)
+        values = {**self.config.area(area).numbers, **self.config.links,
+                  **{f"{KEY_PLACEHOLDER}{kind}": key for kind, key in self.keys.items()}}
+        text = self.catalog.text(said.prompt, language.code)
+        return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+    def _fill(self, name: str, utterance: Utterance) -> list:
+        if name == "choice":
+            return self.parts(utterance, "choice.press")
+        if name == "language":
+            return [utterance.language_name or ""]
+        if name == "key" or name.startswith(KEY_PLACEHOLDER):
+            key = utterance.key if name == "key" else self.keys[name.removeprefix(KEY_PLACEHOLDER)]
+            if key in KEY_NAMES:
+                return [self.catalog.text(KEY_NAMES[key], utterance.language.code)]
+            return [Digits(key or "")]
+        parts = []
+        for group in self.config.area(utterance.area).numbers[name].split():
+            parts += [BREAK, Digits(group)] if parts else [Digits(group)]
+        return parts
