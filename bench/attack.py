@@ -38,7 +38,6 @@ from urllib.parse import urlencode
 from twilio.request_validator import RequestValidator
 
 import sys
-from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.run import CALL, ROOT, TOKEN, free_port, serve  # noqa: E402

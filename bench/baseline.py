@@ -25,7 +25,7 @@ def create_app(token: str | None = None, lean: bool = False) -> Flask:
     validator = RequestValidator(token or os.environ["TWILIO_AUTH_TOKEN"])
     if lean:
         from ivr.limits import RequestLimits
-        from ivr.web import form_fields, public_base, signed_url
+        from ivr.signatures import form_fields, public_base, signed_url
         app.wsgi_app = RequestLimits(app.wsgi_app)
 
         def valid() -> bool:

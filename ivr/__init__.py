@@ -14,13 +14,12 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import checks, logs, recorder
+from . import checks, logs, recorder, texting
 from .access import Guesses
 from .call_facts import CallFacts
 from .files import ConfigError
 from .limits import MAX_BYTES, RequestLimits
 from .render import Renderer
-from .texting import Texter
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     logs.install(json_lines=app.config["IVR_JSON_LOGS"])
 
-    # Outermost: an oversized request is refused before anything (even the proxy fix) reads it.
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES   # (RequestLimits refuses more before Flask sees it)
     hops = proxy_hops(str(app.config["IVR_PROXY_HOPS"] or ""))
     if hops:
         # Twilio signs the public https URL; the proxy's X-Forwarded-* headers restore it.
@@ -95,6 +93,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     if app.config["IVR_PUBLIC_URL"]:
         app.config["IVR_PUBLIC_URL"] = public_url(app.config["IVR_PUBLIC_URL"])
+    # Outermost, so wrapped last: an oversized request is refused before anything (even the proxy fix) reads it.
     app.wsgi_app = RequestLimits(app.wsgi_app, proxy_hops=hops)
     files = checks.load(Path(app.config["IVR_ROOT"]), Path(app.config["IVR_CONFIG"])).files
     config = files.config
@@ -102,16 +101,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     facts = app.extensions["ivr.facts"] = CallFacts(usage.store)
     app.extensions["ivr.guesses"] = Guesses(usage.store, usage.secret)
     facts.forget_old(config.hours.local(app.config["IVR_CLOCK"]()).date())
-    texter = None
-    if config.texting:
-        texter = Texter(config.texting, app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"],
-                        app.config["TWILIO_HTTP_CLIENT"], facts)
-        if not texter.ready:
-            missing = " and ".join(name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
-                                   if not app.config[name])
-            log.warning("Texts are set up in line.yaml but %s %s not set: the line will not offer them.",
-                        missing, "are" if " and " in missing else "is")
-    engine = files.engine(texter)
+    engine = files.engine(texting.init_app(app, config, facts))
     renderer = Renderer(files.wording, files.recordings, config.input.timeout_seconds, config.first_language)
     app.extensions.update({
         "ivr.files": files, "ivr.engine": engine, "ivr.renderer": renderer,
@@ -119,13 +109,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         "ivr.fallback_twiml": renderer.twiml(engine.fallback),
     })
 
-    from . import console, metrics, web
-    app.register_blueprint(web.bp)
-    app.register_blueprint(console.bp)
-    app.register_blueprint(metrics.bp)
-    app.register_blueprint(web.audio)
-    app.register_blueprint(web.health)
-    app.register_blueprint(web.alerts)
+    from . import console, health, metrics, twilio_alerts, web
+    for blueprint in (web.bp, console.bp, metrics.bp, health.bp, twilio_alerts.bp):
+        app.register_blueprint(blueprint)
 
     if not app.config["TWILIO_AUTH_TOKEN"]:
         if app.config["IVR_DEVELOPMENT"]:

@@ -144,7 +144,7 @@ def recordings_say_the_words(files: LineFiles, context: Context) -> list[str]:
     (see ``startup``); in a language without one, the line refuses to start until it is made again."""
     return [f"language {code}: {prompt}: its recording says other words than the prompt now does (an old "
             f"number or sentence): make it again with `flask --app ivr recordings make --lang {code}`"
-            for code, prompt in files.stale_recordings() if not files.config.language(code).speaks]
+            for code, prompt in files.stale if not files.config.language(code).speaks]
 
 
 # -- check ----------------------------------------------------------------------------------
@@ -277,7 +277,7 @@ def startup(files: LineFiles) -> tuple[LineFiles, list[str]]:
     problems = startup_problems(files)
     if problems:
         return files, problems
-    voiced = [(code, prompt) for code, prompt in files.stale_recordings() if files.config.language(code).speaks]
+    voiced = [(code, prompt) for code, prompt in files.stale if files.config.language(code).speaks]
     for code, prompt in voiced:
         log.warning("the %s recording of %s says other words than its prompt: the prompt is spoken instead",
                     code, prompt)

@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import logging
 import os
-import secrets
-import shlex
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 

@@ -7,25 +7,22 @@ names a contact, a spoken number that is the dialled one, an area's contacts and
 """
 from __future__ import annotations
 
-import datetime as dt
-import re
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-import holidays
 from babel import Locale, UnknownLocaleError
 
-from . import line_schema as schema
-from . import vocabulary
+from . import line_schema, vocabulary
 from .config import InputSettings, Language, LineConfig, TextSettings, TransferSettings
+from .contacts_reader import ContactsReading
 from .files import ConfigError, read_yaml
-from .line_schema import MISSING, NAME, WEEKDAYS
-from .phone_numbers import grouped, national_forms
-from .routing import NAMED_HOURS, Area, Closure, Contact, Dialled, OfficeHours, Routing
+from .hours_reader import HoursReading
+from .routing import Area
+from .schema import MISSING, NAME
 from .vocabulary import primary as primary_language
 
-CALLED_KEYS = tuple(schema.node_at("called_numbers.*").keys)
+CALLED_KEYS = tuple(line_schema.node_at("called_numbers.*").keys)
 
 
 def load(path: str | Path) -> LineConfig:
@@ -43,7 +40,7 @@ def read(raw: Any, source: str = "line.yaml") -> LineConfig:
 parse = read
 
 
-class _Reader:
+class _Reader(ContactsReading, HoursReading):
     """Reads each section, noting problems instead of stopping at the first."""
 
     def __init__(self):
@@ -64,14 +61,14 @@ class _Reader:
         """``section``'s key (the last part of ``path``), read as the schema says, its problems
         named at ``where`` (default: ``path``)."""
         name = path.rsplit(".", 1)[-1]
-        return schema.node_at(path).read(section.get(name, MISSING), f"{where or path.rsplit('.', 1)[0]}.{name}",
+        return line_schema.node_at(path).read(section.get(name, MISSING), f"{where or path.rsplit('.', 1)[0]}.{name}",
                                          self.problem, **options)
 
     # -- sections -----------------------------------------------------------
     def line(self, raw: Any) -> LineConfig | None:
         raw = self.mapping(raw, "line.yaml")
-        schema.unknown_keys(raw, self.problem)
-        zone = schema.node_at("timezone").read(raw.get("timezone"), "timezone", self.problem)
+        line_schema.unknown_keys(raw, self.problem)
+        zone = line_schema.node_at("timezone").read(raw.get("timezone"), "timezone", self.problem)
         languages = self.languages(raw.get("languages"))
         transfer = self.transfer(raw.get("transfer"))
         hours = self.office_hours(raw.get("office_hours"), zone)
@@ -84,7 +81,7 @@ class _Reader:
         input_settings = self.input(raw.get("input"))
         texting = self.texting(raw.get("texting"))
         usage = self.mapping(raw.get("usage"), "usage", required=False)
-        usage_database = usage.get("database", schema.node_at("usage.database").default)
+        usage_database = usage.get("database", line_schema.node_at("usage.database").default)
         if not isinstance(usage_database, str) or not usage_database.strip():
             self.problem("usage.database", f"{usage_database!r} must be the path of a SQLite file")
         if self.problems:
@@ -156,75 +153,6 @@ class _Reader:
             where = "say_language" if problem.startswith("say_language") else "voice"
             self.problem(f"{key}.{where}", f"language {code}: {problem}")
 
-    def contacts(self, value: Any, ring_seconds: int, zone, required: bool = True,
-                 where: str = "contacts") -> dict[str, Contact]:
-        result = {}
-        for name, item in self.mapping(value, where, required=required).items():
-            key = f"{where}.{name}"
-            if not NAME.match(str(name)):
-                self.problem(key, "names are lower-case letters, digits and _ (they are used in prompts as {name})")
-            item = self.mapping(item, key)
-            numbers = self.dialled(item, key, ring_seconds)
-            spoken = item.get("spoken")
-            digits = re.sub(r"\s", "", str(spoken or ""))
-            first = numbers[0].number if numbers else ""
-            if not isinstance(spoken, str) or not digits.isdigit():
-                self.problem(f"{key}.spoken", f"{spoken!r} must be the number as published, digits in groups (like \"0300 1234 333\")")
-            elif first and digits not in national_forms(first):
-                self.problem(f"{key}.spoken", f"{spoken!r} is not the same number as {first}: write all of it "
-                                              f"as published, like \"{grouped(first)}\"")
-            screen = self.value(item, "contacts.*.screen", key)
-            hours = self.contact_hours(item.get("hours"), f"{key}.hours", zone)
-            result[str(name)] = Contact(str(name), numbers, str(spoken), str(item.get("name") or name), screen, hours)
-        if value is not None and not result and required:
-            self.problem(where, "must name at least one contact")
-        return result
-
-    def contact_hours(self, value: Any, key: str, zone):
-        """A contact's own hours: one of NAMED_HOURS, or office hours of its own (see ivr/routing.py)."""
-        if value is None or value in NAMED_HOURS:
-            return value
-        if isinstance(value, dict):
-            return self.office_hours(value, zone, where=key)
-        self.problem(key, f"{value!r} must be one of: {', '.join(NAMED_HOURS)}; or days and times of its own "
-                          "({days: [Mon, Tue], open: \"08:00\", close: \"22:00\"})")
-        return None
-
-    def dialled(self, item: dict, key: str, ring_seconds: int) -> tuple[Dialled, ...]:
-        """A contact's numbers, in order: `number` alone, or `numbers` (each {number, ring_seconds})."""
-        if "numbers" in item and "number" in item:
-            self.problem(f"{key}.numbers", "give either number or numbers, not both")
-        raw = item.get("numbers", [{"number": item.get("number")}])
-        if not isinstance(raw, list) or not raw:
-            self.problem(f"{key}.numbers", "must list at least one number, each {number: \"+44...\", ring_seconds: 20}")
-            return ()
-        ring = schema.node_at("contacts.*.numbers.ring_seconds")
-        found = []
-        for index, entry in enumerate(raw):
-            where = f"{key}.numbers[{index}]" if "numbers" in item else f"{key}.number"
-            entry = entry if isinstance(entry, dict) else {"number": entry}
-            number = schema.node_at("contacts.*.number").read(
-                entry.get("number"), f"{where}.number" if "numbers" in item else where, self.problem)
-            seconds = ring.read(entry.get("ring_seconds", MISSING), f"{where}.ring_seconds", self.problem,
-                                default=ring_seconds)
-            if number in (n.number for n in found):
-                self.problem(f"{where}.number", f"{number} is listed twice")
-            found.append(Dialled(number, seconds))
-        return tuple(found)
-
-    def spoken_numbers(self, value: Any, contacts: Mapping[str, Contact]) -> dict[str, str]:
-        result = {}
-        for name, spoken in self.mapping(value, "spoken_numbers", required=False).items():
-            key = f"spoken_numbers.{name}"
-            if not NAME.match(str(name)):
-                self.problem(key, "names are lower-case letters, digits and _")
-            elif name in contacts:
-                self.problem(key, "is also a contact; give it another name")
-            if not re.fullmatch(r"[0-9]+( [0-9]+)*", str(spoken)):
-                self.problem(key, f"{spoken!r} must be digits, in groups separated by single spaces")
-            result[str(name)] = str(spoken)
-        return result
-
     def called_numbers(self, value: Any, languages: tuple[Language, ...],
                        areas: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         """Numbers of the line's own with a language ("+44...": pl), an area ({area: belfast}),
@@ -233,7 +161,7 @@ class _Reader:
         languages_by_number, areas_by_number = {}, {}
         for number, what in self.mapping(value, "called_numbers", required=False).items():
             key = f"called_numbers.{number}"
-            schema.node_at("contacts.*.number").read(number, key, self.problem)
+            line_schema.node_at("contacts.*.number").read(number, key, self.problem)
             what = what if isinstance(what, dict) else {"language": what}
             for name in what:
                 if name not in CALLED_KEYS:
@@ -253,37 +181,6 @@ class _Reader:
                 self.problem(key, "give the number's language (pl) or {language: pl, area: belfast}")
         return languages_by_number, areas_by_number
 
-    def areas(self, raw: dict, contacts: dict[str, Contact], spoken: Mapping[str, str], zone,
-              ring_seconds: int, line_hours: OfficeHours) -> dict[str, Area]:
-        """Each area: the line's contacts with the area's own in place of some, under the line's
-        office hours with the area's own settings in place of some."""
-        value = raw.get("areas")
-        if value is None:
-            return {}
-        section = self.mapping(value, "areas")
-        if not section:
-            self.problem("areas", "lists no area: remove it for a line with one area, or list each area")
-        routing = raw.get("routing") if isinstance(raw.get("routing"), dict) else {}
-        shared_hours = raw.get("office_hours") if isinstance(raw.get("office_hours"), dict) else {}
-        result = {}
-        for name, item in section.items():
-            key = f"areas.{name}"
-            if not NAME.match(str(name)):
-                self.problem(key, "names are lower-case letters, digits and _ (they are used in menu.yaml and URLs)")
-            item = self.mapping(item, key)
-            own = self.contacts(item.get("contacts"), ring_seconds, zone, required=False, where=f"{key}.contacts")
-            for contact in own:
-                if contact in spoken:
-                    self.problem(f"{key}.contacts.{contact}", "is also under spoken_numbers; give it another name")
-            override = self.mapping(item.get("office_hours"), f"{key}.office_hours", required=False)
-            hours = self.office_hours({**shared_hours, **override}, zone, where=f"{key}.office_hours") \
-                if override else line_hours
-            merged = {**contacts, **own}
-            area_routing = self.route(routing, merged, hours, where=key)
-            result[str(name)] = Area(str(name), str(item.get("name") or name), MappingProxyType(merged),
-                                     area_routing, MappingProxyType(dict(spoken)))
-        return result
-
     def default_area(self, raw: dict, areas: Mapping[str, Area]) -> str | None:
         if not areas:
             if raw.get("area") is not None:
@@ -300,99 +197,6 @@ class _Reader:
             self.problem("area", f"{value!r} is not an area under areas (areas: {', '.join(areas)}; null: ask callers)")
             return None
         return value
-
-    def office_hours(self, value: Any, zone, where: str = "office_hours") -> OfficeHours:
-        section = self.mapping(value, where)
-        days = section.get("days", schema.node_at("office_hours.days").default)
-        if days in ([], None, ""):
-            self.problem(f"{where}.days", "lists no day: the office would never open; list the days it "
-                                          "opens, like [Mon, Tue, Wed, Thu, Fri]")
-            days = []
-        weekdays = set()
-        for index, day in enumerate(days if isinstance(days, list) else [days]):
-            name = str(day).lower()[:3]
-            if name not in WEEKDAYS or len(str(day)) < 3:
-                self.problem(f"{where}.days[{index}]", f"{day!r} is not a weekday (Mon, Tue, Wed, Thu, Fri, Sat, Sun)")
-            else:
-                weekdays.add(WEEKDAYS.index(name))
-        opens = self.value(section, "office_hours.open", where)
-        closes = self.value(section, "office_hours.close", where)
-        if opens and closes and closes <= opens:   # (one problem per mistake: not when a time is unreadable)
-            self.problem(f"{where}.close", f"{closes:%H:%M} is not after {where}.open ({opens:%H:%M})")
-        opens, closes = opens or dt.time(9), closes or dt.time(17)
-        calendar = self.bank_holidays(section.get("bank_holidays", schema.node_at("office_hours.bank_holidays").default),
-                                      where)
-        closures = []
-        raw_closures = section.get("closures") or []
-        if not isinstance(raw_closures, list):
-            self.problem(f"{where}.closures", "must be a list of dates or {from, to} ranges")
-            raw_closures = []
-        moment = schema.node_at("office_hours.closures.from")
-        for index, item in enumerate(raw_closures):
-            key = f"{where}.closures[{index}]"
-            if isinstance(item, dict):
-                start = moment.read(item.get("from"), f"{key}.from", self.problem, zone=zone)
-                end = moment.read(item.get("to"), f"{key}.to", self.problem, zone=zone)
-            else:
-                start = moment.read(item, key, self.problem, zone=zone)
-                end = start + dt.timedelta(days=1)
-                if isinstance(item, dt.datetime) or (isinstance(item, str) and len(item) > 10):
-                    self.problem(key, "a single entry closes a whole day: give a date, or {from: ..., to: ...}")
-            if end <= start:
-                self.problem(f"{key}.to", "ends before it starts")
-            closures.append(Closure(start, end))
-        return OfficeHours(zone, frozenset(weekdays), opens, closes, calendar, tuple(closures))
-
-    def bank_holidays(self, value: Any, where: str = "office_hours"):
-        if value in (None, False):
-            return None
-        section = self.mapping(value, f"{where}.bank_holidays")
-        country, subdivision = section.get("country"), section.get("subdivision")
-        try:
-            # Asked for one country only: listing every supported country would load them all.
-            return holidays.country_holidays(str(country), subdiv=subdivision)
-        except NotImplementedError as error:
-            if "subdivision" in str(error):
-                self.problem(f"{where}.bank_holidays.subdivision",
-                             f"{subdivision!r} is not a subdivision of {country} (NIR for Northern Ireland)")
-            else:
-                self.problem(f"{where}.bank_holidays.country",
-                             f"{country!r} is not a country code the holidays package knows (GB for the UK)")
-        return None
-
-    def routing(self, value: Any, contacts: Mapping[str, Contact], hours: OfficeHours,
-                areas: Mapping[str, Area], default_area: str | None) -> Routing:
-        """The line's own routing: of its one area; with areas, of its own area (`area`), or on a
-        regional number, of a call whose area is not known (in office hours: routing.not_sure)."""
-        section = self.mapping(value, "routing")
-        if areas and default_area is not None:
-            return areas[default_area].routing
-        if len(areas) > 1:
-            if section.get("not_sure") is None:
-                self.problem("routing.not_sure", "is missing: who answers in office hours a caller who does not "
-                                                 "know the child's area (a contact under contacts)")
-                return Routing(hours, None, None)
-            return self.route(section, contacts, hours, in_hours="not_sure")
-        return self.route(section, contacts, hours)
-
-    def route(self, section: dict, contacts: Mapping[str, Contact], hours: OfficeHours, where: str = "",
-              in_hours: str = "in_hours") -> Routing:
-        """The contacts routing names, among ``contacts`` (an area's, when ``where`` names it)."""
-        chosen = {}
-        for name in (in_hours, "out_of_hours", "override"):
-            key = section.get(name)
-            if key is None and name == "override":
-                chosen[name] = None
-                continue
-            if key not in contacts:
-                if where:   # an area: it lacks a contact the routing names
-                    self.problem(where, f"has no contact {key!r} (routing.{name}): give it one under "
-                                        f"{where}.contacts, or under contacts for every area")
-                else:
-                    known = ", ".join(sorted(contacts)) or "none"
-                    self.problem(f"routing.{name}", f"{key!r} is not a contact in line.yaml (contacts: {known})")
-            chosen[name] = contacts.get(key)
-        return Routing(hours, chosen[in_hours], chosen["out_of_hours"], chosen["override"])
 
     def input(self, value: Any) -> InputSettings:
         section = self.mapping(value, "input", required=False)

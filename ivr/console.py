@@ -18,7 +18,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from . import metrics, translations, twilio_alerts, usage
 from .access import council_only
 from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, Caller, Step, Wait
-from .web import engine, now
+from .webhook import engine, now
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -52,8 +52,12 @@ class LineFiles:
         engine = self.engine(texts_offered=self.config.texting is not None)
         return Inventory(self.config, self.menu, self.wording, engine.script, engine.transfers)
 
-    def stale_recordings(self) -> list[tuple[str, str]]:
+    @functools.cached_property
+    def stale(self) -> tuple[tuple[str, str], ...]:
         """(language, prompt) of each recording whose words are no longer what the prompt says."""
+        return tuple(self._stale_recordings())
+
+    def _stale_recordings(self) -> list[tuple[str, str]]:
         inventory, wording = self.inventory, self.wording
         return [(language.code, u.recording_id) for language in self.config.languages
                 for u in inventory.utterances(language)

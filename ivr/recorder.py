@@ -39,11 +39,6 @@ def call_id(secret: bytes, call_sid: str) -> str:
     return hmac.new(secret, call_sid.encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def call_id(secret: bytes, call_sid: str) -> str:
-    """A keyed one-way hash: the same call always gets the same id, and the id reveals nothing."""
-    return hmac.new(secret, call_sid.encode(), hashlib.sha256).hexdigest()[:16]
-
-
 class Recorder:
     """Takes events from the call flow without waiting, and writes them in the background."""
 

@@ -23,6 +23,7 @@ from .context import SIMULATED_TEXTS, SIMULATION
 
 if TYPE_CHECKING:
     from .call_facts import CallFacts
+    from .config import LineConfig
     from .usage import CallRef
 
 log = logging.getLogger(__name__)
@@ -103,3 +104,17 @@ class Texter:
             return False
         log.info("text sent")
         return True
+
+
+def init_app(app, config: "LineConfig", facts: "CallFacts") -> Texter | None:
+    """The app's texter, when line.yaml sets texts up (None: not offered); without Twilio credentials
+    it cannot send, and the line does not offer texts, saying why in the log."""
+    if not config.texting:
+        return None
+    texter = Texter(config.texting, app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"],
+                    app.config["TWILIO_HTTP_CLIENT"], facts)
+    if not texter.ready:
+        missing = " and ".join(name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if not app.config[name])
+        log.warning("Texts are set up in line.yaml but %s %s not set: the line will not offer them.",
+                    missing, "are" if " and " in missing else "is")
+    return texter

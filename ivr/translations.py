@@ -212,7 +212,7 @@ def status(files: LineFiles, locales_dir: Path, problems: list[str] = ()) -> lis
     """Per language: its translations, recordings, text size and review. With start-up ``problems``,
     the text's size is not worked out (its words may be missing)."""
     required = files.inventory.required_prompts()
-    stale = set(files.stale_recordings())
+    stale = set(files.stale)
     sizes = sms.sizes(files) if not problems else {}
     rows = []
     for language in files.config.languages:

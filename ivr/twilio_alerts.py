@@ -20,10 +20,12 @@ import logging
 import re
 import time
 
+from flask import Blueprint, Response, current_app
 from prometheus_client import Counter, Gauge
 
 from .privacy import mask_sid
 from .usage import CallRef
+from .webhook import CallStep, webhook
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ LAST_ALERT = Gauge("ivr_twilio_alert_last_seconds", "When Twilio last reported e
 CODE = re.compile(r"[0-9]{3,6}")          # Twilio's error codes (11200, 12100, 13201 …): a few hundred in all
 LEVELS = ("error", "warning")
 MORE = "https://www.twilio.com/docs/errors/{code}"
+bp = Blueprint("alerts", __name__)   # about the account, not a call
 
 
 def code_of(payload: str | None) -> str:
@@ -89,3 +92,16 @@ def seen(registry) -> list[dict]:
              "more": MORE.format(code=code) if code != "unknown" else None}
             for (code, level), count in counts.items() if count]
     return sorted(rows, key=lambda row: -(row["last"] or 0))
+
+
+@bp.post("/twilio/alerts")
+@webhook
+def twilio_alert(step: CallStep):
+    """Twilio's Debugger webhook: an error or a warning on the account, counted by code
+    (ivr/twilio_alerts.py). Signed like every webhook; no call's safety net here: a failure to count
+    is logged, and Twilio gets its 204 all the same."""
+    try:
+        receive(step.form, current_app.extensions["ivr.facts"], step.engine.config.hours.local(step.call.now).date())
+    except Exception:
+        log.exception("a Twilio alert could not be counted")
+    return Response(status=204)

@@ -7,7 +7,7 @@ from ivr.config_reader import parse
 from ivr.files import ConfigError
 from ivr.callflow.actions import Call
 
-from .conftest import OUT_OF_HOURS, ROOT, TOKEN, make_root, read_line, regional_settings, shipped_settings, twiml_of
+from .conftest import OUT_OF_HOURS, TOKEN, make_root, read_line, regional_settings, shipped_settings, twiml_of
 from .twilio_api import RecordingHttpClient
 from .phone import Phone
 from .words import offered, translation

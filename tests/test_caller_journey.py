@@ -9,8 +9,7 @@ import yaml
 
 from ivr import timings
 
-from .conftest import ROOT, english_only, line_settings, make_root, read_line
-from .phone import Phone
+from .conftest import ROOT, line_settings, make_root, read_line
 
 LANGUAGES = [lang["code"] for lang in line_settings()["languages"]]
 ESPEAK = shutil.which("espeak-ng")

@@ -38,10 +38,10 @@ def test_a_declared_size_over_the_limit_is_refused_without_reading_the_body(app)
 
 def test_a_refused_flood_parses_nothing_and_a_signed_call_still_goes_through(client, phone, monkeypatch):
     from flask import Request
-    from ivr import web
+    from ivr import webhook
     parsed = []
-    original, werkzeugs = web.form_fields, Request._load_form_data
-    monkeypatch.setattr(web, "form_fields", lambda req: (parsed.append(req.path), original(req))[1])
+    original, werkzeugs = webhook.form_fields, Request._load_form_data
+    monkeypatch.setattr(webhook, "form_fields", lambda req: (parsed.append(req.path), original(req))[1])
     monkeypatch.setattr(Request, "_load_form_data", lambda self: (parsed.append(self.path), werkzeugs(self))[1])
     flood = b"&".join(b"f%d=1" % i for i in range(100_000))
     for _ in range(20):

@@ -6,7 +6,7 @@ import pytest
 from ivr.files import ConfigError
 from ivr.simulator import spoken_text
 
-from .conftest import GATEWAY, ROOT, line_settings
+from .conftest import GATEWAY, line_settings
 from .phone import BASE_URL
 from .words import key_words, offered, translation
 

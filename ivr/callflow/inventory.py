@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..config import Language, LineConfig
 from ..words import ANY_AREA, Utterance, Wording
 from .graph import Menu
-from .script import GREETING, PERSON, PRIVACY, SAY_OR_PRESS, Script
+from .script import GREETING, PRIVACY, SAY_OR_PRESS, Script
 from .state import LANGUAGE_MENU, TRANSFER_FAILED, CallState
 from .transfers import Transfers
 
@@ -24,15 +24,24 @@ FIXED_PROMPTS = GREETING + (
 
 
 class Inventory:
+    """Worked out once each, when first asked for: the line's files do not change while it runs."""
+
     def __init__(self, config: LineConfig, menu: Menu, wording: Wording, script: Script, transfers: Transfers):
         self.config = config
         self.menu = menu
         self.wording = wording
         self.script = script
         self.transfers = transfers
+        self._required: frozenset[str] | None = None
+        self._utterances: dict[str, list[Utterance]] = {}
 
-    def required_prompts(self) -> set[str]:
+    def required_prompts(self) -> frozenset[str]:
         """Every prompt the line may say or send, in every language."""
+        if self._required is None:
+            self._required = frozenset(self._required_prompts())
+        return self._required
+
+    def _required_prompts(self) -> set[str]:
         config = self.config
         contacts = {contact.key for _, contact in config.routes.contacts()}
         required = set(FIXED_PROMPTS) | self.menu.prompt_ids(config.several_areas)
@@ -50,6 +59,11 @@ class Inventory:
     def utterances(self, language: Language) -> list[Utterance]:
         """Everything the line can say on its own in ``language``, as a call says it (a prompt that
         says an area's number: once for each area)."""
+        if language.code not in self._utterances:
+            self._utterances[language.code] = self._utterances_in(language)
+        return list(self._utterances[language.code])
+
+    def _utterances_in(self, language: Language) -> list[Utterance]:
         keys, numbers = self.script.option_keys, self.config.numbers
         found = {}
         for prompt in sorted(self.required_prompts()):
