@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
 
-.PHONY: help install run test production-check call check status stats screenshots bench attack twilio-vocabulary lock clean
+.PHONY: help install run test production-check call check status stats screenshots bench attack twilio-vocabulary schema lock clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 26
@@ -68,6 +68,9 @@ screenshots: $(STAMP)  ## photograph the console for the README
 twilio-vocabulary: $(STAMP)  ## remake ivr/twilio_vocabulary.json from the newest twilio package (npm) and ivr/twilio_voices.yaml
 	$(BIN)/python -m ivr.vocabulary_build $(ARGS)
 	$(BIN)/flask --app ivr check --quick
+
+schema: $(STAMP)  ## make line.schema.json and the README's table of every setting again, from ivr/line_schema.py
+	$(BIN)/python -c 'import sys; from ivr import line_schema; sys.exit(line_schema.main(["--write"]))'
 
 lock: $(STAMP)  ## refresh the lock files from pyproject.toml (newest versions, holidays included)
 	$(BIN)/pip install --quiet pip-tools

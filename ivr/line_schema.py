@@ -4,7 +4,7 @@ From it come the reader's checks of each value (ivr/config_reader.py: one line p
 naming the key), the defaults, the unknown-key check with its "did you mean", the JSON Schema
 editors use (line.schema.json: `# yaml-language-server: $schema=line.schema.json` on line.yaml's
 first line gives completion and checks while typing) and the README's table of every setting.
-`python -m ivr.line_schema --write` makes those two files again; a test fails while either differs.
+`make schema` makes those two files again; a test fails while either differs.
 
 Rules between keys (a routing that names a contact, a spoken number that matches the dialled
 one) are not the schema's: the reader holds them.
@@ -12,7 +12,6 @@ one) are not the schema's: the reader holds them.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +148,7 @@ def settings_table() -> str:
     return schema.settings_table(LINE)
 
 
-README_START = "<!-- every setting: made from ivr/line_schema.py by `python -m ivr.line_schema --write` -->\n"
+README_START = "<!-- every setting: made from ivr/line_schema.py by `make schema` -->\n"
 README_END = "<!-- end of every setting -->\n"
 
 
@@ -166,14 +165,10 @@ def schema_text() -> str:
 def main(argv: list[str]) -> int:
     root = Path(__file__).resolve().parent.parent
     if argv != ["--write"]:
-        print("python -m ivr.line_schema --write: make line.schema.json and the README's table of every setting")
+        print("make schema: make line.schema.json and the README's table of every setting again")
         return 2
     (root / "line.schema.json").write_text(schema_text(), encoding="utf-8")
     readme = root / "README.md"
     readme.write_text(readme_with_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
     print("written: line.schema.json, README.md (Every setting)")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -140,10 +140,13 @@ class Routing:
     out_of_hours: Contact
     override: Contact | None = None
 
-    def is_open(self, contact: Contact, now: dt.datetime) -> bool:
-        """Whether ``contact`` takes calls now, by its own hours (without any: whenever routed to)."""
+    def is_open(self, contact: Contact, now: dt.datetime, without_hours: bool = True) -> bool:
+        """Whether ``contact`` takes calls now, by hours of its own; one without any is taken as
+        ``without_hours`` says (it answers whenever the routing sends callers there)."""
         hours = contact.hours
-        if hours is None or hours == ANY_TIME:
+        if hours is None:
+            return without_hours
+        if hours == ANY_TIME:
             return True
         if hours == OFFICE_HOURS:
             return self.hours.is_open(now)
@@ -158,9 +161,10 @@ class Routing:
         first, other = (self.in_hours, self.out_of_hours) if office_open else (self.out_of_hours, self.in_hours)
         if self.is_open(first, now):
             return first
-        # Closed by hours of its own: the other, if it is open; if neither is, the out-of-hours
-        # service, the line's last resort (someone must be rung).
-        return other if self.is_open(other, now) else self.out_of_hours
+        # Closed by hours of its own: the other, if hours of its own say it is open now (without any,
+        # it answers only in its own part of the day); if neither, the out-of-hours service, the
+        # line's last resort (someone must be rung).
+        return other if self.is_open(other, now, without_hours=False) else self.out_of_hours
 
     def urgent_offered(self, failed: str | None, now: dt.datetime) -> bool:
         """In office hours, a caller the day team could not take may try the out-of-hours service,

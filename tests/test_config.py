@@ -6,7 +6,7 @@ from ivr import config_path, create_app
 from ivr.config_reader import parse
 from ivr.files import ConfigError
 
-from .conftest import ROOT, line_settings
+from .conftest import ROOT, line_settings, shipped_settings
 
 
 def problems_with(change) -> list[str]:
@@ -192,3 +192,68 @@ def test_make_run_with_a_broken_line_yaml_says_what_is_wrong_before_any_banner(t
     assert "Serving the line" not in result.stdout
     assert f'problem: {broken}: office_hours.close: 1020 is 17:00 read as a number' in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+# -- one schema ----------------------------------------------------------------------------------
+def test_line_schema_json_and_the_readme_table_are_what_the_schema_makes():
+    """Both are made from ivr/line_schema.py (`make schema`): neither may drift from the reader."""
+    from ivr import line_schema
+    assert (ROOT / "line.schema.json").read_text(encoding="utf-8") == line_schema.schema_text(), "run make schema"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert line_schema.readme_with_table(readme) == readme, "run make schema"
+    for key in ("usage.database", "transfer.screen_seconds", "contacts.<name>.hours", "input.timeout_seconds"):
+        assert f"| `{key}` |" in readme   # (the hand-made table lacked the first two)
+
+
+def test_line_yaml_names_its_schema_for_editors_on_its_first_line():
+    assert (ROOT / "line.yaml").read_text().splitlines()[0] == "# yaml-language-server: $schema=line.schema.json"
+
+
+def schema_errors(settings: dict) -> list[str]:
+    import json
+    import jsonschema
+    validator = jsonschema.Draft202012Validator(json.loads((ROOT / "line.schema.json").read_text()))
+    return [".".join(str(part) for part in error.absolute_path) + ": " + error.message
+            for error in validator.iter_errors(settings)]
+
+
+def test_the_shipped_line_yaml_keeps_to_its_json_schema():
+    assert schema_errors(shipped_settings()) == []
+
+
+@pytest.mark.parametrize("change, key", [
+    (lambda s: s.update(routeing={"in_hours": "gateway"}), "routeing"),
+    (lambda s: s["input"].update(timeout_seconds=2), "input.timeout_seconds"),
+    (lambda s: s["input"].update(timeout_seconds=True), "input.timeout_seconds"),
+    (lambda s: s["transfer"].update(screen_seconds=0), "transfer.screen_seconds"),
+    (lambda s: s["contacts"]["nspcc"].update(number="0808 800 5000"), "contacts.nspcc.number"),
+    (lambda s: s["contacts"]["nspcc"].update(screen="yes"), "contacts.nspcc.screen"),
+    (lambda s: s["contacts"]["nspcc"].update(hours="sometimes"), "contacts.nspcc.hours"),
+    (lambda s: s["office_hours"].update(open=540), "office_hours.open"),
+    (lambda s: s["office_hours"].update(clsoe="17:00"), "office_hours.clsoe"),
+    (lambda s: s["input"].update(after_limit="hang up"), "input.after_limit"),
+    (lambda s: s["texting"].update(timeout_seconds=30), "texting.timeout_seconds"),
+])
+def test_an_editor_and_the_reader_refuse_the_same_mistake(change, key):
+    """What line.schema.json lets an editor flag, the line refuses to start with, naming the key."""
+    settings = shipped_settings()
+    change(settings)
+    with pytest.raises(ConfigError) as caught:
+        parse(settings)
+    assert any(problem.startswith(key) for problem in caught.value.problems), caught.value.problems
+    assert schema_errors(settings), f"line.schema.json lets {key} pass"
+
+
+def test_the_defaults_the_line_runs_on_are_the_schemas():
+    from ivr import line_schema
+    settings = line_settings()
+    for section in ("input", "transfer", "usage"):
+        settings.pop(section)
+    config = parse(settings)
+    for path, value in (("input.timeout_seconds", config.input.timeout_seconds),
+                        ("input.max_silences", config.input.max_silences),
+                        ("input.after_limit", config.input.after_limit),
+                        ("transfer.timeout_seconds", config.transfer.timeout_seconds),
+                        ("transfer.screen_seconds", config.transfer.screen_seconds),
+                        ("usage.database", config.usage_database)):
+        assert value == line_schema.node_at(path).default, path

@@ -111,3 +111,71 @@ def test_the_time_is_the_lines_zone_whatever_tz_the_server_runs_under(app, monke
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+# -- contacts with hours of their own ----------------------------------------------------------
+def with_hours(gateway=None, emergency=None) -> dict:
+    """The one-area line with hours of their own for the Gateway Team and the out-of-hours service."""
+    settings = line_settings()
+    for name, hours in (("gateway", gateway), ("emergency_social_work", emergency)):
+        if hours is not None:
+            settings["contacts"][name]["hours"] = hours
+    return settings
+
+
+MORNINGS = {"days": ["Mon", "Tue", "Wed", "Thu", "Fri"], "open": "09:00", "close": "12:00"}
+EVENINGS = {"days": ["Mon", "Tue", "Wed", "Thu", "Fri"], "open": "17:00", "close": "22:00"}
+
+
+@pytest.mark.parametrize("gateway, emergency", [
+    ("office hours", "outside office hours"),   # what the shipped line's contacts keep: nothing changes
+    ("any time", "any time"),
+    (None, None),
+])
+@pytest.mark.parametrize("moment, expected", [
+    ("2026-07-14 10:00", GATEWAY), ("2026-07-14 20:00", OUT_OF_HOURS), ("2026-07-18 10:00", OUT_OF_HOURS),
+    ("2026-07-13 10:00", OUT_OF_HOURS),   # a bank holiday
+])
+def test_contacts_whose_hours_match_the_routing_answer_as_before(phone_for, clock, gateway, emergency, moment,
+                                                                  expected):
+    assert dialled_at(phone_for(with_hours(gateway, emergency)), clock, moment) == expected
+
+
+def test_a_day_team_closed_by_its_own_hours_passes_the_caller_to_the_out_of_hours_service(phone_for, clock):
+    phone = phone_for(with_hours(gateway=MORNINGS, emergency="any time"))
+    assert dialled_at(phone, clock, "2026-07-14 11:59") == GATEWAY
+    assert dialled_at(phone, clock, "2026-07-14 12:00") == OUT_OF_HOURS   # office open, team closed
+
+
+def test_an_out_of_hours_service_closed_by_its_own_hours_is_neither_dialled_nor_offered(phone_for, clock):
+    phone = phone_for(with_hours(emergency=EVENINGS))
+    clock.set("2026-07-14 10:00")
+    open_now = phone.english().press("0").transfer_ends("no-answer")
+    assert not open_now.hears("If it is urgent")   # 10:00: closed until 17:00
+    # Night: the out-of-hours service is closed, and a day team without hours of its own answers only
+    # in office hours: someone must be rung, so the out-of-hours service, the line's last resort.
+    assert dialled_at(phone, clock, "2026-07-14 23:00") == OUT_OF_HOURS
+    # In office hours, after the day team did not answer, "urgent" is offered only while it is open.
+    clock.set("2026-07-14 10:00")
+    failed = phone.english().press("0").transfer_ends("no-answer")
+    assert failed.press("2").dialled == []   # 2 is no choice here
+
+
+def test_the_console_says_who_is_passed_over_and_why(make_app, clock):
+    app = make_app(with_hours(gateway=MORNINGS, emergency="any time"), IVR_DEVELOPMENT=True)
+    clock.set("2026-07-14 14:00")
+    page = app.test_client().get("/console/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    assert "office hours, and Gateway Team, Northern Health and Social Care Trust is closed" in page
+
+
+@pytest.mark.parametrize("hours, words", [
+    ("sometimes", "must be one of: any time, office hours, outside office hours"),
+    ({"days": ["Mon"], "open": "22:00", "close": "08:00"}, "contacts.gateway.hours.close: 08:00 is not after"),
+    ({"days": ["Funday"]}, "contacts.gateway.hours.days[0]: 'Funday' is not a weekday"),
+])
+def test_a_contacts_hours_that_cannot_be_read_stop_the_start_naming_the_key(hours, words):
+    from ivr.config_reader import parse
+    from ivr.files import ConfigError
+    with pytest.raises(ConfigError) as caught:
+        parse(with_hours(gateway=hours))
+    assert any(words in problem for problem in caught.value.problems), caught.value.problems
