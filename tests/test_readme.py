@@ -34,7 +34,7 @@ RUN_BY = {
     "make lock": "not in the tests: it rewrites the locks from PyPI; make production-check proves what it wrote",
     "make mutants": "not in the tests: about half an hour (tests/mutants.md)",
     "make twilio-vocabulary": "test_readme.py::test_the_committed_vocabulary_is_what_make_twilio_vocabulary_makes",
-    "make schema": "test_config.py::test_line_schema_json_and_the_readme_table_are_what_the_schema_makes (what it writes)",
+    "make schema": "test_config.py::test_line_schema_json_and_the_readme_table_are_what_the_schema_makes",
     "ivr call": "test_terminal_call.py::test_every_make_call_example_in_the_readme_does_what_its_comment_says",
     "ivr check": "test_translation_mechanisms.py::test_check_live_passes_when_every_language_is_signed_off",
     "ivr fallback-twiml": "test_operations.py::test_the_fallback_is_published_on_twilios_servers_and_the_number_points_at_it",
