@@ -53,7 +53,7 @@ def read_source(path: Path) -> dict[str, SourcePrompt]:
 
 def is_source(language: Language) -> bool:
     """English is spoken from prompts/en.yaml itself; every other language from its catalog."""
-    return language.locale.split("_")[0] == SOURCE_LANGUAGE
+    return language.primary == SOURCE_LANGUAGE
 
 
 def catalog_path(locales_dir: Path, language: Language) -> Path:

@@ -25,13 +25,13 @@ from urllib.parse import urlencode, urljoin
 from twilio.request_validator import RequestValidator
 
 from . import vocabulary
+from .callflow.graph import KEYS   # a phone's keypad
 from .context import SIMULATED_AREA, SIMULATED_NOW, SIMULATED_TEXTS, SIMULATION
 from .sms import segments
 
 BASE_URL = "https://line.invalid"   # the test client never leaves the process
 SILENCE = None
 HANG_UP = "hangup"
-KEYS = set("0123456789*#")
 AUDIO_URL = re.compile(r"/audio/(?P<language>[^/]+)/(?P<prompt>[^/]+)\.wav$")
 MAX_HOPS = 20   # redirects followed within one step before giving up
 # How the team's side of a transfer ends, as the simulation plays it:

@@ -37,7 +37,7 @@ def incoming(step: CallStep):
 @webhook
 def key(step: CallStep):
     form = step.form
-    return step.answer(step.engine.key(step.state, step.call, form.get("Digits"),
+    return step.answer(step.engine.choose(step.state, step.call, form.get("Digits"),
                                              speech=form.get("SpeechResult")))
 
 
@@ -80,7 +80,7 @@ def bridged(step: CallStep, status: str | None, dialled_sid: str | None, reporte
 @webhook
 def screen(step: CallStep):
     """The team's leg: whoever answers a transfer hears who is calling, and must press 1."""
-    return step.twiml(step.engine.transfers.screen(step.args))
+    return step.twiml(step.engine.transfers.whisper(step.args))
 
 
 @bp.post(f"{SCREEN_PATH}/answer")
@@ -89,7 +89,7 @@ def screen_answer(step: CallStep):
     transfers = step.engine.transfers
     if transfers.accepted(step.form.get("Digits")):
         facts().claim(leg(step, step.form.get("CallSid")), "accepted")   # for a <Dial> action without DialBridged
-    return step.twiml(transfers.screened(step.form.get("Digits")))
+    return step.twiml(transfers.whisper_answered(step.form.get("Digits")))
 
 
 def facts() -> CallFacts:

@@ -223,7 +223,7 @@ def test_when_even_the_routing_fails_the_safety_net_dials_the_out_of_hours_servi
 
 @pytest.mark.safety_net
 @pytest.mark.parametrize("method, before, step", [
-    ("key", lambda call: call, lambda reply: reply.press("1")),
+    ("choose", lambda call: call, lambda reply: reply.press("1")),
     ("silence", lambda call: call, lambda reply: reply.silence()),
     ("transfer_done", lambda call: call.press("0"), lambda reply: reply.transfer_ends("busy")),
 ])
@@ -238,7 +238,7 @@ def test_every_call_webhook_has_the_safety_net(phone, monkeypatch, method, befor
 
 
 @pytest.mark.safety_net
-@pytest.mark.parametrize("failing", ["screen", "screened"])
+@pytest.mark.parametrize("failing", ["whisper", "whisper_answered"])
 def test_on_the_teams_leg_the_safety_net_ends_that_leg_and_dials_nobody(phone, monkeypatch, failing):
     """Twilio allows no <Dial> in the TwiML of a <Number url> (error 13201): an error while the
     team hears the whisper ends their leg, and the caller's side goes on to the next number."""
@@ -253,7 +253,7 @@ def test_on_the_teams_leg_the_safety_net_ends_that_leg_and_dials_nobody(phone, m
     def broken(*args, **kwargs):
         raise RuntimeError("something unexpected")
     monkeypatch.setattr(Transfers, failing, broken)
-    if failing == "screen":
+    if failing == "whisper":
         response = phone.post(whisper_url, leg)
     else:
         response = phone.post(whisper.gather.get("action"), {**leg, "Digits": "1"})

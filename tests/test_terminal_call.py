@@ -184,7 +184,7 @@ def test_a_dial_on_the_teams_leg_ends_that_leg_and_never_joins_the_caller(app, m
     from ivr.callflow.transfers import Transfers
     from ivr.callflow.turn import Dial
     from ivr.routing import Dialled
-    monkeypatch.setattr(Transfers, "screen", lambda self, args: Dial(number=Dialled("+447700900999", 30)))
+    monkeypatch.setattr(Transfers, "whisper", lambda self, args: Dial(number=Dialled("+447700900999", 30)))
     with app.test_client() as client:
         lines = Caller(client, TOKEN).run(scripted("10")).lines()
     assert any("Twilio refused the team leg's TwiML (<Dial> in the team's leg" in line for line in lines)

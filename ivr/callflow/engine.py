@@ -84,8 +84,8 @@ class Engine:
         return self.present(CallState(LANGUAGE_MENU, config.first_language.code, area=area), call.now,
                             lead=GREETING).after(began)
 
-    def key(self, state: CallState, call: Call, digits: str | None, speech: str | None = None) -> Turn:
-        """A key pressed (``digits``) or words said (``speech``) where ``state`` is."""
+    def choose(self, state: CallState, call: Call, digits: str | None, speech: str | None = None) -> Turn:
+        """The caller's choice where ``state`` is: a key pressed (``digits``) or words said (``speech``)."""
         language = self.script.language(state)
         choices = self.script.choices(state.node, language, self._urgent_offered(state, call.now))
         if digits:

@@ -18,7 +18,7 @@ from .state import RESERVED
 KEYS = frozenset("0123456789*#")
 MAX_OPTIONS = 5          # counting "speak to someone": more is too many to remember
 NEEDS = ("texting",)          # what a node may need from line.yaml to be offered
-NOT_SURE = ("option.not_sure", "keywords.not_sure")   # the area question's way to a person
+NOT_SURE = "option.not_sure"   # the area question's way to a person (chosen by keywords.not_sure)
 # Seconds of audio a caller may hear at each kind of place (see ivr/timings.py).
 BUDGETS = ("to_a_person", "to_a_person_after_language", "language_menu", "menu", "message", "before_transfer")
 
@@ -118,7 +118,7 @@ class Menu:
             if node.more:
                 ids.update(("option.more", "keywords.more"))
         if self.area_question and area_question:
-            ids.update(NOT_SURE)
+            ids.update((NOT_SURE, "keywords.not_sure"))
         return ids
 
 

@@ -140,8 +140,8 @@ class Script:
         if node.id in self.menu.area_nodes:
             # The way to a person here is "not sure"; and a town of a later question, said now,
             # chooses its area at once (no key: said only).
-            person = Choice(person.key, Action("not_sure"), language, NOT_SURE[0],
-                            self.keywords(NOT_SURE[0], language) + person.keywords)
+            person = Choice(person.key, Action("not_sure"), language, NOT_SURE,
+                            self.keywords(NOT_SURE, language) + person.keywords)
             sooner = [self._choice("", Action("area", o.area), language, o.say, announced=False)
                       for o in self.menu.areas_below(node.id)]
         return tuple([person] + sooner + options + [quiet["repeat"], quiet["back"], quiet["slower"]])
@@ -155,7 +155,7 @@ class Script:
         keys.update({f"option.{kind}": key for kind, key in self.menu.every_node.items()})
         keys.update({f"option.{kind}": key for kind, key in self.menu.transfer_failed.items()})
         keys["option.more"] = self.menu.more_key
-        keys[NOT_SURE[0]] = self.menu.every_node["speak_to_someone"]
+        keys[NOT_SURE] = self.menu.every_node["speak_to_someone"]
         return keys
 
     def offered(self, option: Option) -> bool:

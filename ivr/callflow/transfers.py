@@ -4,8 +4,8 @@ how each attempt ended, and the safety net.
 One path from the webhooks to the documents:
 
     start(state)  -> Dial (answerOnBridge, a British ring) of the first number, screened
-    screen(...)   -> the whisper, played to whoever answers: "... press 1 to take the call"
-    screened(key) -> 1: Accept (Twilio joins the two); anything else: hang up that leg
+    whisper(...)  -> the whisper, played to whoever answers: "... press 1 to take the call"
+    whisper_answered(key) -> 1: Accept (Twilio joins the two); anything else: hang up that leg
     done(state, DialCallStatus, DialBridged)
                   -> answered: hang up when it is over; otherwise the next number, and after
                      the last one the engine says so and what the caller can do next
@@ -73,7 +73,7 @@ class Transfers:
         self.language_names = language_names   # language code -> its name in the teams' language
         # Built once per state, like the menus (see Engine): nothing about the caller goes in.
         self._dials = functools.lru_cache(maxsize=1024)(self._dial)
-        self._screens = functools.lru_cache(maxsize=256)(self._screen)
+        self._whispers = functools.lru_cache(maxsize=256)(self._whisper)
         self.contact_keys = frozenset(contact.key for _, contact in self.routes.contacts())
 
     # -- the caller's leg --------------------------------------------------------
@@ -141,13 +141,13 @@ class Transfers:
             return None
         return f"{SCREEN_PATH}?" + urlencode({"contact": contact.key, "lang": lang})
 
-    def screen(self, args: Mapping[str, str]) -> Screen:
+    def whisper(self, args: Mapping[str, str]) -> Screen:
         """The whisper, for whoever answers: which line, which language, and the key to take the call."""
         lang = args.get("lang") if args.get("lang") in self.language_names else self.team_language.code
         contact = args.get("contact") if args.get("contact") in self.contact_keys else None
-        return self._screens(lang, contact)
+        return self._whispers(lang, contact)
 
-    def _screen(self, lang: str, contact: str | None) -> Screen:
+    def _whisper(self, lang: str, contact: str | None) -> Screen:
         answer = f"{SCREEN_PATH}/answer?" + urlencode({"contact": contact or "", "lang": lang})
         whisper = Utterance(WHISPER, self.team_language, ACCEPT_KEY, self.language_names[lang])
         return Screen((whisper,), answer, self.config.transfer.screen_seconds,
@@ -157,7 +157,7 @@ class Transfers:
     def accepted(digits: str | None) -> bool:
         return digits == ACCEPT_KEY
 
-    def screened(self, digits: str | None) -> Document:
+    def whisper_answered(self, digits: str | None) -> Document:
         """The person answering pressed ``digits``: the key joins the caller; anything else ends the leg."""
         if self.accepted(digits):
             return Accept()
