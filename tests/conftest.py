@@ -13,15 +13,16 @@ from flask.cli import FlaskGroup
 
 from ivr import create_app
 
+from . import phone
 from .phone import Phone
 
 ROOT = Path(__file__).resolve().parent.parent
 LONDON = ZoneInfo("Europe/London")
 TOKEN = "test-auth-token-0123456789abcdef"
-GATEWAY = "+443001234333"
 # The commands see no Twilio credentials, whatever the machine's environment holds.
 NO_TWILIO_ACCOUNT = {"TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "", "TWILIO_API_KEY": "", "TWILIO_API_SECRET": ""}
 OUT_OF_HOURS = "+442895049999"
+GATEWAY = phone.GATEWAY
 
 
 def local(text: str) -> dt.datetime:
@@ -255,3 +256,11 @@ def empty_store(app) -> None:
 def shipped_catalog():
     """What the shipped line says in each language (prompts/en.yaml and locales/)."""
     return read_line().files.catalog
+
+
+def hours_with(closures):
+    """The one-area line's settings with these closures, read."""
+    from ivr.config_reader import parse
+    settings = line_settings()
+    settings["office_hours"]["closures"] = closures
+    return parse(settings)

@@ -8,6 +8,7 @@ the call (an invalid document sends the call to the fallback URL: the TwiML chan
 """
 from __future__ import annotations
 
+import re
 import secrets
 import xml.etree.ElementTree as ET
 from urllib.parse import urljoin
@@ -18,6 +19,7 @@ from ivr import vocabulary
 from ivr.simulator import spoken_text
 
 BASE_URL = "https://line.example.org"
+GATEWAY = "+443001234333"   # the Northern Trust's Gateway Team, as line.yaml ships it
 CALLER = "+447700900123"
 LINE_NUMBER = "+442890000000"
 # What Twilio sends as From when the caller withholds their number: "If a caller ID is withheld or
@@ -126,3 +128,33 @@ class Reply:
         if bridged is not ABSENT:
             form["DialBridged"] = bridged
         return self.phone.reply(self.dial.get("action"), form)
+
+
+def say(reply, words):
+    """The caller says ``words`` where ``reply`` listens: Twilio posts what it recognised."""
+    assert "speech" in reply.gather.get("input"), "this menu does not listen"
+    return reply.phone.reply(reply.gather.get("action"), {"SpeechResult": words, "Confidence": "0.87"})
+
+
+TEAM_LEG = {"CallSid": "CA" + "feed" * 8, "ParentCallSid": "CA" + "1234abcd" * 4, "Direction": "outbound-dial"}
+
+
+# -- the team's leg of a transfer ---------------------------------------------------------
+def team(reply, number=GATEWAY):
+    """Whoever answers the transfer's <Number>: its whisper, as a signed request for the team's leg."""
+    url = reply.root.find("Dial/Number").get("url")
+    assert url, "this number is not screened"
+    return reply.phone.reply(url, {**TEAM_LEG, "To": number, "From": reply.phone.call["To"]})
+
+
+def press_on_team_leg(whisper, key, number=GATEWAY):
+    gather = whisper.gather
+    return whisper.phone.reply(gather.get("action"), {**TEAM_LEG, "To": number, "Digits": key})
+
+
+def metric(client, name, **labels):
+    text = client.get("/metrics").data.decode()
+    wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
+    pattern = rf"^{name}{{{re.escape(wanted)}}} (\S+)$" if labels else rf"^{name} (\S+)$"
+    found = re.search(pattern, text, re.M)
+    return float(found.group(1)) if found else 0.0

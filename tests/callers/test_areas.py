@@ -1,0 +1,452 @@
+"""One line for all of Northern Ireland: each Trust's area, asked only when it changes who answers."""
+import re
+
+import pytest
+
+from ivr.config_reader import parse
+from ivr.files import ConfigError
+from ivr.callflow.actions import Call
+
+from ..conftest import OUT_OF_HOURS, TOKEN, make_root, read_line, regional_settings, shipped_settings, twiml_of
+from ..twilio_api import RecordingHttpClient
+from ..phone import Phone
+from ..words import offered, translation
+
+BELFAST_NUMBER = "+442890000002"   # a council's own number, given to the Belfast area in these tests
+REGIONAL = "+442890000000"          # any other number: the regional line asks
+NSPCC = "+448088005000"
+# Each Trust's Gateway Team, as line.yaml ships them.
+GATEWAYS = {area: body["contacts"]["gateway"] for area, body in shipped_settings()["areas"].items()}
+
+
+def digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def first_number(contact: dict) -> str:
+    return contact["numbers"][0]["number"] if "numbers" in contact else contact["number"]
+
+
+def with_council_number(settings: dict) -> dict:
+    settings["called_numbers"] = {BELFAST_NUMBER: {"area": "belfast"}}
+    return settings
+
+
+@pytest.fixture
+def regional(phone_for):
+    """A phone on the shipped line set up for a regional number, with a Belfast council's own number too."""
+    return phone_for(with_council_number(regional_settings()))
+
+
+@pytest.fixture
+def menu():
+    return read_line().files.menu
+
+
+def keys_to(menu, area: str, node: str | None = None) -> list[str]:
+    """The keys a caller presses on the area question (menu.yaml) to choose ``area``."""
+    for option in menu.nodes[node or menu.area_question].options:
+        if option.area == area:
+            return [option.key]
+        if option.go and (deeper := keys_to(menu, area, option.go)):
+            return [option.key] + deeper
+    return []
+
+
+def ask_for_a_person(phone: Phone, to: str = REGIONAL):
+    """Ring, choose English, press 0."""
+    return phone.ring(to).press("1").press("0")
+
+
+# -- a council's own number: no question -----------------------------------------------------
+
+def test_a_council_number_goes_straight_to_its_trust_in_hours(regional, clock):
+    clock.set("2026-07-14 10:00")
+    reply = ask_for_a_person(regional, to=BELFAST_NUMBER)
+    assert reply.dialled == [first_number(GATEWAYS["belfast"])]
+    assert not reply.hears(translation("en-GB", "area.question"))
+
+
+def test_a_council_number_goes_to_the_regional_service_out_of_hours(regional, clock):
+    clock.set("2026-07-14 19:00")
+    reply = ask_for_a_person(regional, to=BELFAST_NUMBER)
+    assert reply.dialled == [OUT_OF_HOURS]
+
+
+def test_the_shipped_line_belongs_to_the_northern_trust_and_never_asks(phone_for, clock):
+    phone = phone_for(shipped_settings())
+    reply = ask_for_a_person(phone)
+    assert reply.dialled == [first_number(GATEWAYS["northern"])]
+
+
+# -- a regional number: asked only when it matters ---------------------------------------------
+
+@pytest.mark.parametrize("code", [lang["code"] for lang in shipped_settings()["languages"]])
+def test_a_regional_call_is_asked_the_area_when_0_is_pressed_in_hours_in_its_language(regional, clock, code):
+    clock.set("2026-07-14 10:00")
+    language_key = str([lang["code"] for lang in shipped_settings()["languages"]].index(code) + 1)
+    main = regional.ring(REGIONAL).press(language_key)
+    assert not main.hears(translation(code, "area.question")) and main.dialled == []
+    question = main.press("0")
+    assert question.dialled == [], "nobody is rung before the caller says where the child lives"
+    if code == "ga":   # recordings only: the question is played
+        assert any(play.text.endswith("/audio/ga/area.question.wav") for play in question.root.iter("Play"))
+    else:
+        assert question.said[0] == translation(code, "area.question")
+        assert question.hears(offered(code, "option.not_sure", "0"))
+        assert question.hears(offered(code, "option.area_belfast", "1"))
+
+
+def test_a_regional_call_out_of_hours_is_put_through_without_a_question(regional, clock):
+    clock.set("2026-07-18 11:00")   # a Saturday
+    reply = ask_for_a_person(regional)
+    assert reply.dialled == [OUT_OF_HOURS]
+    assert not reply.hears(translation("en-GB", "area.question"))
+
+
+def test_the_content_is_the_same_for_everyone_and_asks_nothing(regional, clock):
+    signs = regional.ring(REGIONAL).press("1").press("2")
+    assert signs.said[0] == translation("en-GB", "content.warning_signs")
+    assert not signs.hears(translation("en-GB", "area.question"))
+
+
+@pytest.mark.parametrize("area", list(GATEWAYS))
+def test_each_area_chosen_rings_its_own_gateway_team(regional, clock, menu, area):
+    reply = ask_for_a_person(regional)
+    for key in keys_to(menu, area):
+        reply = reply.press(key)
+    assert reply.dialled == [first_number(GATEWAYS[area])]
+    assert "area=" + area in reply.dial.get("action"), "the area is kept for the rest of the call"
+
+
+def test_the_area_question_offers_at_most_five_options(menu):
+    for node in menu.area_nodes:
+        assert len(menu.nodes[node].options) + 1 <= 5   # with "not sure"
+
+
+def test_not_sure_goes_to_the_nspcc_helpline(regional):
+    reply = ask_for_a_person(regional).press("0")
+    assert reply.dialled == [NSPCC]
+    assert reply.hears(translation("en-GB", "transfer.nspcc").split(".")[0])
+    assert reply.dial.find("Number").get("url") is None, "the NSPCC answers with its own menu: not screened"
+
+
+def test_not_sure_can_be_said(regional):
+    question = ask_for_a_person(regional)
+    reply = regional.reply(question.gather.get("action"), {"SpeechResult": "I'm not sure"})
+    assert reply.dialled == [NSPCC]
+
+
+def test_a_town_can_be_said(regional):
+    question = ask_for_a_person(regional)
+    reply = regional.reply(question.gather.get("action"), {"SpeechResult": "Enniskillen"})
+    assert reply.dialled == [first_number(GATEWAYS["western"])]
+
+
+def test_silence_at_the_area_question_asks_again_then_puts_through_to_someone_who_can_help(regional):
+    question = ask_for_a_person(regional)
+    again = question.silence()
+    assert again.said[0] == translation("en-GB", "error.no_input")
+    assert again.hears(offered("en-GB", "option.area_belfast", "1"))
+    last = again.silence().silence()
+    assert last.hears(translation("en-GB", "transfer.after_limit"))
+    assert last.dialled == [NSPCC]
+
+
+def test_wrong_keys_at_the_area_question_follow_the_same_rules(regional):
+    question = ask_for_a_person(regional)
+    wrong = question.press("7")
+    assert wrong.said[0] == translation("en-GB", "error.wrong_key")
+    assert wrong.press("8").press("7").dialled == [NSPCC]
+
+
+def test_back_from_the_area_question_returns_to_the_main_menu(regional):
+    back = ask_for_a_person(regional).press("#")
+    assert back.hears(offered("en-GB", "option.warning_signs", "2"))
+    deeper = ask_for_a_person(regional).press("4").press("#")
+    assert deeper.said[0] == translation("en-GB", "area.question")
+
+
+# -- everything else follows the area ----------------------------------------------------------
+
+def test_after_a_failed_transfer_the_caller_hears_their_areas_number_and_the_options(regional, menu):
+    reply = ask_for_a_person(regional)
+    for key in keys_to(menu, "southern"):
+        reply = reply.press(key)
+    failed = reply.transfer_ends("busy")
+    assert failed.said[0] == translation("en-GB", "transfer_failed.gateway").replace("{gateway}", "0800 783 7745")
+    assert failed.said[1:] == [translation("en-GB", "transfer_failed.danger").replace("{emergency}", "999"),
+                               offered("en-GB", "option.try_again", "1"), offered("en-GB", "option.urgent", "2")]
+    assert failed.press("1").dialled == [first_number(GATEWAYS["southern"])], "trying again asks nothing more"
+    assert failed.press("2").dialled == [OUT_OF_HOURS]
+
+
+class Sent:
+    """The bodies of the texts the Twilio API was asked to send."""
+    def __init__(self, api):
+        self.api = api
+
+    def __getitem__(self, index):
+        return [r["data"]["Body"] for r in self.api.requests if r["url"].endswith("/Messages.json")][index]
+
+
+def test_the_text_message_names_the_areas_gateway_number(make_app, menu, monkeypatch):
+    api = RecordingHttpClient()
+    app = make_app(with_council_number(regional_settings()), TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+                   TWILIO_HTTP_CLIENT=api)
+    sent = Sent(api)
+    phone = Phone(app.test_client(), TOKEN)
+    phone.ring(BELFAST_NUMBER).press("1").press("4").press("1")
+    phone.call["CallSid"] = "CA" + "5678" * 8   # another call
+    assert "028 9050 7000" in sent[0]
+    assert not any(c["spoken"] in sent[0] for area, c in GATEWAYS.items() if area != "belfast")
+    phone.ring(REGIONAL).press("1").press("4").press("1")
+    assert not any(c["spoken"] in sent[1] for c in GATEWAYS.values()), "no area: no number that may be wrong"
+    assert "call this line and press 0" in sent[1]
+
+
+def test_goodbye_names_the_areas_numbers_or_says_how_to_be_put_through(phone_for):
+    settings = with_council_number(regional_settings())
+    settings["input"]["after_limit"] = "goodbye"
+    phone = phone_for(settings)
+    known = phone.ring(BELFAST_NUMBER).press("1").silence().silence().silence()
+    assert known.hangs_up and known.hears("028 9050 7000")
+    unknown = phone.ring(REGIONAL).press("1").silence().silence().silence()
+    assert unknown.hangs_up and unknown.hears(translation("en-GB", "goodbye.numbers.any_area").split(",")[0])
+    assert not any(number in unknown.text for number in ("028 9050 7000", "0300 1234 333"))
+
+
+def test_the_advice_names_the_areas_number_only_when_the_area_is_known(regional):
+    # English, advice, parents and carers, then its next two parts
+    known = regional.ring(BELFAST_NUMBER).press("1").press("3").press("4").press("1").press("1")
+    assert known.hears("028 9050 7000")
+    unknown = regional.ring(REGIONAL).press("1").press("3").press("4").press("1").press("1")
+    assert unknown.hears(translation("en-GB", "content.advice_parents_carers_3.any_area")[:60])
+
+
+def test_the_safety_net_puts_a_caller_through_in_their_area(regional, clock):
+    clock.set("2026-07-14 10:00")
+    app = regional.client.application
+    engine = app.extensions["ivr.engine"]
+    twiml = twiml_of(app, engine.rescue("en-GB", Call(clock.now), "western"))
+    assert first_number(GATEWAYS["western"]) in twiml
+    assert NSPCC in twiml_of(app, engine.rescue("en-GB", Call(clock.now), None))
+
+
+def test_the_static_fallback_rings_the_regional_out_of_hours_service(regional):
+    fallback_twiml = regional.client.application.extensions["ivr.fallback_twiml"]
+    assert re.findall(r"<Number>([^<]+)</Number>", fallback_twiml) == [OUT_OF_HOURS]
+    assert not any(digits(c["spoken"]) in digits(fallback_twiml) for c in GATEWAYS.values())
+
+
+def test_the_figures_count_calls_and_transfers_by_area_and_nothing_identifying(make_app, menu):
+    from ivr import usage
+    from ..conftest import empty_store
+    app = make_app(with_council_number(regional_settings()))
+    empty_store(app)
+    phone = Phone(app.test_client(), TOKEN)
+    phone.call["CallSid"] = "CA" + "1" * 32
+    ask_for_a_person(phone, to=BELFAST_NUMBER)
+    phone.call["CallSid"] = "CA" + "2" * 32
+    reply = ask_for_a_person(phone)
+    for key in keys_to(menu, "western"):
+        reply = reply.press(key)
+    phone.call["CallSid"] = "CA" + "3" * 32
+    ask_for_a_person(phone).press("0")
+    recorder = app.extensions["ivr.usage"]
+    recorder.flush()
+    day = app.extensions["ivr.engine"].config.hours.local(app.config["IVR_CLOCK"]()).date()
+    figures = usage.figures(recorder.store, day, day)
+    assert figures.sections["transfers"] == {"belfast/gateway": 1, "western/gateway": 1, "nspcc": 1}
+    assert figures.sections["area"] == {"belfast": 1, "western": 1, "not sure": 1}
+    rows = recorder.store.rows(day, day)
+    assert not any(re.search(r"\+?\d{7,}", row.detail) for row in rows)
+
+
+# -- the people running the line ---------------------------------------------------------------
+
+def test_the_status_page_shows_who_answers_now_in_each_area(make_app, clock):
+    clock.set("2026-07-14 10:00")
+    app = make_app(regional_settings(), IVR_DEVELOPMENT=True)
+    page = app.test_client().get("/console/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    table = page[page.index('data-testid="areas"'):page.index("</table>", page.index('data-testid="areas"'))]
+    for area, contact in GATEWAYS.items():
+        assert contact["spoken"] in table
+    assert "NSPCC" in table and "not sure" in table
+
+
+def test_the_terminal_call_takes_the_area_of_the_call(command, tmp_path, clock):
+    root = make_root(tmp_path / "regional", regional_settings())
+    result = command("call", "--at", "2026-07-14 10:00", "--area", "southern", "--lang", "en-GB", "--keys", "0",
+                     config=root / "line.yaml")
+    assert result.exit_code == 0, result.output
+    assert "+448007837745" in result.output and "Southern Health and Social Care Trust" in result.output
+    assert "Where does the child live?" not in result.output
+    wrong = command("call", "--area", "leinster", "--keys", "0", config=root / "line.yaml")
+    assert wrong.exit_code != 0 and "'leinster' is not an area" in wrong.output
+
+
+def check(root):
+    """`flask --app ivr check` on the line in ``root``."""
+    from click.testing import CliRunner
+    from flask.cli import FlaskGroup
+    env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
+    return CliRunner().invoke(FlaskGroup(), ["check"], env=env)
+
+
+def test_check_passes_on_the_regional_set_up_within_the_budgets(tmp_path):
+    result = check(make_root(tmp_path / "regional", regional_settings()))
+    assert result.exit_code == 0, result.output
+    assert "OVER" not in result.output and "over its budget" not in result.output
+
+
+def test_check_names_a_missing_recording_of_an_areas_number(tmp_path):
+    from ..conftest import own_audio
+    root = make_root(tmp_path / "regional", regional_settings())
+    audio = own_audio(root)
+    (audio / "ga" / "transfer_failed.gateway@western.wav").unlink()
+    result = check(root)
+    assert result.exit_code != 0
+    assert "language ga: transfer_failed.gateway@western: has no recording" in result.output
+
+
+# -- config that cannot lie ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("change, key, words", [
+    (lambda s: s["areas"]["western"].pop("contacts"), "areas.western", "has no contact 'gateway'"),
+    (lambda s: s["called_numbers"].update({"+442890000009": {"area": "leinster"}}),
+     "called_numbers.+442890000009.area", "'leinster' is not an area"),
+    (lambda s: s.pop("area"), "area", "is missing"),
+    (lambda s: s.update(area="ulster"), "area", "'ulster' is not an area"),
+    (lambda s: s["routing"].pop("not_sure"), "routing.not_sure", "is missing"),
+    (lambda s: s["areas"]["belfast"].update(contact={}), "areas.belfast.contact", "did you mean contacts?"),
+    (lambda s: s["areas"]["belfast"].update(office_hours={"close": 1020}), "areas.belfast.office_hours.close",
+     '"17:00"'),
+    # a misspelt setting inside an area is named, as it is elsewhere
+    (lambda s: s["areas"]["belfast"].update(office_hours={"clos": "16:30"}), "areas.belfast.office_hours.clos",
+     "did you mean close?"),
+    (lambda s: s["areas"]["belfast"]["contacts"]["gateway"].update(scren=False),
+     "areas.belfast.contacts.gateway.scren", "did you mean screen?"),
+    (lambda s: s["called_numbers"].update({"+442890000009": "belfast"}), "called_numbers.+442890000009",
+     "for an area, write {area: belfast}"),
+])
+def test_an_area_mistake_stops_the_start_naming_the_key(change, key, words):
+    settings = regional_settings()
+    change(settings)
+    with pytest.raises(ConfigError) as error:
+        parse(settings)
+    assert any(line.startswith(f"line.yaml: {key}:") and words in line for line in error.value.lines()), \
+        error.value.lines()
+
+
+def test_an_area_may_keep_its_own_office_hours(phone_for, clock, menu):
+    settings = regional_settings()
+    settings["areas"]["western"]["office_hours"] = {"close": "16:30"}
+    phone = phone_for(settings)
+    clock.set("2026-07-14 16:45")   # the others are open; the Western Trust's team has gone home
+    reply = ask_for_a_person(phone)
+    for key in keys_to(menu, "western"):
+        reply = reply.press(key)
+    assert reply.dialled == [OUT_OF_HOURS]
+
+
+def test_the_area_question_must_offer_exactly_the_areas_of_line_yaml(tmp_path):
+    settings = regional_settings()
+    settings["areas"]["leinster"] = {"contacts": {"gateway": {"number": "+4412345678", "spoken": "01 234 5678"}}}
+    root = make_root(tmp_path / "line", settings)
+    line = read_line(root)
+    assert any("areas.leinster" in problem and "never offers it" in problem for problem in line.problems)
+
+
+def test_a_one_area_line_needs_no_area_settings(tmp_path):
+    from ..conftest import line_settings
+    assert "areas" not in line_settings()
+    root = make_root(tmp_path / "line", line_settings())
+    line = read_line(root, strict=True).files
+    assert not line.config.routes.asks_area and not line.config.areas
+    assert "area.question" not in line.inventory.required_prompts()
+
+
+def test_the_console_simulator_walks_a_call_from_an_area(make_app, clock):
+    clock.set("2026-07-14 10:00")
+    app = make_app(regional_settings(), IVR_DEVELOPMENT=True)
+    client = app.test_client()
+    local = {"REMOTE_ADDR": "127.0.0.1"}
+    assert "Where the child lives" in client.get("/console/simulator", environ_base=local).get_data(as_text=True)
+
+    def step(body):
+        return client.post(body.pop("url"), json=body, environ_base=local).get_json()
+
+    started = step({"url": "/console/api/start", "at": "", "area": "western"})
+    english = step({"url": "/console/api/step", "call": started["call"], "wait": started["wait"], "choice": "1"})
+    put_through = step({"url": "/console/api/step", "call": english["call"], "wait": english["wait"], "choice": "0"})
+    dials = [event for event in put_through["events"] if event["kind"] == "dial"]
+    assert [event["team"] for event in dials] == ["Gateway Team, Western Health and Social Care Trust (028 7131 4090)"]
+    assert not any("Where does the child live" in (event["text"] or "") for event in put_through["events"])
+
+
+def test_the_metrics_count_transfers_by_area(make_app, menu):
+    app = make_app(regional_settings(), IVR_DEVELOPMENT=True)
+    phone = Phone(app.test_client(), TOKEN)
+    reply = ask_for_a_person(phone)
+    for key in keys_to(menu, "belfast"):
+        reply = reply.press(key)
+    reply.transfer_ends("busy")
+    page = app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    assert 'ivr_transfers_total{contact="belfast/gateway",outcome="busy"}' in page
+
+
+def test_every_option_of_the_area_question_says_its_key_in_every_language():
+    line = read_line().files
+    for language in line.config.languages:
+        options = [u for u in line.inventory.utterances(language)
+                   if u.prompt.startswith(("option.area_", "option.not_sure"))]
+        assert len(options) == 7
+        for utterance in options:
+            assert utterance.key and line.wording.plain(utterance).rstrip(" .").endswith(utterance.key), \
+                (language.code, utterance.prompt, line.wording.plain(utterance))
+
+
+def test_after_too_many_tries_at_the_area_question_the_caller_is_put_through_even_on_a_goodbye_line(phone_for):
+    settings = regional_settings()
+    settings["input"]["after_limit"] = "goodbye"
+    reply = ask_for_a_person(phone_for(settings)).press("7").press("7").press("7")
+    assert reply.dialled == [NSPCC] and not reply.hangs_up
+
+
+def test_trying_again_after_the_nspcc_did_not_answer_asks_nothing_more(regional):
+    failed = ask_for_a_person(regional).press("0").transfer_ends("failed")
+    assert failed.press("1").dialled == [NSPCC]
+
+
+def test_the_status_page_of_a_regional_line_says_callers_are_asked_first(make_app, clock):
+    clock.set("2026-07-14 10:00")
+    app = make_app(regional_settings(), IVR_DEVELOPMENT=True)
+    page = app.test_client().get("/console/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    headline = " ".join(page[page.index('data-testid="now-team"'):page.index("</p>", page.index("now-team"))].split())
+    assert "0 asks callers where the child lives" in headline and "not sure goes to" in headline
+    answered = page[page.index('data-testid="answered-today"'):]
+    assert answered.count("Regional Emergency Social Work Service, from Western Health and Social Care Trust") == 1
+
+
+@pytest.mark.parametrize("said, area", [("Dungannon", "southern"), ("Portadown please", "southern"),
+                                        ("Holywood", "south_eastern"), ("Lisburn", "south_eastern")])
+def test_a_town_of_the_second_question_said_at_the_first_chooses_its_area_at_once(regional, said, area):
+    question = ask_for_a_person(regional)
+    reply = regional.reply(question.gather.get("action"), {"SpeechResult": said})
+    assert reply.dialled == [first_number(GATEWAYS[area])]
+
+
+def test_county_down_alone_is_asked_again_because_it_spans_two_trusts(regional):
+    question = ask_for_a_person(regional)
+    reply = regional.reply(question.gather.get("action"), {"SpeechResult": "County Down"})
+    assert reply.said[0] == translation("en-GB", "area.question_south_east") and reply.dialled == []
+
+
+def test_check_warns_when_an_areas_hours_differ_from_what_callers_are_told(tmp_path):
+    settings = regional_settings()
+    settings["areas"]["western"]["office_hours"] = {"close": "16:30"}
+    result = check(make_root(tmp_path / "line", settings))
+    assert result.exit_code == 0
+    assert "warning: areas.western.office_hours: differ from what callers are told" in result.output
+    assert "warning: areas.belfast.office_hours" not in result.output

@@ -1,0 +1,55 @@
+"""What the console's status page says of who answers, why, and until when (without a browser: the
+browser's view is test_console.py)."""
+import datetime as dt
+
+from ivr.config_reader import parse
+
+from ..conftest import OUT_OF_HOURS, hours_with, line_settings, local
+
+
+def test_the_console_says_why_and_when_that_changes(app):
+    config = app.extensions["ivr.engine"].config
+    hours, routing = config.hours, config.routing
+    assert routing.reason(local("2026-07-14 10:00")) == "office hours"
+    assert routing.reason(local("2026-07-13 10:00")) == "bank holiday: Battle of the Boyne (substitute day)"
+    assert routing.reason(local("2026-07-18 10:00")) == "weekend"
+    assert routing.reason(local("2026-07-14 18:00")) == "outside office hours"
+    assert hours.next_change(local("2026-07-10 18:00")) == local("2026-07-14 09:00")   # past the long weekend
+    assert hours.next_change(local("2026-07-14 10:00")) == local("2026-07-14 17:00")
+    assert hours.next_bank_holiday(local("2026-07-14 10:00"))[0] == dt.date(2026, 8, 31)
+
+
+# -- found by mutation testing (make mutants): what the console says, at the edges ------------------
+
+def test_during_a_closure_the_console_says_so_and_when_it_ends():
+    config = hours_with([{"from": "2026-07-14 12:00", "to": "2026-07-15 12:00"}])
+    assert config.routing.reason(local("2026-07-14 13:00")) == "closed from 14 Jul 12:00 to 15 Jul 12:00"
+    assert config.hours.closure(local("2026-07-14 13:00")).end == local("2026-07-15 12:00")
+    assert config.hours.closure(local("2026-07-14 11:00")) is None
+    assert config.hours.next_change(local("2026-07-14 13:00")) == local("2026-07-15 12:00")   # its end
+
+
+def test_the_next_change_is_looked_for_within_its_window_only():
+    hours = parse(line_settings()).hours
+    thursday_evening = local("2026-07-16 18:00")
+    assert hours.next_change(thursday_evening, days=0) is None
+    assert hours.next_change(thursday_evening, days=1) == local("2026-07-17 09:00")
+    month_closed = hours_with([{"from": "2026-07-14 00:00", "to": "2026-08-20 00:00"}]).hours
+    assert month_closed.next_change(local("2026-07-15 10:00")) is None   # none in the next three weeks
+
+
+def test_the_console_names_the_override_and_a_number_routing_does_not_choose():
+    settings = line_settings()
+    settings["routing"]["override"] = "emergency_social_work"
+    routing = parse(settings).routing
+    assert routing.reason(local("2026-07-14 10:00")) == "the override in line.yaml sends every call there"
+    assert routing.why("+448088005000", local("2026-07-14 10:00")) == "a number of line.yaml"
+    assert routing.why(OUT_OF_HOURS, local("2026-07-14 10:00")) == (
+        "Regional Emergency Social Work Service: the override in line.yaml sends every call there")
+
+
+def test_the_next_change_is_looked_for_three_weeks_ahead_by_default():
+    closed = hours_with([{"from": "2026-07-15 12:00", "to": "2026-08-06 00:00"}]).hours
+    # It opens again on Thursday 6 August at 09:00: 22 days after Wednesday 15 July, past the window.
+    assert closed.next_change(local("2026-07-15 13:00")) is None
+    assert closed.next_change(local("2026-07-15 13:00"), days=22) == local("2026-08-06 09:00")

@@ -1,0 +1,161 @@
+"""Recordings: played before speech, served safely, made and converted by one command."""
+import shutil
+import struct
+import subprocess
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from flask.cli import FlaskGroup
+
+from ivr import create_app
+from ivr.recordings import tools_missing
+
+from ..conftest import ROOT, TOKEN, line_settings, make_root, own_audio, polish_recording
+from ..phone import BASE_URL, Phone
+from ..words import key_words, offered, set_translation, translation
+
+# Every prompt Irish callers can hear on their own: the recordings it ships (espeak-ng placeholders).
+IRISH_PROMPTS = 57   # with the NSPCC helpline (routing.not_sure) among the contacts
+
+needs_tools = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and sox (.ci/run installs them)")
+
+
+def wav_format(data: bytes) -> tuple[int, int, int]:
+    """(format code, channels, sample rate) from a WAV header; format 7 is u-law."""
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    fmt = data.index(b"fmt ")
+    code, channels, rate = struct.unpack("<HHI", data[fmt + 8:fmt + 16])
+    return code, channels, rate
+
+
+def irish_said(root) -> set[str]:
+    """The recordings a line says in Irish (prompt@area where it says an area's number)."""
+    from ..conftest import read_line
+    line = read_line(root).files
+    return {u.recording_id for u in line.inventory.utterances(line.config.language("ga"))}
+
+
+def test_the_shipped_recordings_are_what_the_line_says_with_its_areas_or_one(tmp_path):
+    files = {path.stem for path in (ROOT / "prompts" / "audio" / "ga").glob("*.wav")}
+    one_area = irish_said(make_root(tmp_path / "one", line_settings()))
+    assert len(one_area) == IRISH_PROMPTS
+    with_areas = irish_said(ROOT)
+    assert "transfer_failed.gateway@western" in with_areas and "area.question" in with_areas
+    assert files == one_area | with_areas, "nothing missing, nothing left over"
+
+
+def test_every_shipped_recording_is_telephone_quality_and_small():
+    files = sorted((ROOT / "prompts" / "audio").rglob("*.wav"))
+    for path in files:
+        assert wav_format(path.read_bytes()) == (7, 1, 8000), path.name
+    assert sum(path.stat().st_size for path in files) < 8_000_000
+
+
+def test_the_irish_manifest_labels_every_recording_a_placeholder_and_keeps_its_words():
+    manifest = yaml.safe_load((ROOT / "prompts" / "audio" / "ga" / "recordings.yaml").read_text())
+    assert set(manifest) == {path.stem for path in (ROOT / "prompts" / "audio" / "ga").glob("*.wav")}
+    assert {entry["made_by"] for entry in manifest.values()} == {"placeholder (espeak-ng)"}
+    danger = translation("ga", "greeting.danger").replace("{emergency}", "9 9 9")
+    assert manifest["greeting.danger"]["text"] == danger and "9 9 9" in danger
+    assert manifest["language.choose"]["text"] == offered("ga", "language.choose", "4")
+
+
+def test_a_recording_is_served_with_caching_headers(client):
+    response = client.get("/audio/ga/greeting.welcome.wav")
+    assert response.status_code == 200
+    assert response.mimetype == "audio/wav"
+    assert "max-age=86400" in response.headers["Cache-Control"]
+    assert wav_format(response.data) == (7, 1, 8000)
+    again = client.get("/audio/ga/greeting.welcome.wav", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("path", [
+    "/audio/ga/not_a_prompt.wav",
+    "/audio/xx/greeting.welcome.wav",
+    "/audio/en-GB/greeting.welcome.wav",          # English speaks; it has no recordings
+    "/audio/ga/recordings.wav",
+    "/audio/ga/..%2F..%2F..%2Fline.yaml.wav",
+    "/audio/ga/%2E%2E%2Fpl%2Fgreeting.welcome.wav",
+    "/audio/../line.yaml",
+    "/audio/ga/greeting.welcome.mp3",
+])
+def test_anything_but_a_known_prompt_in_a_known_language_is_a_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_a_recording_in_the_callers_language_is_played_instead_of_speech(tmp_path, clock):
+    root = make_root(tmp_path / "line", line_settings())
+    polish_recording(root, offered("pl", "option.what_is", "1"))
+    app = create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": TOKEN,
+                      "IVR_CLOCK": clock})
+    main = Phone(app.test_client(), TOKEN).ring().press("2")
+    played = [el for el in main.gather if el.tag == "Play"]
+    assert [el.text for el in played] == [f"{BASE_URL}/audio/pl/option.what_is.wav"]   # absolute
+    assert offered("pl", "option.warning_signs", "2") in main.said   # the rest is spoken
+    # the rest is still spoken
+    assert app.test_client().get("/audio/pl/option.what_is.wav").status_code == 200
+
+
+@needs_tools
+def test_recordings_make_converts_human_recordings_and_remembers_them(tmp_path):
+    root = make_root(tmp_path / "line", line_settings())
+    audio = own_audio(root)
+    studio = tmp_path / "studio"
+    studio.mkdir()
+    subprocess.run(["sox", "-n", "-r", "44100", "-c", "2", str(studio / "greeting.welcome.wav"),
+                    "synth", "1.5", "sine", "440"], check=True)
+    env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
+    result = CliRunner().invoke(FlaskGroup(), ["recordings", "make", "--lang", "ga", "--from", str(studio),
+                                               "--no-placeholders"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "greeting.welcome: human recording (greeting.welcome.wav)" in result.output
+    assert wav_format((audio / "ga" / "greeting.welcome.wav").read_bytes()) == (7, 1, 8000)
+    manifest = yaml.safe_load((audio / "ga" / "recordings.yaml").read_text())
+    assert manifest["greeting.welcome"]["made_by"] == "human recording (greeting.welcome.wav)"
+    assert manifest["greeting.danger"]["made_by"] == "placeholder (espeak-ng)"
+
+
+@needs_tools
+def test_recordings_make_remakes_only_what_is_stale(tmp_path):
+    root = make_root(tmp_path / "line", line_settings())
+    audio = own_audio(root)
+    set_translation(root, "ga", "option.back", "Filleadh: {choice}.")
+    env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
+    before = (audio / "ga" / "option.back.wav").read_bytes()
+    result = CliRunner().invoke(FlaskGroup(), ["recordings", "make", "--lang", "ga"], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"ga: 1 recordings made, {IRISH_PROMPTS - 1} already up to date" in result.output
+    assert (audio / "ga" / "option.back.wav").read_bytes() != before
+    manifest = yaml.safe_load((audio / "ga" / "recordings.yaml").read_text())
+    assert manifest["option.back"]["text"] == "Filleadh: " + translation("ga", "choice.press").replace("{key}", key_words("ga", "#")) + "."
+    assert CliRunner().invoke(FlaskGroup(), ["check"], env=env).exit_code == 0
+
+
+def test_a_recording_deleted_while_the_line_runs_is_no_longer_offered(make_app, tmp_path, monkeypatch):
+    """The red team's M4: deleted at run time, a recording was still played to every caller from a
+    URL answering 500, and /healthz said ok. Now the line looks every few seconds: the recording is
+    not offered (Irish has no voice: its prompt is said in English, but not the Irish option of the
+    language menu, whose words would then be untrue), its URL is a 404, and /healthz says so."""
+    from ivr import recordings
+    app = make_app()
+    audio = own_audio(app.config["IVR_ROOT"])
+    client = app.test_client()
+    phone = Phone(client, TOKEN)
+    assert f"{BASE_URL}/audio/ga/language.choose.wav" in [p.text for p in phone.ring().root.iter("Play")]
+    (audio / "ga" / "language.choose.wav").unlink()
+    (audio / "ga" / "content.warning_signs.wav").unlink()
+    monkeypatch.setattr(recordings, "CHECK_SECONDS", 0)
+    greeting = phone.ring()
+    assert "/audio/ga/language.choose.wav" not in greeting.root.itertext()   # the Irish option: not said
+    assert phone.ring().press("4").listens   # its key still chooses Irish
+    signs = phone.ring().press("4").press("2")
+    assert signs.said[0].startswith("Here are some of the warning signs")   # in English, not a silence
+    assert {say.get("language") for say in signs.says} == {"en-GB"}
+    assert client.get("/audio/ga/language.choose.wav").status_code == 404
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "degraded" and health["recordings"] == (
+        "2 missing: ga/content.warning_signs, ga/language.choose")
+    shutil.copy(ROOT / "prompts" / "audio" / "ga" / "language.choose.wav", audio / "ga")   # back again
+    assert f"{BASE_URL}/audio/ga/language.choose.wav" in [p.text for p in phone.ring().root.iter("Play")]

@@ -1,0 +1,178 @@
+"""What makes correct translation possible: spoken choices that match what callers say, words that
+do not steal each other's options, texts within their segments, and a readiness check."""
+import unicodedata
+
+import pytest
+from click.testing import CliRunner
+from flask.cli import FlaskGroup
+
+from ivr import checks, cli, sms
+
+from ..conftest import line_settings, make_root, read_line
+from ..twilio_api import FakeAccount, RecordingHttpClient
+from ..words import first_keyword, set_translation, translation
+
+CREDENTIALS = {"TWILIO_ACCOUNT_SID": "AC" + "5" * 32, "TWILIO_AUTH_TOKEN": "secret"}
+
+LISTENING = {2: "pl", 3: "lt", 5: "ar", 6: "ro", 7: "bg", 8: "pt-PT", 9: "sk"}
+
+
+def run(root, *args, env=None):
+    environment = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml"), "TWILIO_ACCOUNT_SID": "",
+                   "TWILIO_AUTH_TOKEN": "", "TWILIO_API_KEY": "", "TWILIO_API_SECRET": "", **(env or {})}
+    return CliRunner().invoke(FlaskGroup(), list(args), env=environment)
+
+
+def plain(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+@pytest.mark.parametrize("index, code", LISTENING.items())
+def test_a_choice_is_heard_whatever_the_case_and_accents_the_recogniser_returns(phone, index, code):
+    main = phone.ring().press(str(index))
+    words = first_keyword(code, "option.warning_signs")
+    for heard in (words.upper(), plain(words), f"eh... {plain(words).lower()}, please"):
+        reply = main.phone.reply(main.gather.get("action"), {"SpeechResult": heard, "Confidence": "0.8"})
+        assert reply.said[0] == translation(code, "content.warning_signs"), heard
+
+
+def test_the_shipped_catalogs_have_no_keyword_inside_another_options():
+    line = read_line(strict=True).files
+    assert checks.keywords_distinct(line, checks.Context()) == []
+
+
+def test_check_fails_when_one_options_word_is_part_of_anothers(tmp_path):
+    root = make_root(tmp_path / "line", line_settings())
+    set_translation(root, "pl", "keywords.speak_to_someone", "rozmowa, ktoś, człowiek")
+    set_translation(root, "pl", "keywords.advice_talking", "rozmowa z dzieckiem, rozmowy")
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert ("problem: language pl: menu advice: the keyword 'rozmowa' of one option is part of "
+            "'rozmowa z dzieckiem' of another: make one of them distinct") in result.output
+
+
+def test_language_names_on_the_menu_are_what_an_english_recogniser_returns():
+    line = read_line(strict=True).files
+    for language in line.config.languages:
+        names = translation(language.code, "keywords.language").split(",")
+        assert all(name.strip().isascii() for name in names), language.code
+
+
+def test_every_shipped_text_message_fits_its_segments():
+    line = read_line(strict=True).files
+    found = {code: size[:3] for code, size in sms.sizes(line).items()}
+    assert set(found) == {lang.code for lang in line.config.languages}
+    assert found["en-GB"][:2] == ("GSM-7", 3)
+    for code, (encoding, count, allowed) in found.items():
+        assert count <= allowed, code
+        assert allowed == (3 if code == "en-GB" else 5)
+
+
+def test_a_text_message_too_long_fails_the_check(tmp_path):
+    root = make_root(tmp_path / "line", line_settings())
+    long = translation("pl", "sms.body") + " " + "Proszę zachować tę wiadomość w bezpiecznym miejscu. " * 3
+    set_translation(root, "pl", "sms.body", long)
+    result = run(root, "check")
+    assert result.exit_code == 1
+    import re
+    assert re.search(r"problem: language pl: sms\.body: the text message takes [6-9] SMS segments \(UCS-2\), "
+                     r"more than 5: shorten it, keeping every number", result.output), result.output
+
+
+def test_the_english_text_keeps_within_the_320_characters_twilio_advises(tmp_path):
+    line = read_line(strict=True).files
+    assert sms.sizes(line)["en-GB"][3] <= 320
+    root = make_root(tmp_path / "line", line_settings())
+    source = root / "prompts" / "en.yaml"
+    source.write_text(source.read_text().replace("The numbers you asked for:", "Here are all of the numbers you asked us for:"))
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert "problem: language en-GB: sms.body: the text message is 337 characters; Twilio advises at most 320" \
+        in result.output, result.output
+
+
+def test_segments_are_counted_as_networks_do():
+    from ivr.sms import segments
+    assert segments("a" * 160) == ("GSM-7", 1) and segments("a" * 161) == ("GSM-7", 2)
+    assert segments("€" * 80) == ("GSM-7", 1) and segments("€" * 81) == ("GSM-7", 2)   # an extended one takes two
+    assert segments("ą" * 70) == ("UCS-2", 1) and segments("ą" * 71) == ("UCS-2", 2)
+
+
+def test_check_live_fails_naming_each_language_while_drafts_and_placeholders_remain(command):
+    result = command("check", "--live")
+    assert result.exit_code == 1
+    for code in ("pl", "lt", "ga", "ar", "ro", "bg", "pt-PT", "sk"):
+        assert f"problem: language {code}: a draft, not yet reviewed by a qualified translator" in result.output
+    assert "problem: language ga: 57 recordings are machine placeholders (espeak-ng)" in result.output
+
+
+def test_check_live_passes_when_every_language_is_signed_off(tmp_path, monkeypatch):
+    settings = line_settings()
+    settings["languages"] = [lang for lang in settings["languages"] if lang["code"] != "ga"]
+    settings["texting"]["from"] = "+447911123456"   # the council's own sending number, not the example
+    root = make_root(tmp_path / "line", settings)
+    for code in ("pl", "lt", "ar", "ro", "bg", "pt-PT", "sk"):
+        signed = run(root, "translations", "sign-off", "--lang", code, "--as", "reviewed", "--by", "A. Translator, MCIL")
+        assert signed.exit_code == 0, signed.output
+    account = FakeAccount(numbers={"+447911123456": {"sms": True},
+                                   "+442890000000": {"voice_url": "https://line.council.example/voice",
+                                                     "voice_fallback_url": "https://cse-1234.twil.io/fallback.xml"}})
+    monkeypatch.setattr(cli, "twilio_http_client", lambda: RecordingHttpClient(account))
+    result = run(root, "check", "--live", env=CREDENTIALS)
+    assert result.exit_code == 0, result.output
+    assert "warning: +44" not in result.output   # the fallback is on Twilio's, not the line's host
+    set_translation(root, "pl", "option.back", "Wstecz: {choice}.")
+    changed = run(root, "check", "--live")
+    assert "problem: language pl: 1 translations changed since the sign-off: option.back" in changed.output
+
+
+@pytest.mark.parametrize("sender, number_fields, said", [
+    ({"sms": False}, {}, "problem: texting.from: +447911123456 cannot send texts (Twilio lists it without SMS)"),
+    (None, {}, "problem: texting.from: +447911123456 is not a number of this Twilio account"),
+    ({"sms": True}, {"voice_fallback_url": "https://line.council.example/voice/fallback"},
+     "warning: +442890000000: the fallback URL is on the line's own host (line.council.example)"),
+    ({"sms": True}, {"voice_fallback_url": ""}, "warning: +442890000000: no fallback URL"),
+])
+def test_check_live_reads_the_account_for_the_text_sender_and_the_fallback(tmp_path, monkeypatch, sender,
+                                                                             number_fields, said):
+    settings = line_settings()
+    settings["texting"]["from"] = "+447911123456"
+    root = make_root(tmp_path / "line", settings)
+    numbers = {"+442890000000": {"voice_url": "https://line.council.example/voice", **number_fields}}
+    if sender is not None:
+        numbers["+447911123456"] = sender
+    monkeypatch.setattr(cli, "twilio_http_client", lambda: RecordingHttpClient(FakeAccount(numbers=numbers)))
+    result = run(root, "check", "--live", env=CREDENTIALS)
+    assert said in result.output, result.output
+
+
+def test_check_live_without_credentials_says_the_account_was_not_checked(command):
+    result = command("check", "--live")
+    assert "problem: the Twilio account was not checked (the text sender, the fallback URL): set " \
+           "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN" in result.output
+
+
+def test_check_live_names_the_example_sending_number_and_the_whole_sign_off_command(command):
+    result = command("check", "--live")
+    assert "problem: texting.from: +447700900000 is an example number (Ofcom's drama range)" in result.output
+    assert ('flask --app ivr translations sign-off --lang pl --as reviewed --by "Name, qualification"'
+            in result.output)
+
+
+def test_timings_on_an_estimate_warn_instead_of_failing(command):
+    result = command("timings", "--estimate")
+    assert result.exit_code == 0
+    assert "estimated from the characters (espeak-ng" in result.output
+    assert "problem:" not in result.output
+
+
+def test_two_ways_to_the_same_choice_may_share_words():
+    """choices.overlaps (found by mutation testing): a word within another choice's word is a
+    problem only when the two do different things; hearing one as the other is harmless."""
+    from ivr.callflow.actions import Action
+    from ivr.callflow.matching import Choice, overlaps
+    again = Choice("*", Action("repeat"), None, "option.repeat", ("again",))
+    again_please = Choice("", Action("repeat"), None, None, ("again please",))
+    say_again = Choice("2", Action("go", "advice"), None, "option.advice", ("say again",))
+    assert overlaps([again, again_please]) == []
+    assert overlaps([again, again_please, say_again]) == [("say again", "again")]

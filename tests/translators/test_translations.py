@@ -1,0 +1,139 @@
+"""The translators' workflow: update from the English, status per language, sign-off, check."""
+import pytest
+from click.testing import CliRunner
+from flask.cli import FlaskGroup
+
+from ivr.translations import read_catalog, status
+
+from ..conftest import line_settings, make_root, read_line
+from ..words import set_translation, translation
+
+
+@pytest.fixture
+def root(tmp_path):
+    return make_root(tmp_path / "line", line_settings())
+
+
+def run(root, *args):
+    env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
+    return CliRunner().invoke(FlaskGroup(), list(args), env=env)
+
+
+def polish(root):
+    return read_catalog(root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po", "pl")
+
+
+def entry(catalog, prompt):
+    return next(m for m in catalog if m.context == prompt)
+
+
+def status_row(output: str, code: str) -> list[str]:
+    line = next(line for line in output.splitlines() if line.startswith(code + " "))
+    return line.split()
+
+
+def test_each_entry_has_its_prompt_id_as_context_and_a_comment_for_translators(root):
+    message = entry(polish(root), "content.advice_parents_carers_3")
+    assert message.id.startswith("To talk about your concerns and get advice and support")
+    assert any("Advice menu, option 4, part 3 of 4" in c for c in message.auto_comments)
+    assert any("{gateway} is the phone number 0300 1234 333, said digit by digit" in c
+               for c in message.auto_comments)
+
+
+def test_update_keeps_translations_and_marks_changed_english_fuzzy(root):
+    polish_before = entry(polish(root), "option.warning_signs").string
+    lithuanian_path = root / "locales" / "lt" / "LC_MESSAGES" / "ivr.po"
+    lithuanian_before = entry(read_catalog(lithuanian_path, "lt"), "option.warning_signs").string
+    assert polish_before and lithuanian_before
+    source = root / "prompts" / "en.yaml"
+    source.write_text(source.read_text()
+                      .replace('text: "Warning signs: {choice}."',
+                               'text: "Signs to look out for: {choice}."')
+                      + "\ncontent.extra:\n  note: A new message.\n  text: Something new.\n")
+    result = run(root, "translations", "update")
+    assert result.exit_code == 0, result.output
+    assert "1 new, 1 changed in English (marked fuzzy)" in result.output
+    catalog = polish(root)
+    changed = entry(catalog, "option.warning_signs")
+    assert changed.fuzzy and changed.string == polish_before
+    assert entry(read_catalog(lithuanian_path, "lt"), "option.warning_signs").string == lithuanian_before
+    written = (root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po").read_text()
+    assert '#| msgid "Warning signs: {choice}."' in written   # the old English, for the translator
+    run(root, "translations", "update")   # and it stays there through the next update
+    assert '#| msgid "Warning signs: {choice}."' in (
+        root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po").read_text()
+    assert entry(catalog, "content.extra").string == ""
+    assert not entry(catalog, "greeting.welcome").fuzzy
+    assert status_row(run(root, "translations", "status").output, "pl")[3] == "1"   # fuzzy
+
+
+def test_an_update_with_nothing_changed_rewrites_no_file(root):
+    files = [root / "locales" / "ivr.pot", *sorted((root / "locales").glob("*/LC_MESSAGES/ivr.po"))]
+    before = {path: path.read_bytes() for path in files}
+    result = run(root, "translations", "update")
+    assert result.exit_code == 0, result.output
+    assert {path: path.read_bytes() for path in files} == before   # not even the creation date
+
+
+def test_status_shows_every_language_its_voice_and_its_review_state(root):
+    result = run(root, "translations", "status")
+    assert result.exit_code == 0
+    for code in ("en-GB", "pl", "lt", "ga", "ar", "ro", "bg", "pt-PT", "sk"):
+        assert status_row(result.output, code)
+    assert "draft, awaiting review by a qualified translator" in status_row_text(result.output, "pl")
+    assert "57 (57 placeholder) of 57 needed" in status_row_text(result.output, "ga")
+    assert status_row(result.output, "pl")[2] == "79/79"
+
+
+def status_row_text(output, code):
+    return next(line for line in output.splitlines() if line.startswith(code + " "))
+
+
+def test_a_changed_polish_sentence_shows_in_the_status_until_signed_off(root):
+    run(root, "translations", "sign-off", "--lang", "pl", "--as", "draft", "--by", "the developers")
+    set_translation(root, "pl", "option.back", "Cofnij: {choice}.")
+    output = run(root, "translations", "status").output
+    assert status_row(output, "pl")[5] == "1"
+    assert "pl: changed since sign-off: option.back" in output
+    result = run(root, "translations", "sign-off", "--lang", "pl", "--as", "reviewed", "--by", "A. Tłumacz")
+    assert result.exit_code == 0, result.output
+    output = run(root, "translations", "status").output
+    assert status_row(output, "pl")[5] == "0"
+    assert "reviewed by A. Tłumacz on" in status_row_text(output, "pl")
+
+
+def test_the_changed_sentence_is_heard_in_a_terminal_call(root):
+    set_translation(root, "pl", "option.back", "Cofnij: {choice}.")
+    result = run(root, "call", "--keys", "22", "--at", "2026-07-14 10:00")   # Polish, the warning signs
+    choice = translation("pl", "choice.press").replace("{key}", translation("pl", "key.hash"))
+    assert f"  [pl-PL] Cofnij: {choice}." in result.output.splitlines()
+
+
+def test_check_passes_on_what_ships(root):
+    result = run(root, "check")
+    assert result.exit_code == 0, result.output
+    assert "en-GB, pl, lt, ga, ar, ro, bg, pt-PT, sk" in result.output
+
+
+@pytest.mark.parametrize("locale, prompt, broken, problem", [
+    ("ro", "option.back", "", "problem: language ro: option.back: has no translation"),
+    ("bg", "transfer_failed.gateway", "Екипът не отговаря. Номерът е {gatway}.",
+     "problem: language bg: transfer_failed.gateway: placeholders ['gatway'] differ from the English ['gateway']"),
+])
+def test_check_fails_on_a_broken_translation_naming_it(root, locale, prompt, broken, problem):
+    set_translation(root, locale, prompt, broken)
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert problem in result.output
+
+
+def test_check_fails_on_a_stale_irish_recording(root):
+    run(root, "translations", "sign-off", "--lang", "ga", "--as", "draft", "--by", "the developers")
+    set_translation(root, "ga", "option.back", "Filleadh: {choice}.")
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert ("problem: language ga: option.back: its recording says other words than the prompt now does"
+            in result.output)
+    line = read_line(root)
+    ga = next(row for row in status(line.files, root / "locales", line.problems) if row.language.code == "ga")
+    assert ga.stale == 1 and ga.changed == ["option.back"]
