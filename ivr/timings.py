@@ -3,7 +3,7 @@
 Every second before a caller learns how to reach a person is a cost, so the line
 measures it instead of guessing, and ``check`` holds it to the budgets in
 prompts/menu.yaml. What is measured is exactly what the engine says at each
-place (``Line.menu_words``, ``Line.transfer_words``): a recording counts at its
+place (``Inventory.places``, ivr/callflow/inventory.py): a recording counts at its
 real length; words are spoken by espeak-ng at 160 words a minute in the
 caller's language. Where espeak-ng is not installed, the length is estimated
 from the number of characters, at the rate espeak-ng itself speaks that

@@ -48,8 +48,8 @@ RUN_BY = {
     "ivr twilio-number": "telephony/test_operations.py::test_the_command_with_an_api_key_pair_shows_and_applies",
     "ivr walk": "telephony/test_production_server.py::test_the_walk_answers_a_whole_call_and_names_a_failing_step",
 }
-COMMAND = re.compile(r"(?:^|`)(make [a-z-]+|flask --app ivr [a-z-]+(?: (?:make|sign-off|status|update))?"
-                     r"|python -m ivr [a-z-]+(?: (?:make|sign-off|status|update))?)", re.M)
+COMMAND = re.compile(r"(?:^|`)(make [a-z-]+|(?:flask --app ivr|python -m ivr|ivr) [a-z-]+"
+                     r"(?: (?:make|sign-off|status|update))?)", re.M)
 
 
 def readme_commands() -> set[str]:
