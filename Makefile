@@ -53,11 +53,12 @@ bench: $(STAMP)  ## the benchmark against a bare Flask baseline (end to end need
 attack: $(STAMP)  ## signed calls while slow clients and oversized requests attack the production set-up
 	$(BIN)/python bench/attack.py $(ARGS)
 
-# The modules that decide who answers and what a key does, and samples of line and config.
-MUTATED := "ivr.hours.*" "ivr.state.*" "ivr.choices.*" "ivr.privacy.*" "ivr.flow.*" \
-	"ivr.config.x_national_forms*" "ivr.config.x_grouped*" "ivr.line.xǁLineǁ_parent*" "ivr.line.xǁLineǁ_urgent_offered*"
+# The call engine (transfers and rendering included), the routing service and the checks: what
+# decides what a caller hears, who answers, and whether a line may start.
+MUTATED := "ivr.callflow.*" "ivr.render.*" "ivr.words.*" "ivr.routing.*" "ivr.checks.*" \
+	"ivr.privacy.*" "ivr.phone_numbers.*"
 
-mutants: $(STAMP)  ## mutation testing (mutmut) of the routing and menu modules; slow, not in CI
+mutants: $(STAMP)  ## mutation testing (mutmut) of the engine, routing and checks; slow, not in CI
 	$(BIN)/pip install --quiet mutmut==3.8.1
 	$(BIN)/mutmut run --max-children 2 $(MUTATED)
 	$(BIN)/mutmut results
