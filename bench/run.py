@@ -165,19 +165,18 @@ def in_process(rounds: int, calls: int) -> list[dict]:
 
 
 def cold(app, requests: list, calls: int) -> float:
-    """CPU time of a request the line has not answered before: each one answered by an engine and a
-    renderer built afresh (outside the time), as after a start (what a step costs the first time it
-    is reached, or once the caches have forgotten it). What the engine makes once, when it is built
-    (every place's choices), is not counted."""
-    from ivr.render import Renderer
-    files, texter = app.extensions["ivr.files"], app.extensions["ivr.engine"].texter
+    """CPU time of a request the line has not answered before: every cache of its answers emptied
+    first (what a step costs the first time it is reached, or once the caches have forgotten it).
+    The caches are the memos of the engine, its transfers and the renderer, and the URLs read; what
+    the engine makes once when it is built (every place's choices) is not counted."""
+    engine, renderer = app.extensions["ivr.engine"], app.extensions["ivr.renderer"]
     spent = 0.0
     for index in range(calls):
-        app.extensions["ivr.engine"] = files.engine(texter)
-        app.extensions["ivr.renderer"] = Renderer(files.wording, files.recordings,
-                                                  files.config.input.timeout_seconds, files.first_language)
+        for owner in (engine, engine.transfers, renderer):
+            for memo in vars(owner).values():
+                if hasattr(memo, "cache_clear"):
+                    memo.cache_clear()
         app.extensions.pop("ivr.urls", None)
-        gc.collect()   # the garbage of building them is not the step's
         start = time.process_time()
         call(app, *requests[index % len(requests)])
         spent += time.process_time() - start
@@ -385,7 +384,7 @@ def main() -> None:
               f"{mark(row['ratio'] <= 1.15)} (1.15x)   |   lean {row['lean_us']:6.1f} us, "
               f"{row['ratio_lean']:.2f}x (runs {row['ratio_lean_min']:.2f} to {row['ratio_lean_max']:.2f})")
     print("   (lean: the bare route reading the request as the line does; its ratio is the line's own work)")
-    print("   A step the line has not answered before (a fresh engine and renderer, as after a start):")
+    print("   A step the line has not answered before (every cache of its answers emptied first):")
     for row in report["in_process"]:
         print(f"   {row['webhook']:<17} {row['cold_us']:7.1f} us   {row['cold_us'] / row['baseline_us']:.2f}x the baseline")
 
