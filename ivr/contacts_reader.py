@@ -46,8 +46,10 @@ class ContactsReading:
             return value
         if isinstance(value, dict):
             return self.office_hours(value, zone, where=key)
+        if isinstance(value, list) and value and all(isinstance(period, dict) for period in value):
+            return tuple(self.office_hours(period, zone, where=f"{key}[{index}]") for index, period in enumerate(value))
         self.problem(key, f"{value!r} must be one of: {', '.join(NAMED_HOURS)}; or days and times of its own "
-                          "({days: [Mon, Tue], open: \"08:00\", close: \"22:00\"})")
+                          "({days: [Mon, Tue], open: \"08:00\", close: \"22:00\"}), or a list of them")
         return None
 
     def dialled(self, item: dict, key: str, ring_seconds: int) -> tuple[Dialled, ...]:

@@ -56,9 +56,10 @@ CONTACT = Section(
         "spoken": Digits(required=True, help="the (first) number as published, said in these digit groups"),
         "screen": Boolean(default=True, meaning=" (whoever answers presses 1 first)",
                           help="whoever answers must press 1 to take the call, so no voicemail takes a caller"),
-        "hours": Either(options=(Choice(values=NAMED_HOURS), OFFICE_HOURS),
+        "hours": Either(options=(Choice(values=NAMED_HOURS), OFFICE_HOURS, ListOf(item=OFFICE_HOURS)),
                         help="its own opening hours: any time, office hours, outside office hours, or days and "
-                             "times of its own; left out: whenever the routing sends callers there"),
+                             "times of its own (a list: several periods, open while any is); left out: whenever "
+                             "the routing sends callers there"),
     })
 LANGUAGE = Section(
     name="language",

@@ -12,6 +12,7 @@ A contact's own hours (line.yaml ``contacts.<name>.hours``) are one of:
   "office hours"          open when its area's office is
   "outside office hours"  open when its area's office is closed
   OfficeHours             days and times of its own (with bank holidays and closures)
+  (OfficeHours, ...)      several such periods, open while any is (weekdays 8 to 10, weekends 9 to 6)
 """
 from __future__ import annotations
 
@@ -107,7 +108,7 @@ class OfficeHours:
         )
 
 
-Hours = Union[str, OfficeHours, None]   # a contact's own hours: see the module's docstring
+Hours = Union[str, OfficeHours, tuple[OfficeHours, ...], None]   # a contact's own hours: see the module's docstring
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,8 @@ class Routing:
             return self.hours.is_open(now)
         if hours == OUTSIDE_OFFICE_HOURS:
             return not self.hours.is_open(now)
+        if isinstance(hours, tuple):
+            return any(period.is_open(now) for period in hours)
         return hours.is_open(now)
 
     def route_for(self, now: dt.datetime) -> Contact:
@@ -265,6 +268,12 @@ class Routes:
 
     def is_open(self, contact: Contact, area: str | None, now: dt.datetime) -> bool:
         return self.area(area).routing.is_open(contact, now)
+
+    def open_now(self, area: str | None, now: dt.datetime) -> frozenset[str]:
+        """The contacts of ``area`` that take calls now: those with hours of their own while they
+        are open, the others always (they answer whenever the routing sends callers there)."""
+        view = self.area(area)
+        return frozenset(key for key, contact in view.contacts.items() if view.routing.is_open(contact, now))
 
     def needs_area(self, now: dt.datetime) -> bool:
         """Whether who answers now depends on the area: only then is a caller asked for it."""

@@ -290,10 +290,11 @@ def node_at(root: "Section", path: str) -> Node:
 
 def unknown_keys(raw: Any, problem: Problem, node: Node, where: str = "") -> None:
     """A misspelt key would be silently ignored, and the line would run on a default: name it."""
-    if isinstance(node, Either):
-        sections = [option for option in node.options if isinstance(option, Section)]
-        if sections and isinstance(raw, dict):
-            unknown_keys(raw, problem, sections[0], where)
+    if isinstance(node, Either):   # the first option of raw's shape: a mapping's section, a list's list
+        shape = Section if isinstance(raw, dict) else ListOf if isinstance(raw, list) else None
+        option = next((option for option in node.options if shape and isinstance(option, shape)), None)
+        if option is not None:
+            unknown_keys(raw, problem, option, where)
         return
     if isinstance(node, Section) and isinstance(raw, dict):
         known = tuple(node.keys)

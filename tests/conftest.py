@@ -207,6 +207,18 @@ def make_app(tmp_path, clock):
             recorder.store.engine.dispose()
 
 
+def with_hours(gateway="as shipped", emergency="as shipped") -> dict:
+    """The one-area line with these hours of their own for the Gateway Team and the out-of-hours
+    service (None: none, so each answers whenever the routing sends callers there)."""
+    settings = line_settings()
+    for name, hours in (("gateway", gateway), ("emergency_social_work", emergency)):
+        if hours is None:
+            settings["contacts"][name].pop("hours", None)
+        elif hours != "as shipped":
+            settings["contacts"][name]["hours"] = hours
+    return settings
+
+
 @pytest.fixture
 def phone_for(make_app):
     """A phone on a line with changed settings."""

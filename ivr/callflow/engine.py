@@ -142,13 +142,17 @@ class Engine:
         ``welcome``: the first menu in the caller's language, with what is said once a call."""
         # A message read out is "heard", which also says where the caller is; anything else is "at".
         heard = not options_only and state.node in self.menu.nodes and not self.menu.nodes[state.node].is_menu
-        document = self._gathers(state, tuple(lead), options_only, self._urgent_offered(state, now), welcome)
+        # Who is open now changes only what is said after a failed transfer: elsewhere it is not
+        # part of the document's key, so one document answers at every hour.
+        open_now = self.routes.open_now(state.area, now) if state.node == TRANSFER_FAILED else None
+        document = self._gathers(state, tuple(lead), options_only, self._urgent_offered(state, now), welcome,
+                                 open_now)
         return Turn(document, (Event(Kind.HEARD if heard else Kind.AT, state.node),))
 
     def _gather(self, state: CallState, lead: tuple[str, ...], options_only: bool, urgent: bool,
-                welcome: bool) -> Gather:
+                welcome: bool, open_now: frozenset[str] | None) -> Gather:
         language = self.script.language(state)
-        spoken = self.script.menu_words(state, lead, options_only, urgent, welcome)
+        spoken = self.script.menu_words(state, lead, options_only, urgent, welcome, open_now)
         return Gather(tuple(spoken), state.url("key"), state.url("silence"),
                       self.script.hints(state, language, urgent), state.slow)
 

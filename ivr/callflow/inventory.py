@@ -5,9 +5,9 @@ from __future__ import annotations
 from ..config import Language, LineConfig
 from ..words import ANY_AREA, Utterance, Wording
 from .graph import Menu
-from .script import GREETING, PRIVACY, SAY_OR_PRESS, Script
+from .script import GREETING, POLICE, PRIVACY, SAY_OR_PRESS, Script
 from .state import LANGUAGE_MENU, TRANSFER_FAILED, CallState
-from .transfers import Transfers
+from .transfers import LINE_DOWN, Transfers
 
 # Prompts never heard on their own: parts of other prompts, words to say, the text message.
 NOT_SPOKEN_ALONE = ("key.", "keywords.", "choice.", "sms.")
@@ -16,10 +16,10 @@ FIXED_PROMPTS = GREETING + (
     "key.star", "key.hash", "choice.press",
     "option.repeat", "option.back",
     "keywords.speak_to_someone", "keywords.repeat", "keywords.back", "keywords.slower",
-    "transfer.after_limit", "transfer_failed.danger",
+    "transfer.after_limit", "transfer_failed.danger", POLICE,
     "option.try_again", "option.urgent", "keywords.try_again", "keywords.urgent",
     "text.sent", "text.failed", "text.withheld", "text.not_mobile", "text.already_sent", "sms.body",
-    "error.no_input", "error.wrong_key", "error.safety_net", "goodbye.numbers",
+    "error.no_input", "error.wrong_key", "error.safety_net", LINE_DOWN, "goodbye.numbers",
 )
 
 
@@ -46,6 +46,7 @@ class Inventory:
         contacts = {contact.key for _, contact in config.routes.contacts()}
         required = set(FIXED_PROMPTS) | self.menu.prompt_ids(config.several_areas)
         required |= {f"transfer.{key}" for key in contacts} | {f"transfer_failed.{key}" for key in contacts}
+        required |= {prompt for area in config.every_area() for _, prompt in self.script.also_prompts(area.key)}
         if config.multilingual:
             required |= {"language.choose", "keywords.language"}
         if config.several_areas:   # what may be said while the caller's area is not known, in its twin

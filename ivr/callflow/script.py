@@ -24,6 +24,8 @@ PERSON = "option.speak_to_someone"   # the way to a person: first in the greetin
 GREETING = ("greeting.welcome", PERSON, "greeting.danger")
 PRIVACY = {True: "privacy.number_hidden", False: "privacy.number_shown"}   # by transfer.caller_id being set
 SAY_OR_PRESS = "welcome.say_or_press"
+ALSO = "transfer_failed.also."   # + a contact: "you can also call ...", said only while it is open
+POLICE = "transfer_failed.police"   # after a failed transfer: urgent means the police
 KEYWORDS = "keywords."
 
 
@@ -45,6 +47,7 @@ class Script:
         self.first_language = config.first_language
         self.privacy = PRIVACY[config.transfer.caller_id is not None]
         self.option_keys = self._option_keys()
+        self.also_sayable = frozenset(prompt for prompt in catalog.source if prompt.startswith(ALSO))
         # The words that choose each option, per language: a catalog read once, here.
         self._keywords = {(prompt, language.code): matching.keywords(catalog.text(prompt, language.code))
                           for language in config.languages for prompt in catalog.source
@@ -58,14 +61,16 @@ class Script:
 
     # -- what is said ----------------------------------------------------------------
     def menu_words(self, state: CallState, lead: Iterable[str] = (), options_only: bool = False,
-                   urgent: bool = False, welcome: bool = False) -> list[Utterance]:
-        """Everything said at a place, in order: what the caller hears (and the timing report measures)."""
+                   urgent: bool = False, welcome: bool = False, open_now: frozenset[str] | None = None
+                   ) -> list[Utterance]:
+        """Everything said at a place, in order: what the caller hears (and the timing report measures).
+        ``open_now``: the contacts open now (``body``)."""
         language = self.language(state)
         keys = self.option_keys
         said = tuple(lead) + (self.welcome_prompts(state, tuple(lead)) if welcome else ())
         spoken = [self.wording.said(prompt, language, state.area, keys.get(prompt)) for prompt in said]
         if not options_only:
-            spoken += self.body(state, language)
+            spoken += self.body(state, language, open_now)
         choices = self.choices(state.node, language, urgent)
         spoken += [self.offer(choice) for choice in choices if choice.prompt and choice.prompt not in said]
         return spoken
@@ -79,15 +84,25 @@ class Script:
             once += (SAY_OR_PRESS,)
         return tuple(prompt for prompt in once + ("welcome.every_key",) if prompt not in lead)
 
-    def body(self, state: CallState, language: Language) -> list[Utterance]:
-        """What a place says before its options: a message, a menu's opening words."""
+    def body(self, state: CallState, language: Language, open_now: frozenset[str] | None = None) -> list[Utterance]:
+        """What a place says before its options: a message, a menu's opening words. After a failed
+        transfer: what happened, every other service that may help and is open now (``open_now``,
+        the contacts open now; None: all, the longest, which the timing report measures), the
+        police for what is urgent, and 999."""
         if state.node == LANGUAGE_MENU:
             return []
         if state.node == TRANSFER_FAILED:
-            return [self.wording.said(f"transfer_failed.{state.contact}", language, state.area),
-                    Utterance("transfer_failed.danger", language)]
+            also = [self.wording.said(prompt, language, state.area) for key, prompt in self.also_prompts(state.area)
+                    if key != state.contact and (open_now is None or key in open_now)]
+            return [self.wording.said(f"transfer_failed.{state.contact}", language, state.area), *also,
+                    Utterance(POLICE, language), Utterance("transfer_failed.danger", language)]
         node = self.menu.nodes[state.node]
         return [self.wording.said(node.say, language, state.area)] if node.say else []
+
+    def also_prompts(self, area: str | None) -> list[tuple[str, str]]:
+        """(contact, prompt) of each contact of ``area`` that has words for "you can also call"
+        (transfer_failed.also.<contact>)."""
+        return [(key, ALSO + key) for key in self.config.routes.area(area).contacts if ALSO + key in self.also_sayable]
 
     @staticmethod
     def offer(choice: Choice) -> Utterance:

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 from ..config import Language, LineConfig
 from ..phone_numbers import is_e164
-from ..routing import Contact, Routes
+from ..routing import ANY_TIME, Contact, Routes
 from ..texting import withheld
 from ..words import Utterance, Wording
 from .actions import Call
@@ -37,6 +37,7 @@ ANSWERED = ("completed", "answered")   # DialCallStatus values meaning the calle
 # How an attempt ended, as the figures and metrics count it: nothing else is ever stored.
 OUTCOMES = ("answered", "declined", "busy", "no-answer", "failed")
 ACCEPT_KEY = "1"                       # what the person answering presses to take the call
+LINE_DOWN = "error.line_down"          # the static fallback, when it can put nobody through
 WHISPER = "screen.whisper"             # said to the person answering, before the caller is joined
 NOT_TAKEN = "screen.not_taken"         # said to them when no key (or a wrong one) came
 TEAM_PROMPTS = (WHISPER, NOT_TAKEN)    # said in the teams' language only
@@ -183,13 +184,20 @@ class Transfers:
         not taken and the next number, or what the caller can do next, follows."""
         return Hangup((Utterance(NOT_TAKEN, self.team_language),))
 
-    def fallback(self, line_number: str | None = None) -> Dial:
-        """For a TwiML Bin, served when the line itself cannot answer: it has no clock and no
-        webhook to screen with, so it rings the out-of-hours service unscreened. With
-        ``line_number`` (the Twilio number it serves) the team sees that number: a withheld caller's
-        could not be passed on."""
+    def fallback(self, line_number: str | None = None) -> Document:
+        """For a TwiML Bin, served when the line itself cannot answer. It has no clock, so it dials
+        only a service that takes calls at any hour (line.yaml hours: any time): the override, the
+        out-of-hours service or the day team, the first of them that does, unscreened (there is no
+        webhook to screen with). With ``line_number`` (the Twilio number it serves) the team sees
+        that number: a withheld caller's could not be passed on. If none does (the shipped line:
+        each keeps its hours), it dials nobody: it apologises, says each service's number and
+        when it answers, and 999, and ends the call."""
         language = self.team_language
-        contact = self.config.routing.out_of_hours
-        return Dial((Utterance("error.safety_net", language),), contact.numbers[0], None,
-                    afterwards=(self.wording.said("goodbye.numbers", language),),
+        routing = self.config.routing
+        contact = next((contact for contact in (routing.override, routing.out_of_hours, routing.in_hours)
+                        if contact is not None and contact.hours == ANY_TIME), None)
+        numbers = (self.wording.said("goodbye.numbers", language),)
+        if contact is None:
+            return Hangup((Utterance(LINE_DOWN, language), *numbers))
+        return Dial((Utterance("error.safety_net", language),), contact.numbers[0], None, afterwards=numbers,
                     caller_id=self.config.transfer.caller_id or line_number)

@@ -1,7 +1,7 @@
 """Accessible by design: say or press, slower speech, no time pressure, text relay (the text message: test_texts.py)."""
 import pytest
 
-from ..conftest import GATEWAY, OUT_OF_HOURS, line_settings
+from ..conftest import GATEWAY, OUT_OF_HOURS, line_settings, with_hours
 from ..phone import say
 from ..words import first_keyword, offered, translation
 
@@ -85,7 +85,8 @@ def test_unrecognised_words_count_as_a_wrong_key_with_the_same_limit(phone):
     assert reply.dialled == [GATEWAY]
 
 
-def test_the_longest_keyword_wins(phone):
+def test_the_longest_keyword_wins(phone_for):
+    phone = phone_for(with_hours(emergency=None))   # "urgent" is offered in office hours on this line
     failed = say(phone.english(), "speak to someone").transfer_ends("busy")
     assert say(failed, "try again").dialled == [GATEWAY]
     assert say(failed, "urgent").dialled == [OUT_OF_HOURS]

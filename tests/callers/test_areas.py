@@ -175,10 +175,12 @@ def test_after_a_failed_transfer_the_caller_hears_their_areas_number_and_the_opt
         reply = reply.press(key)
     failed = reply.transfer_ends("busy")
     assert failed.said[0] == translation("en-GB", "transfer_failed.gateway").replace("{gateway}", "0800 783 7745")
-    assert failed.said[1:] == [translation("en-GB", "transfer_failed.danger").replace("{emergency}", "999"),
-                               offered("en-GB", "option.try_again", "1"), offered("en-GB", "option.urgent", "2")]
+    assert failed.said[1:] == [translation("en-GB", "transfer_failed.also.nspcc").replace("{nspcc}", "0808 800 5000"),
+                               translation("en-GB", "transfer_failed.police").replace("{police_non_emergency}", "101"),
+                               translation("en-GB", "transfer_failed.danger").replace("{emergency}", "999"),
+                               offered("en-GB", "option.try_again", "1")]
     assert failed.press("1").dialled == [first_number(GATEWAYS["southern"])], "trying again asks nothing more"
-    assert failed.press("2").dialled == [OUT_OF_HOURS]
+    assert not failed.press("2").dialled   # in office hours, urgent means the police (said, never dialled)
 
 
 class Sent:
@@ -233,9 +235,12 @@ def test_the_safety_net_puts_a_caller_through_in_their_area(regional, clock):
     assert NSPCC in twiml_of(app, engine.rescue("en-GB", Call(clock.now), None))
 
 
-def test_the_static_fallback_rings_the_regional_out_of_hours_service(regional):
+def test_the_static_fallback_of_a_regional_line_dials_nobody_and_says_where_to_call(regional):
+    # It cannot know the time, and every service of the shipped line keeps hours of its own.
     fallback_twiml = regional.client.application.extensions["ivr.fallback_twiml"]
-    assert re.findall(r"<Number>([^<]+)</Number>", fallback_twiml) == [OUT_OF_HOURS]
+    assert "<Dial" not in fallback_twiml and fallback_twiml.rstrip().endswith("<Hangup /></Response>")
+    assert translation("en-GB", "error.line_down") in fallback_twiml
+    assert "call this line again" in fallback_twiml   # the Gateway Team where the child lives, with its hours
     assert not any(digits(c["spoken"]) in digits(fallback_twiml) for c in GATEWAYS.values())
 
 

@@ -7,7 +7,7 @@ import pytest
 from ivr import utc_now
 from ivr.config_reader import parse
 
-from ..conftest import GATEWAY, OUT_OF_HOURS, hours_with, line_settings, local
+from ..conftest import GATEWAY, OUT_OF_HOURS, hours_with, line_settings, local, with_hours
 
 UTC = dt.timezone.utc
 
@@ -115,15 +115,6 @@ def test_the_time_is_the_lines_zone_whatever_tz_the_server_runs_under(app, monke
 
 
 # -- contacts with hours of their own ----------------------------------------------------------
-def with_hours(gateway=None, emergency=None) -> dict:
-    """The one-area line with hours of their own for the Gateway Team and the out-of-hours service."""
-    settings = line_settings()
-    for name, hours in (("gateway", gateway), ("emergency_social_work", emergency)):
-        if hours is not None:
-            settings["contacts"][name]["hours"] = hours
-    return settings
-
-
 MORNINGS = {"days": ["Mon", "Tue", "Wed", "Thu", "Fri"], "open": "09:00", "close": "12:00"}
 EVENINGS = {"days": ["Mon", "Tue", "Wed", "Thu", "Fri"], "open": "17:00", "close": "22:00"}
 
@@ -152,7 +143,7 @@ def test_an_out_of_hours_service_closed_by_its_own_hours_is_neither_dialled_nor_
     phone = phone_for(with_hours(emergency=EVENINGS))
     clock.set("2026-07-14 10:00")
     open_now = phone.english().press("0").transfer_ends("no-answer")
-    assert not open_now.hears("If it is urgent")   # 10:00: closed until 17:00
+    assert not open_now.hears("If it is urgent, for the emergency social work service")   # 10:00: closed until 17:00
     # Night: the out-of-hours service is closed, and a day team without hours of its own answers only
     # in office hours: someone must be rung, so the out-of-hours service, the line's last resort.
     assert dialled_at(phone, clock, "2026-07-14 23:00") == OUT_OF_HOURS

@@ -1,6 +1,7 @@
 """Safe by default: signatures, development mode, production start, the safety net."""
 import logging
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -10,7 +11,7 @@ import pytest
 from ivr.routing import Routing
 from ivr.callflow.engine import Engine
 
-from ..conftest import GATEWAY, OUT_OF_HOURS, ROOT, TOKEN
+from ..conftest import GATEWAY, OUT_OF_HOURS, ROOT, TOKEN, twiml_of, with_hours
 from ..phone import BASE_URL, Phone
 
 ROUTES = ["/voice", "/voice/key?node=main&lang=en-GB", "/voice/silence?node=main&lang=en-GB",
@@ -274,18 +275,29 @@ def test_the_safety_net_logs_the_error_without_the_callers_number(phone, monkeyp
     assert "something unexpected" in formatted and "+447700900123" not in formatted
 
 
-def test_the_fallback_url_serves_static_twiml_that_reaches_a_person(phone):
+def test_the_fallback_url_serves_static_twiml_that_dials_nobody_and_says_where_to_call(phone):
+    # It cannot know the time, and each service of the shipped line keeps hours of its own: dialling
+    # one could ring it when it is closed (the out-of-hours service in the day, say).
     reply = phone.reply("/voice/fallback")
-    assert reply.dialled == [OUT_OF_HOURS]
-    assert reply.said[0].startswith("Sorry, something has gone wrong")
+    assert reply.dialled == [] and reply.hangs_up
+    assert reply.said[0] == "Sorry, this line cannot answer calls at the moment."
+    assert reply.hears("You can call the Gateway Team, Monday to Friday, nine a.m. to five p.m., on 0300 1234 333.")
     assert reply.hears("If a child is in immediate danger, call 999.")
+
+
+def test_the_fallback_rings_a_service_that_takes_calls_at_any_hour_when_the_line_has_one(make_app):
+    app = make_app(with_hours(emergency="any time"))
+    twiml = twiml_of(app, app.extensions["ivr.engine"].transfers.fallback(line_number="+442890000000"))
+    assert re.findall(r"<Number>([^<]+)</Number>", twiml) == [OUT_OF_HOURS]
+    assert "Sorry, something has gone wrong on this line" in twiml
+    assert 'callerId="+442890000000"' in twiml   # a withheld caller's transfer shows the team this number
 
 
 def test_the_fallback_command_prints_the_same_twiml(command, phone):
     result = command("fallback-twiml")
     assert result.exit_code == 0
     assert result.output.strip() == phone.post("/voice/fallback").data.decode()
-    assert ET.fromstring(result.output.strip()).find("Dial/Number").text == OUT_OF_HOURS
+    assert ET.fromstring(result.output.strip()).find("Dial") is None
 
 
 # -- the URL a signature is checked against, and re-split signatures ------------------------------

@@ -16,7 +16,7 @@ from ..phone import BASE_URL, Phone
 from ..words import key_words, offered, set_translation, translation
 
 # Every prompt Irish callers can hear on their own: the recordings it ships (espeak-ng placeholders).
-IRISH_PROMPTS = 57   # with the NSPCC helpline (routing.not_sure) among the contacts
+IRISH_PROMPTS = 60   # with the NSPCC helpline (routing.not_sure) among the contacts
 
 needs_tools = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and sox (.ci/run installs them)")
 

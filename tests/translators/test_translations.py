@@ -81,8 +81,8 @@ def test_status_shows_every_language_its_voice_and_its_review_state(root):
     for code in ("en-GB", "pl", "lt", "ga", "ar", "ro", "bg", "pt-PT", "sk"):
         assert status_row(result.output, code)
     assert "draft, awaiting review by a qualified translator" in status_row_text(result.output, "pl")
-    assert "57 (57 placeholder) of 57 needed" in status_row_text(result.output, "ga")
-    assert status_row(result.output, "pl")[2] == "79/79"
+    assert "60 (60 placeholder) of 60 needed" in status_row_text(result.output, "ga")
+    assert status_row(result.output, "pl")[2] == "82/82"
 
 
 def status_row_text(output, code):
