@@ -109,8 +109,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         "ivr.fallback_twiml": renderer.twiml(engine.fallback),
     })
 
-    from . import console, health, metrics, twilio_alerts, web
-    for blueprint in (web.bp, console.bp, metrics.bp, health.bp, twilio_alerts.bp):
+    from . import console, health, metrics, replies, twilio_alerts, web
+    for blueprint in (web.bp, console.bp, metrics.bp, health.bp, twilio_alerts.bp, replies.bp):
         app.register_blueprint(blueprint)
 
     if not app.config["TWILIO_AUTH_TOKEN"]:

@@ -6,6 +6,9 @@ two facts cannot ride in the call's URLs alone:
   DialBridged out of the <Dial> action; the line then asks whether that leg was accepted.
 - "texted": the text message was sent on this call (its CallSid). A second request to send it,
   from a replay or another instance, finds it already sent.
+- "text-<language>" and "replied", of a phone a text was sent to or a reply came from (a keyed hash
+  cut short, which names no phone: ivr/replies.py): the language of the text, and that the one
+  automatic answer to a reply was sent.
 
 Each is a row (call, fact, day) in the usage store's database (SQLite, or PostgreSQL for several
 instances): ``call`` is the same keyed one-way hash of a CallSid as the usage figures use
@@ -18,6 +21,8 @@ never worth a held-up call.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import os
 
@@ -35,9 +40,19 @@ facts = sa.Table(
     sa.Column("fact", sa.String(16), primary_key=True),
     sa.Column("day", sa.Date, nullable=False, index=True),
 )
-FACTS = ("accepted", "texted")
+# A phone a text went to or a reply came from, as the facts know it: a keyed hash (the usage
+# secret) cut to 20 bits. About a thousand UK mobile numbers (07 and nine digits) share each value,
+# so it names no phone, even to someone holding the secret; two phones that share one within two
+# days cost one of them its automatic answer (or its language).
+PHONE_HEX = 5
+REPLIED, TEXTED = "replied", "text-"   # the one answer to a reply sent; a text sent in a language (text-pl)
 KEPT_DAYS = 2        # a call lasts at most four hours (Twilio's longest without asking for more)
 WAIT_SECONDS = 1     # what a request may wait for the database (SQLite's lock, PostgreSQL's statement)
+
+
+def phone_ref(secret: bytes, number: str, day: dt.date) -> CallRef:
+    """A phone number as the facts know it (never the number itself): see PHONE_HEX."""
+    return CallRef("phone-" + hmac.new(secret, number.encode(), hashlib.sha256).hexdigest()[:PHONE_HEX], day)
 
 
 class CallFacts:
@@ -100,6 +115,20 @@ class CallFacts:
                          timeout=WAIT_SECONDS * 2)
         except Exception as error:
             log.warning("call facts: %r could not be forgotten (%s)", fact, type(error).__name__)
+
+    def of(self, call: CallRef | None) -> list[str] | None:
+        """Every fact known of ``call``; None if the database could not say."""
+        if call is None:
+            return None
+        if self.engine is None:
+            return sorted(fact for known, fact in self._here if known == call.id)
+        engine = self.engine
+        query = sa.select(facts.c.fact).where(facts.c.call == call.id)
+        try:
+            return [row[0] for row in off_the_loop(lambda: _run(engine, query), timeout=WAIT_SECONDS * 2)]
+        except Exception as error:
+            log.warning("call facts: those of a call could not be read (%s)", type(error).__name__)
+            return None
 
     def known(self, call: CallRef | None, fact: str) -> bool | None:
         """Whether ``fact`` is known of ``call``; None if the database could not say."""

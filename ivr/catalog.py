@@ -33,6 +33,13 @@ class SourcePrompt:
     note: str
 
 
+def tidy(text: str) -> str:
+    """Spaces made single; line breaks kept (the text message is one item a line: a YAML literal
+    block in prompts/en.yaml, "\\n" in a catalog), blank lines dropped. A spoken prompt is one line
+    (a folded YAML block), so it is said as written."""
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
 def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
@@ -44,8 +51,7 @@ def read_source(path: Path) -> dict[str, SourcePrompt]:
         if not isinstance(body, dict) or not isinstance(body.get("text"), str) or not body["text"].strip():
             problems.append(f"{prompt_id}.text: is missing")
             continue
-        text = " ".join(body["text"].split())
-        prompts[prompt_id] = SourcePrompt(prompt_id, text, " ".join(str(body.get("note", "")).split()))
+        prompts[prompt_id] = SourcePrompt(prompt_id, tidy(body["text"]), " ".join(str(body.get("note", "")).split()))
     if problems:
         raise ConfigError(str(path), problems)
     return prompts
@@ -107,6 +113,6 @@ def _parse_translations(data: bytes) -> tuple[Mapping[str, str], frozenset[str]]
     # Kept by content: the commands and the tests build the line several times in one process,
     # and Babel's parser is the slowest part of a start. (Read-only: the result is shared.)
     po = read_po(io.BytesIO(data), abort_invalid=True)
-    texts = {m.context: " ".join(m.string.split()) for m in po
+    texts = {m.context: tidy(m.string) for m in po
              if m.id and m.context and isinstance(m.string, str) and m.string.strip()}
     return MappingProxyType(texts), frozenset(m.context for m in po if m.id and m.context in texts and m.fuzzy)

@@ -168,22 +168,14 @@ def keywords_distinct(files: LineFiles, context: Context) -> list[str]:
 
 
 def text_fits(files: LineFiles, context: Context) -> list[str]:
-    first, found = files.first_language.code, []
-    for code, (encoding, count, allowed, characters) in sms.sizes(files).items():
-        if count > allowed:
-            found.append(f"language {code}: sms.body: the text message takes {count} SMS segments ({encoding}), "
-                         f"more than {allowed}: shorten it, keeping every number")
-        elif code == first and characters > sms.CHARACTERS:
-            found.append(f"language {code}: sms.body: the text message is {characters} characters; Twilio advises "
-                         f"at most {sms.CHARACTERS} for the best delivery: shorten it, keeping every number")
-    return found
+    return [f"language {code}: {prompt}: the text takes {count} SMS segments ({encoding}), more than {allowed}: "
+            "shorten it, keeping every number"
+            for code, measured in sms.sizes(files).items()
+            for prompt, encoding, count, allowed, _ in measured if count > allowed]
 
 
-def text_within_advice(files: LineFiles, context: Context) -> list[str]:
-    """Texts of the other languages over Twilio's advice (they are sent, within their segments)."""
-    return [f"language {code}: sms.body: {characters} characters, more than the {sms.CHARACTERS} Twilio advises"
-            for code, (_, _, _, characters) in sms.sizes(files).items()
-            if code != files.first_language.code and characters > sms.CHARACTERS]
+def text_preview_neutral(files: LineFiles, context: Context) -> list[str]:
+    return sms.preview_problems(files)
 
 
 def caller_time_measured(files: LineFiles, context: Context) -> list[str]:
@@ -247,10 +239,11 @@ RULES = (
     Rule("a recording of every prompt where no voice speaks", START, sayable),
     Rule("recordings say the prompts' words where no voice speaks", START, recordings_say_the_words),
     Rule("spoken choices distinct on each menu", CHECK, keywords_distinct),
-    Rule("the text within its SMS segments (and 320 characters in the first language)", CHECK, text_fits),
+    Rule("each text within its SMS segments", CHECK, text_fits),
+    Rule("the text one item a line, its first line neutral and quoted by the consent", CHECK,
+         text_preview_neutral),
     Rule("caller time within the budgets", CHECK, caller_time_measured),
     Rule("caller time within the budgets, estimated", WARN, caller_time_estimated),
-    Rule("the other languages' texts within 320 characters", WARN, text_within_advice),
     Rule("texts sent from a number of yours", WARN, texts_from_a_real_number, live=LIVE),
     Rule("office hours as the prompts say them", WARN, hours_as_the_prompts_say),
     Rule("every language reviewed and signed off", LIVE, languages_signed_off),

@@ -1,15 +1,33 @@
-"""The text message's size: SMS segments (what the council pays for) and characters, per language."""
+"""The texts the line sends, held to what a phone shows: SMS segments (what the council pays for),
+one item a line, and a lock-screen preview that gives nothing away.
+
+Three texts: the numbers (``sms.body``; its twin ``sms.body.any_area`` while the caller's area is not
+known) and the one automatic answer to a reply (``sms.reply``, ivr/replies.py).
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:
+    from .config import Language
     from .line_files import LineFiles
 
 # GSM 03.38: the characters a text can carry in 7 bits (the extended ones take two).
 GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
            "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
 GSM7_EXTENDED = set("^{}\\[~]|€\f")
+
+BODY, REPLY, SENSITIVE = "sms.body", "sms.reply", "sms.sensitive_words"
+# The most SMS segments a text may take: English fits in GSM-7 (153 characters a segment); other
+# languages mostly need UCS-2 (67 a segment). Shorten the text rather than drop a number.
+SEGMENTS = {"en": 2}
+SEGMENTS_OTHERS = 4
+# Within "no more than 320 characters", which Twilio recommends "to ensure the best deliverability
+# and user experience" (Twilio Help Center, "Maximum Message Length with Twilio Programmable
+# Messaging"): 2 GSM-7 segments are at most 306 characters, 4 UCS-2 ones 268.
+# A locked phone shows the start of a text to anyone nearby: its first line must say nothing about
+# what the text is for. 60 characters: about one line of a notification on a small phone.
+PREVIEW = 60
 
 
 def segments(text: str) -> tuple[str, int]:
@@ -22,28 +40,80 @@ def segments(text: str) -> tuple[str, int]:
     return "UCS-2", 1 if length <= 70 else -(-length // 67)
 
 
-# The most SMS segments a text message may take: English fits in GSM-7; other languages mostly
-# need UCS-2 (about 67 characters a segment). Shorten the text rather than drop a number.
-SEGMENTS = {"en": 3}
-SEGMENTS_OTHERS = 5
-# "Twilio recommends sending messages that are no more than 320 characters to ensure the best
-# deliverability and user experience" (Twilio Help Center, "Maximum Message Length with Twilio
-# Programmable Messaging"). Held for the line's first language, which every caller can choose;
-# the others are warned of until their texts are shortened.
-CHARACTERS = 320
-
-
-def sizes(files: "LineFiles") -> dict[str, tuple[str, int, int, int]]:
-    """Per language: (encoding, segments, the most segments allowed, characters) of the longest text
-    message the line can send (in any of its areas)."""
-    config, found = files.config, {}
-    for language in config.languages:
-        if not files.catalog.has("sms.body", language.code) or config.texting is None:
+def texts(files: "LineFiles", language: "Language") -> Iterator[tuple[str, str]]:
+    """(prompt, text) of every text the line may send in ``language``: the numbers as each area
+    gets them (and its twin while the area is not known), and the answer to a reply."""
+    config, catalog = files.config, files.catalog
+    if config.texting is None:
+        return
+    for prompt in (BODY, REPLY):
+        if not catalog.has(prompt, language.code):
             continue
-        # The longest of the texts the line sends: each area's, and its twin while the area is not known.
-        text = max((files.wording.text_message("sms.body", language, area.key) for area in config.every_area()),
-                   key=lambda text: (segments(text)[1], len(text)))
-        encoding, count = segments(text)
+        seen = set()
+        for area in config.every_area():
+            utterance = files.wording.said(prompt, language, area.key)
+            text = files.wording.text_message(prompt, language, area.key)
+            if text not in seen:
+                seen.add(text)
+                yield utterance.prompt, text
+
+
+def sizes(files: "LineFiles") -> dict[str, list[tuple[str, str, int, int, int]]]:
+    """Per language: (prompt, encoding, segments, the most segments allowed, characters) of each
+    text, its longest version in any area."""
+    found: dict[str, dict[str, tuple]] = {}
+    for language in files.config.languages:
         allowed = SEGMENTS.get(language.primary, SEGMENTS_OTHERS)
-        found[language.code] = (encoding, count, allowed, len(text))
+        longest = found.setdefault(language.code, {})
+        for prompt, text in texts(files, language):
+            encoding, count = segments(text)
+            size = (prompt, encoding, count, allowed, len(text))
+            if prompt not in longest or (count, len(text)) > (longest[prompt][2], longest[prompt][4]):
+                longest[prompt] = size
+    return {code: list(by_prompt.values()) for code, by_prompt in found.items() if by_prompt}
+
+
+def sensitive_words(files: "LineFiles", code: str) -> list[str]:
+    """The words a text's first line must not hold in language ``code``: its own list and the
+    English one (the services' names stay in English in every language)."""
+    catalog, english = files.catalog, files.first_language.code
+    words = []
+    for language_code in dict.fromkeys((code, english)):
+        if catalog.has(SENSITIVE, language_code):
+            words += [word.strip() for word in catalog.text(SENSITIVE, language_code).split(",") if word.strip()]
+    return list(dict.fromkeys(words))
+
+
+def first_line(text: str) -> str:
+    return text.split("\n", 1)[0]
+
+
+def preview_problems(files: "LineFiles") -> list[str]:
+    """The text of the numbers in every language: one item a line as in the English, a first line
+    (what a locked phone shows) short, neutral and the one text.consent quotes."""
+    catalog, found = files.catalog, []
+    english_lines = catalog.source[BODY].text.count("\n") + 1 if BODY in catalog.source else 0
+    for language in files.config.languages:
+        code = language.code
+        bodies = [(prompt, text) for prompt, text in texts(files, language) if prompt.startswith(BODY)]
+        consent = " ".join(catalog.text("text.consent", code).casefold().split()) \
+            if catalog.has("text.consent", code) else ""
+        for prompt in dict.fromkeys(prompt for prompt, _ in bodies):
+            text = catalog.text(prompt, code)
+            lines = text.count("\n") + 1
+            if lines != english_lines:
+                found.append(f"language {code}: {prompt}: {lines} line(s), the English has {english_lines}: "
+                             "keep one item a line (the line breaks were lost?)")
+            first = first_line(text)
+            if len(first) > PREVIEW:
+                found.append(f"language {code}: {prompt}: its first line (shown on a locked phone) is "
+                             f"{len(first)} characters, more than {PREVIEW}: {first!r}")
+            held = [word for word in sensitive_words(files, code) if word.casefold() in first.casefold()]
+            if held:
+                found.append(f"language {code}: {prompt}: its first line (shown on a locked phone) holds "
+                             f"{', '.join(repr(word) for word in held)} (sms.sensitive_words): {first!r}")
+            quoted = " ".join(first.casefold().split()).rstrip(".:;,!")
+            if consent and quoted not in consent:
+                found.append(f"language {code}: text.consent: does not quote the first line of {prompt} "
+                             f"({first!r}), which is what a locked phone shows")
     return found

@@ -15,10 +15,12 @@ from concurrent.futures import ThreadPoolExecutor, TimeoutError as Late
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, Callable
 
 from .config import TextSettings
 from .phone_numbers import is_e164
+from .call_facts import TEXTED, phone_ref
 from .context import SIMULATED_TEXTS, SIMULATION
 
 if TYPE_CHECKING:
@@ -51,9 +53,11 @@ def withheld(caller: str | None) -> bool:
 
 class Texter:
     def __init__(self, settings: TextSettings, account_sid: str | None, auth_token: str | None,
-                 http_client=None, facts: "CallFacts | None" = None):
+                 http_client=None, facts: "CallFacts | None" = None,
+                 phone: "Callable[[str, dt.date], CallRef] | None" = None):
         self.settings = settings
         self.facts = facts   # where every instance records a text sent (ivr/call_facts.py)
+        self.phone = phone   # a phone as the facts know it (ivr/replies.py): to answer a reply in its language
         self.ready = bool(account_sid and auth_token)
         self._client = None
         if self.ready:
@@ -69,9 +73,10 @@ class Texter:
             return "text.not_mobile"
         return None
 
-    def send(self, to: str, body: str, call: "CallRef | None" = None) -> str:
+    def send(self, to: str, body: str, call: "CallRef | None" = None, language: str | None = None) -> str:
         """Send ``body`` to ``to`` at most once for ``call``: "sent", "failed", or "already_sent" when
-        any instance has sent this call its text already (a replayed request, say)."""
+        any instance has sent this call its text already (a replayed request, say). The text's
+        ``language`` is remembered for a while, so that a reply is answered in it."""
         if SIMULATION.get():   # the terminal call and the console never send a real text: they show it
             shown = SIMULATED_TEXTS.get()
             if shown is not None:
@@ -86,6 +91,8 @@ class Texter:
             log.info("text not sent: already sent on this call")
             return "already_sent"
         if self._send(to, body):
+            if self.facts and self.phone and call is not None and language:
+                self.facts.claim(self.phone(to, call.day), f"{TEXTED}{language}")
             return "sent"
         if claimed:
             self.facts.release(call, "texted")   # not sent after all: the caller may ask again
@@ -111,8 +118,9 @@ def init_app(app, config: "LineConfig", facts: "CallFacts") -> Texter | None:
     it cannot send, and the line does not offer texts, saying why in the log."""
     if not config.texting:
         return None
+    secret = app.extensions["ivr.usage"].secret
     texter = Texter(config.texting, app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"],
-                    app.config["TWILIO_HTTP_CLIENT"], facts)
+                    app.config["TWILIO_HTTP_CLIENT"], facts, lambda number, day: phone_ref(secret, number, day))
     if not texter.ready:
         missing = " and ".join(name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if not app.config[name])
         log.warning("Texts are set up in line.yaml but %s %s not set: the line will not offer them.",

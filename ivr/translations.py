@@ -201,7 +201,7 @@ class LanguageStatus:
     stale: int = 0
     review: str = ""
     reviewed: bool = False
-    sms: str = ""             # the text message's SMS segments, of the most allowed
+    sms: str = ""             # the text of the numbers' SMS segments, of the most allowed
 
     @property
     def needs_recordings(self) -> bool:
@@ -223,9 +223,10 @@ def status(files: LineFiles, locales_dir: Path, problems: list[str] = ()) -> lis
         row.placeholders = sum(1 for name, rec in recorded.items() if rec.placeholder and name in said)
         row.stale = sum(1 for lang, _ in stale if lang == language.code)
         row.needed = 0 if language.speaks else len(said)
-        if language.code in sizes:
-            encoding, count, allowed, _ = sizes[language.code]
-            row.sms = f"{count}/{allowed} {encoding}"
+        # The text of the numbers (the longest, any area's): what its segments cost.
+        for prompt, encoding, count, allowed, _ in sizes.get(language.code, ()):
+            if prompt.startswith(sms.BODY):
+                row.sms = f"{count}/{allowed} {encoding}"
         if is_source(language):
             row.translated, row.review, row.reviewed = len(required), "English source", True
         else:

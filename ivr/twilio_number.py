@@ -1,7 +1,7 @@
 """Pointing the council's Twilio number at the line, through Twilio's REST API.
 
 It finds the number in the account, works out what must change (voice URL, fallback URL, status
-callback), and changes it only when asked. The fallback is best kept off the line's own server
+callback, and the messaging URL that answers texts sent to it), and changes it only when asked. The fallback is best kept off the line's own server
 (a TwiML Bin, or the fallback TwiML published on Twilio's servers: ivr/fallback_asset.py); left
 there, the plan says what that costs.
 """
@@ -68,6 +68,8 @@ def wanted_settings(base_url: str, fallback_url: str | None = None, fallback_met
         "voice_fallback_url": https_url(fallback_url, "the fallback URL") if fallback_url else f"{base}/voice/fallback",
         "voice_fallback_method": fallback_method if fallback_url else "POST",
         "status_callback": f"{base}/voice/status", "status_callback_method": "POST",
+        # Texts sent to the number (replies to the line's text): answered once, saying nobody reads them.
+        "sms_url": f"{base}/sms/reply", "sms_method": "POST",
     }
 
 

@@ -52,7 +52,8 @@ class FakeAccount:
         return {"sid": f"PN{index:032x}", "account_sid": self.sid or "", "phone_number": number,
                 "capabilities": {"voice": voice, "sms": sms, "mms": False, "fax": False},
                 "voice_url": "", "voice_method": "POST", "voice_fallback_url": "", "voice_fallback_method": "POST",
-                "status_callback": "", "status_callback_method": "POST", **fields}
+                "status_callback": "", "status_callback_method": "POST", "sms_url": "", "sms_method": "POST",
+                **fields}
 
     def __call__(self, request: dict) -> Response:
         url, method = request["url"], request["method"]

@@ -11,14 +11,19 @@ LOCALES = {"pt-PT": "pt_PT"}
 KEY_NAMES = {"*": "key.star", "#": "key.hash"}
 
 
+def _lines(text: str) -> str:
+    # Spaces made single; the text message's lines kept, one item a line.
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
 @lru_cache(maxsize=None)
 def _catalog(code: str) -> dict[str, str]:
     if code.startswith("en"):
         source = yaml.safe_load((ROOT / "prompts" / "en.yaml").read_text())
-        return {prompt: " ".join(body["text"].split()) for prompt, body in source.items()}
+        return {prompt: _lines(body["text"]) for prompt, body in source.items()}
     path = ROOT / "locales" / LOCALES.get(code, code) / "LC_MESSAGES" / "ivr.po"
     with path.open("rb") as handle:
-        return {m.context: " ".join(m.string.split()) for m in read_po(handle) if m.context}
+        return {m.context: _lines(m.string) for m in read_po(handle) if m.context}
 
 
 def translation(code: str, prompt: str) -> str:

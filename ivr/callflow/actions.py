@@ -124,8 +124,9 @@ def send_text(engine, action, state, call):
     elif refusal:
         outcome = refusal
     else:
-        body = engine.wording.text_message("sms.body", engine.script.language(state), state.area)
-        sent = engine.texter.send(call.caller, body, call.ref)
+        language = engine.script.language(state)
+        body = engine.wording.text_message("sms.body", language, state.area)
+        sent = engine.texter.send(call.caller, body, call.ref, language.code)
         outcome = f"text.{sent}"
         if sent in ("sent", "already_sent"):
             back_to = replace(back_to, texted=True)

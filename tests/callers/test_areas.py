@@ -204,7 +204,7 @@ def test_the_text_message_names_the_areas_gateway_number(make_app, menu, monkeyp
     assert not any(c["spoken"] in sent[0] for area, c in GATEWAYS.items() if area != "belfast")
     phone.ring(REGIONAL).press("1").press("4").press("1")
     assert not any(c["spoken"] in sent[1] for c in GATEWAYS.values()), "no area: no number that may be wrong"
-    assert "call this line and press 0" in sent[1]
+    assert "Gateway Team, Mon-Fri 9am-5pm: call this line, press 0" in sent[1].split("\n")
 
 
 def test_goodbye_names_the_areas_numbers_or_says_how_to_be_put_through(phone_for):
@@ -455,3 +455,41 @@ def test_check_warns_when_an_areas_hours_differ_from_what_callers_are_told(tmp_p
     assert result.exit_code == 0
     assert "warning: areas.western.office_hours: differ from what callers are told" in result.output
     assert "warning: areas.belfast.office_hours" not in result.output
+
+
+def test_a_caller_whose_town_is_not_read_out_hears_first_how_to_reach_a_person(regional, clock):
+    clock.set("2026-07-14 10:00")
+    question = ask_for_a_person(regional)
+    assert question.said[:3] == ["Where does the child live?",
+                                 "If the town is not named, or you are not sure, press 0.",
+                                 "Belfast: press 1."]
+
+
+# Every council district's main towns, by the Trust that serves them (the districts each Trust was
+# formed from: see prompts/en.yaml, the area question). "Hollywood": how a recogniser may write Holywood.
+TOWNS = {"northern": ["Cookstown", "Magherafelt", "Newtownabbey", "Glengormley", "Larne", "Carrickfergus",
+                      "Ballymoney", "Ballyclare", "Portrush"],
+         "western": ["Strabane", "Limavady", "Enniskillen", "Castlederg", "Omagh", "Londonderry"],
+         "south_eastern": ["Holywood", "Hollywood", "Bangor", "Newtownards", "Downpatrick", "Comber",
+                           "Ballynahinch", "Donaghadee"],
+         "southern": ["Dungannon", "Kilkeel", "Warrenpoint", "Banbridge", "Craigavon", "Portadown", "Lurgan",
+                      "Coalisland", "Keady", "Newry"],
+         "belfast": ["Belfast"]}
+
+
+@pytest.mark.parametrize("said, area", [(town, area) for area, towns in TOWNS.items() for town in towns])
+def test_each_district_s_main_towns_said_reach_their_trust(regional, clock, said, area):
+    clock.set("2026-07-14 10:00")
+    question = ask_for_a_person(regional)
+    reply = regional.reply(question.gather.get("action"), {"SpeechResult": f"{said}."})
+    assert reply.dialled == [first_number(GATEWAYS[area])], said
+
+
+@pytest.mark.parametrize("said", ["Castlereagh", "Dundonald", "Carryduff", "Dromore", "somewhere else"])
+def test_a_place_in_two_trusts_or_elsewhere_counts_as_not_sure(regional, clock, said):
+    """Castlereagh's towns lie partly in the Belfast Trust's area; there is a Dromore in County Down
+    (Southern) and one in County Tyrone (Western): the NSPCC passes the concern to the right Trust."""
+    clock.set("2026-07-14 10:00")
+    question = ask_for_a_person(regional)
+    reply = regional.reply(question.gather.get("action"), {"SpeechResult": said})
+    assert reply.dialled == [NSPCC], said

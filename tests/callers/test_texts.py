@@ -38,9 +38,9 @@ def test_the_text_option_is_offered_only_when_it_can_be_sent(phone, texting_phon
 
 def test_nothing_is_sent_before_the_caller_hears_the_warning_and_agrees(texting_phone, api):
     consent = texting_phone().english().press("4")
-    assert consent.said[0] == ("I can send a text message to this phone, with the numbers to call. It will "
-                               "stay on the phone, and its first line may show on the lock screen. If someone "
-                               "else might read it, go back now.")
+    assert consent.said[0] == ("I can text the numbers to this phone. The lock screen may show its start: "
+                               "Numbers you asked for, then the names of the services. If someone else might "
+                               "read it, go back now.")
     assert "To send the text, press 1." in consent.said
     assert api.requests == []
     back = consent.press("#")
@@ -57,12 +57,17 @@ def test_agreeing_sends_one_text_through_the_twilio_api_and_the_call_goes_on(tex
     assert request["method"] == "POST"
     assert request["url"] == f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
     assert request["auth"] == (ACCOUNT, TOKEN)
-    body = request["data"]["Body"]
     assert request["data"]["To"] == MOBILE and request["data"]["From"] == "+447700900000"
-    assert body.startswith("The numbers you asked for: ")   # neutral words on a lock screen
-    for words in ("0300 1234 333", "028 9504 9999", "999", "Textphone: dial 18001 first", "0800 1111",
-                  "0808 800 5000", "https://www.ceop.police.uk/safety-centre/"):
-        assert words in body, words
+    # One item a line; the first (what a locked phone shows) neutral; every service with its hours.
+    assert request["data"]["Body"].split("\n") == [
+        "Numbers you asked for",
+        "Gateway Team, Mon-Fri 9am-5pm: 0300 1234 333",
+        "Urgent, other times: 028 9504 9999",
+        "Police: 101. In danger: 999",
+        "Childline: 0800 1111",
+        "NSPCC, Mon-Fri 8am-10pm, Sat-Sun 9am-6pm: 0808 800 5000",
+        "Textphone: 18000 emergency, 18001 other calls",
+        "Replies are not read."]
     assert "texted=1" in sent.gather.get("action")
 
 
@@ -70,8 +75,8 @@ def test_the_text_is_in_the_callers_language(texting_phone, api):
     sent = say(texting_phone().ring().press("2").press("4"), first_keyword("pl", "option.send_text"))
     assert sent.said[0] == translation("pl", "text.sent")
     body = api.requests[0]["data"]["Body"]
-    assert body.startswith(translation("pl", "sms.body").split("{")[0].strip())
-    assert "0300 1234 333" in body and "Gateway" in body
+    assert body.split("\n")[0] == "Numery, o które proszono"
+    assert body.split("\n")[1] == "Gateway Team, pn.-pt. 9-17: 0300 1234 333"
 
 
 def test_a_text_is_sent_at_most_once_a_call(texting_phone, api):

@@ -40,7 +40,8 @@ def twilio_numbers(numbers, status=200):
 OLD = {"sid": NUMBER_SID, "phone_number": NUMBER, "account_sid": ACCOUNT,
        "voice_url": "https://demo.twilio.com/welcome/voice/", "voice_method": "POST",
        "voice_fallback_url": None, "voice_fallback_method": "POST",
-       "status_callback": "", "status_callback_method": "POST"}
+       "status_callback": "", "status_callback_method": "POST",
+       "sms_url": "https://demo.twilio.com/welcome/sms/reply/", "sms_method": "POST"}
 
 
 def client_with(api):
@@ -57,6 +58,8 @@ def test_a_dry_run_shows_what_would_change_and_changes_nothing():
         "voice_url": ("https://demo.twilio.com/welcome/voice/", "https://line.council.example/voice"),
         "voice_fallback_url": (None, "https://line.council.example/voice/fallback"),
         "status_callback": ("", "https://line.council.example/voice/status"),
+        # texts sent to the number (replies to the line's text) answered once, saying nobody reads them
+        "sms_url": ("https://demo.twilio.com/welcome/sms/reply/", "https://line.council.example/sms/reply"),
     }
     assert plan.lines()[-2] == "nothing changed yet: run again with --apply to change it"
     assert plan.lines()[-1].startswith("warning: the fallback URL is on the line's own server")
@@ -73,7 +76,8 @@ def test_apply_updates_the_number_through_the_api():
     assert update["data"] == {
         "VoiceUrl": "https://line.council.example/voice", "VoiceMethod": "POST",
         "VoiceFallbackUrl": "https://line.council.example/voice/fallback", "VoiceFallbackMethod": "POST",
-        "StatusCallback": "https://line.council.example/voice/status", "StatusCallbackMethod": "POST"}
+        "StatusCallback": "https://line.council.example/voice/status", "StatusCallbackMethod": "POST",
+        "SmsUrl": "https://line.council.example/sms/reply", "SmsMethod": "POST"}
 
 
 @pytest.mark.parametrize("given", ["https://line.council.example/voice", "https://line.council.example/voice/",
@@ -88,7 +92,8 @@ def test_a_base_url_given_with_voice_is_the_same_base(given):
 def test_a_number_already_pointing_at_the_line_is_left_alone():
     done = {**OLD, "voice_url": "https://line.council.example/voice",
             "voice_fallback_url": "https://line.council.example/voice/fallback",
-            "status_callback": "https://line.council.example/voice/status"}
+            "status_callback": "https://line.council.example/voice/status",
+            "sms_url": "https://line.council.example/sms/reply", "sms_method": "POST"}
     api = RecordingHttpClient(twilio_numbers([done]))
     plan = point(client_with(api), NUMBER, "https://line.council.example", apply=True)
     assert plan.changes == {} and not plan.applied and len(api.requests) == 1

@@ -25,7 +25,7 @@ RUN_BY = {
     "make install": ".ci/run (make test installs first)",
     "make production-check": ".ci/run runs it",
     "make call": "telephony/test_terminal_call.py::test_every_make_call_example_in_the_readme_does_what_its_comment_says",
-    "make check": "translators/test_translation_mechanisms.py::test_a_text_message_too_long_fails_the_check",
+    "make check": "translators/test_translation_mechanisms.py::test_a_text_too_long_fails_the_check",
     "make status": "translators/test_translations.py::test_status_shows_every_language_its_voice_and_its_review_state",
     "make stats": "telephony/test_operations.py::test_the_stats_command_prints_the_figures_for_those_events",
     "make screenshots": "telephony/test_readme.py::test_the_screenshots_script_photographs_both_pages",

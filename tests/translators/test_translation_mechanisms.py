@@ -58,37 +58,85 @@ def test_language_names_on_the_menu_are_what_an_english_recogniser_returns():
         assert all(name.strip().isascii() for name in names), language.code
 
 
-def test_every_shipped_text_message_fits_its_segments():
+def test_every_shipped_text_fits_its_segments():
     line = read_line(strict=True).files
-    found = {code: size[:3] for code, size in sms.sizes(line).items()}
+    found = {code: {prompt: (encoding, count, allowed) for prompt, encoding, count, allowed, _ in measured}
+             for code, measured in sms.sizes(line).items()}
     assert set(found) == {lang.code for lang in line.config.languages}
-    assert found["en-GB"][:2] == ("GSM-7", 3)
-    for code, (encoding, count, allowed) in found.items():
-        assert count <= allowed, code
-        assert allowed == (3 if code == "en-GB" else 5)
+    assert found["en-GB"]["sms.body"] == ("GSM-7", 2, 2)
+    for code, texts in found.items():
+        assert set(texts) == {"sms.body", "sms.reply"}, code
+        for prompt, (encoding, count, allowed) in texts.items():
+            assert count <= allowed == (2 if code == "en-GB" else 4), (code, prompt)
 
 
-def test_a_text_message_too_long_fails_the_check(tmp_path):
+def test_a_text_too_long_fails_the_check(tmp_path):
     root = make_root(tmp_path / "line", line_settings())
-    long = translation("pl", "sms.body") + " " + "Proszę zachować tę wiadomość w bezpiecznym miejscu. " * 3
-    set_translation(root, "pl", "sms.body", long)
+    longer = translation("pl", "sms.body").replace(
+        "Odpowiedzi nikt nie czyta.", "Odpowiedzi nikt nie czyta. Proszę zachować tę wiadomość w bezpiecznym miejscu.")
+    set_translation(root, "pl", "sms.body", longer)
     result = run(root, "check")
     assert result.exit_code == 1
     import re
-    assert re.search(r"problem: language pl: sms\.body: the text message takes [6-9] SMS segments \(UCS-2\), "
-                     r"more than 5: shorten it, keeping every number", result.output), result.output
+    assert re.search(r"problem: language pl: sms\.body: the text takes [5-9] SMS segments \(UCS-2\), "
+                     r"more than 4: shorten it, keeping every number", result.output), result.output
 
 
-def test_the_english_text_keeps_within_the_320_characters_twilio_advises(tmp_path):
-    line = read_line(strict=True).files
-    assert sms.sizes(line)["en-GB"][3] <= 320
+def test_the_english_text_keeps_within_two_segments(tmp_path):
     root = make_root(tmp_path / "line", line_settings())
     source = root / "prompts" / "en.yaml"
-    source.write_text(source.read_text().replace("The numbers you asked for:", "Here are all of the numbers you asked us for:"))
+    source.write_text(source.read_text().replace("    Replies are not read.\n",
+                                                 "    Replies to this text message are never read by anyone, at any hour of the day or night.\n"))
     result = run(root, "check")
     assert result.exit_code == 1
-    assert "problem: language en-GB: sms.body: the text message is 337 characters; Twilio advises at most 320" \
-        in result.output, result.output
+    assert "problem: language en-GB: sms.body: the text takes 3 SMS segments (GSM-7), more than 2" in result.output
+
+
+def test_every_language_keeps_the_texts_lines_and_a_neutral_first_line():
+    """What a locked phone shows: the first line alone, in every language, neutral and short."""
+    line = read_line(strict=True).files
+    assert sms.preview_problems(line) == []
+    firsts = {}
+    for language in line.config.languages:
+        for prompt, text in sms.texts(line, language):
+            if prompt.startswith("sms.body"):
+                assert text.count("\n") == 7, (language.code, prompt)   # eight items, one a line
+                firsts.setdefault(language.code, set()).add(text.split("\n")[0])
+    assert {code: first for code, (first,) in firsts.items()} == {
+        "en-GB": "Numbers you asked for", "pl": "Numery, o które proszono", "lt": "Jūsų prašyti numeriai",
+        "ga": "Na huimhreacha a d'iarr tú", "ar": "الأرقام التي طلبتها", "ro": "Numerele pe care le-ați cerut",
+        "bg": "Номерата, които поискахте", "pt-PT": "Os números que pediu", "sk": "Čísla, o ktoré ste žiadali"}
+
+
+def test_a_translation_that_loses_its_lines_fails_the_check(tmp_path):
+    root = make_root(tmp_path / "line", line_settings())
+    set_translation(root, "ro", "sms.body", " ".join(translation("ro", "sms.body").split("\n")))   # one paragraph
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert "problem: language ro: sms.body: 1 line(s), the English has 8: keep one item a line" in result.output
+
+
+def test_a_sensitive_word_on_the_lock_screen_fails_the_check(tmp_path):
+    root = make_root(tmp_path / "line", line_settings())
+    lines = translation("pl", "sms.body").split("\n")
+    set_translation(root, "pl", "sms.body", "\n".join(["Numery pomocy dla dzieci (NSPCC)"] + lines[1:]))
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert ("problem: language pl: sms.body: its first line (shown on a locked phone) holds 'dzieci', 'pomoc', "
+            "'NSPCC' (sms.sensitive_words): 'Numery pomocy dla dzieci (NSPCC)'") in result.output
+    # ... and the warning before the text no longer says what the phone will show
+    assert ("problem: language pl: text.consent: does not quote the first line of sms.body "
+            "('Numery pomocy dla dzieci (NSPCC)')") in result.output
+
+
+def test_the_consent_quotes_the_first_line_in_the_english_too(tmp_path):
+    root = make_root(tmp_path / "line", line_settings())
+    source = root / "prompts" / "en.yaml"
+    source.write_text(source.read_text().replace("    Numbers you asked for\n", "    Your list of numbers\n"))
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert ("problem: language en-GB: text.consent: does not quote the first line of sms.body "
+            "('Your list of numbers'), which is what a locked phone shows") in result.output
 
 
 def test_segments_are_counted_as_networks_do():
