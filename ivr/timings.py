@@ -187,6 +187,7 @@ def problems(places: Iterable[Place]) -> list[str]:
 def table(places: list[Place], stopwatch: Stopwatch) -> str:
     """Per language: the time to a person, then the longest place of each kind, against its budget."""
     columns = (("to_a_person", "to a person"), ("to_a_person_after_language", "after choosing"),
+               ("first_menu", "first menu"),
                ("language_menu", "language menu"), ("menu", "longest menu"),
                ("message", "longest message"), ("before_transfer", "before a transfer"))
     budgets = {place.kind: place.budget for place in places}

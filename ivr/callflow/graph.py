@@ -20,7 +20,8 @@ MAX_OPTIONS = 5          # counting "speak to someone": more is too many to reme
 NEEDS = ("texting",)          # what a node may need from line.yaml to be offered
 NOT_SURE = "option.not_sure"   # the area question's way to a person (chosen by keywords.not_sure)
 # Seconds of audio a caller may hear at each kind of place (see ivr/timings.py).
-BUDGETS = ("to_a_person", "to_a_person_after_language", "language_menu", "menu", "message", "before_transfer")
+BUDGETS = ("to_a_person", "to_a_person_after_language", "first_menu", "language_menu", "menu", "message",
+           "before_transfer")
 
 
 @dataclass(frozen=True)

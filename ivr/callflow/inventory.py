@@ -104,9 +104,11 @@ class Inventory:
             lead = GREETING
         first = script.menu_words(start, lead, welcome=True)
         found.append(("after_language", "", first))
-        welcome = len(lead) + len(script.welcome_prompts(start, lead))
-        found.append(("message", "welcome, once a call", first[:welcome]))
-        found.append(("menu", "main menu, the first time", first[welcome:]))
+        before, after = script.welcome_prompts(start, lead)
+        options_end = len(first) - len(after)
+        found.append(("first_menu", "the first menu, to its last option", first[:options_end]))
+        found.append(("menu", "main menu, the first time", first[len(lead) + len(before):options_end]))
+        found.append(("message", "said once a call, after the first menu's options", first[options_end:]))
         for node in self.menu.nodes.values():
             if node.id in self.menu.area_nodes and not config.several_areas:
                 continue

@@ -64,25 +64,29 @@ class Script:
                    urgent: bool = False, welcome: bool = False, open_now: frozenset[str] | None = None
                    ) -> list[Utterance]:
         """Everything said at a place, in order: what the caller hears (and the timing report measures).
-        ``open_now``: the contacts open now (``body``)."""
+        ``welcome``: the first menu of a call, which opens with the way to a person and 999 and ends,
+        after its options, with what is said once a call. ``open_now``: the contacts open now (``body``)."""
         language = self.language(state)
         keys = self.option_keys
-        said = tuple(lead) + (self.welcome_prompts(state, tuple(lead)) if welcome else ())
+        first, after = self.welcome_prompts(state, tuple(lead)) if welcome else ((), ())
+        said = tuple(lead) + first
         spoken = [self.wording.said(prompt, language, state.area, keys.get(prompt)) for prompt in said]
         if not options_only:
             spoken += self.body(state, language, open_now)
         choices = self.choices(state.node, language, urgent)
         spoken += [self.offer(choice) for choice in choices if choice.prompt and choice.prompt not in said]
+        spoken += [self.wording.said(prompt, language, state.area, keys.get(prompt)) for prompt in after]
         return spoken
 
-    def welcome_prompts(self, state: CallState, lead: tuple[str, ...] = ()) -> tuple[str, ...]:
-        """Said once a call, in the caller's language, before the first menu: the way to a person,
-        999, a word to a young person, what the team will see, and how to choose (unless ``lead``,
-        the greeting, has just said it)."""
-        once = (PERSON, "greeting.danger", "welcome.young_person", self.privacy)
+    def welcome_prompts(self, state: CallState, lead: tuple[str, ...] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Said once a call, in the caller's language, around the first menu: before its options, the
+        way to a person and 999 (unless ``lead``, the greeting, has just said them); after them, a word
+        to a young person, what the team will see, and how to choose."""
+        first = tuple(prompt for prompt in (PERSON, "greeting.danger") if prompt not in lead)
+        after = ("welcome.young_person", self.privacy)
         if self.listening(state, self.language(state)):
-            once += (SAY_OR_PRESS,)
-        return tuple(prompt for prompt in once + ("welcome.every_key",) if prompt not in lead)
+            after += (SAY_OR_PRESS,)
+        return first, after + ("welcome.every_key",)
 
     def body(self, state: CallState, language: Language, open_now: frozenset[str] | None = None) -> list[Utterance]:
         """What a place says before its options: a message, a menu's opening words. After a failed
