@@ -18,19 +18,20 @@ MESSAGES = {  # path of keys from the main menu -> words the message must contai
     "321": "CEOP Education",
     "33": "If you are worried that a child is sending explicit photos",
     "331": "do not pay",
-    "3311": "It is against the law",
+    "3311": "The law makes it a crime",
     "34": "Information for parents and foster carers",
     "341": "If a child you care for goes missing",
     "3411": "call the Gateway Team",
     "34111": "NSPCC helpline",
+    "341111": "If you work with children",
 }
-LAST_PARTS = {"111", "2", "3111", "321", "3311", "34111"}
+LAST_PARTS = {"111", "2", "3111", "321", "3311", "341111"}
 MENUS = {"": "Warning signs: press 2.", "3": "Advice for parents, carers and professionals"}
 WELCOME = [
     "To speak to someone, press 0.",
     "If a child is in immediate danger, hang up and call 999.",
     "If this is happening to you, it is not your fault. Call Childline, free, any time, on 0800 1111, "
-    "or press 0 to talk to someone now.",
+    "or press 0 to talk to a social worker now.",
     "The person you speak to will see your number, unless you call with 141 first.",
     "You can also say your choice.",
     "Press star to repeat, hash to go back, or 9 to slow down.",
@@ -166,9 +167,11 @@ def test_explicit_photos_keep_the_chat_never_copy_an_image_and_say_the_law(phone
     assert "Keep the messages" not in first + second
     assert "do not pay" in second and "police on 101, or 999 in an emergency" in second
     assert "Report Remove" in second and "to try to get a nude image of themselves taken down" in second
-    assert "It is against the law to make or share a sexual image of anyone under eighteen." in third
-    assert "The law is there to protect children." in third
-    assert third.endswith("To talk it through, speak to someone on this line.")
+    assert "The law makes it a crime to make or share a sexual image of anyone under eighteen." in third
+    # the law protects the child: a child made to send one is the victim, not to blame
+    assert "a child who was pressured, tricked or threatened into it is the victim." in third
+    # only in office hours does this line reach someone who can talk it through (not the emergency service)
+    assert third.endswith("To talk it through, speak to someone on this line, Monday to Friday, nine a.m. to five p.m.")
 
 
 def test_parents_hear_the_police_numbers_and_who_to_contact_in_short_parts(phone):
@@ -181,9 +184,18 @@ def test_parents_hear_the_police_numbers_and_who_to_contact_in_short_parts(phone
     assert digits == ["0300", "1234", "333"]
     other = walk(phone, "34111").said[0]
     assert "for urgent concerns, call the Regional Emergency Social Work Service, on 028 9504 9999" in other
-    assert "NSPCC helpline, on 0808 800 5000" in other
+    assert "You can also report a concern to the police, on 101." in other
+    # the NSPCC helpline only with its hours: its phones are closed at night
+    assert ("the NSPCC helpline is open Monday to Friday, eight a.m. to ten p.m., and at weekends, "
+            "nine a.m. to six p.m., on 0808 800 5000.") in other
+    assert gateway.said[0].startswith("You do not have to be sure.")
+    assert gateway.said[0].endswith("A social worker will listen, ask what you know, and decide what needs to "
+                                    "happen to keep the child safe.")
     for part in (gateway.said[0], other):
-        assert len(part.split()) < 45   # the old single sentence was about 55 words with both numbers
+        assert len(part.split()) < 70   # parts, not one long sentence (about 55 words with both numbers)
+    professionals = walk(phone, "341111").said[0]
+    assert professionals == ("If you work with children, follow your organisation's child protection procedures: "
+                             "tell your designated safeguarding lead, and make a referral to the Gateway Team.")
 
 
 def test_each_say_has_the_languages_voice(phone):
@@ -246,3 +258,11 @@ def test_cached_answers_never_carry_one_callers_state_to_another(phone, make_app
     for reply in (slow, plain, again):
         xml = ET.tostring(reply.root, encoding="unicode")
         assert "7700900" not in xml and "CA7777" not in xml and "CA1234" not in xml
+
+
+def test_online_advice_never_makes_meeting_an_online_contact_fine_once_told(phone):
+    """Grooming ends in meetings: the child never meets someone known only online without a trusted adult."""
+    part = walk(phone, "311").said[0]
+    assert ("will never meet someone they only know online unless you, or another adult you trust, go too."
+            in part)
+    assert "without telling you" not in part

@@ -63,7 +63,7 @@ def test_the_first_menu_opens_with_a_person_and_999_and_ends_with_what_is_said_o
     options = [i for i, words in enumerate(main.said) if re.search(r": press [1-4]\.$", words)]
     assert len(options) >= 3 and options == list(range(2, 2 + len(options)))   # the options, straight after
     once = ["If this is happening to you, it is not your fault. Call Childline, free, any time, on 0800 1111, "
-            "or press 0 to talk to someone now.",
+            "or press 0 to talk to a social worker now.",
             "The person you speak to will see your number, unless you call with 141 first.",
             "You can also say your choice.", "Press star to repeat, hash to go back, or 9 to slow down."]
     assert main.said[options[-1] + 1:] == once   # nothing said once a call comes before them, nothing dropped
@@ -146,7 +146,7 @@ def test_999_and_the_young_persons_sentence_are_said_in_the_chosen_language(phon
 def test_the_young_persons_sentence_says_it_is_not_their_fault(phone):
     [said] = [words for words in phone.english().said if words.startswith("If this is happening to you")]
     assert said.startswith("If this is happening to you, it is not your fault.")
-    assert "Childline, free, any time, on 0800 1111" in said and "press 0 to talk to someone now" in said
+    assert "Childline, free, any time, on 0800 1111" in said and "press 0 to talk to a social worker now" in said
 
 
 def test_a_polish_caller_hears_999_in_polish_not_only_in_english(phone):

@@ -16,7 +16,7 @@ from ..phone import BASE_URL, Phone
 from ..words import key_words, offered, set_translation, translation
 
 # Every prompt Irish callers can hear on their own: the recordings it ships (espeak-ng placeholders).
-IRISH_PROMPTS = 60   # with the NSPCC helpline (routing.not_sure) among the contacts
+IRISH_PROMPTS = 61   # with the NSPCC helpline (routing.not_sure) among the contacts, and the part for professionals
 
 needs_tools = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and sox (.ci/run installs them)")
 
@@ -49,7 +49,9 @@ def test_every_shipped_recording_is_telephone_quality_and_small():
     files = sorted((ROOT / "prompts" / "audio").rglob("*.wav"))
     for path in files:
         assert wav_format(path.read_bytes()) == (7, 1, 8000), path.name
-    assert sum(path.stat().st_size for path in files) < 8_000_000
+    # A prompt that says a Gateway number is recorded once per area (7 copies in Irish): 10 MB
+    # holds them at 8 kB a second of u-law until numbers are said from recorded pieces.
+    assert sum(path.stat().st_size for path in files) < 10_000_000
 
 
 def test_the_irish_manifest_labels_every_recording_a_placeholder_and_keeps_its_words():
