@@ -137,3 +137,10 @@ def test_check_fails_on_a_stale_irish_recording(root):
     line = read_line(root)
     ga = next(row for row in status(line.files, root / "locales", line.problems) if row.language.code == "ga")
     assert ga.stale == 1 and ga.changed == ["option.back"]
+
+
+@pytest.mark.parametrize("code", ["pl", "lt", "ga", "ar", "ro", "bg", "pt-PT", "sk"])
+def test_the_999_sentence_after_a_failed_transfer_is_the_greetings_hang_up_included(code):
+    """Heard while the caller is still connected, when keys go to the line: a caller who keys 999
+    without hanging up reaches nobody (the Lithuanian review's serious finding)."""
+    assert translation(code, "transfer_failed.danger") == translation(code, "greeting.danger")
