@@ -20,7 +20,7 @@ from typing import Mapping
 
 import yaml
 from babel.messages.catalog import Catalog as PoCatalog
-from babel.messages.pofile import read_po, unescape, write_po
+from babel.messages.pofile import normalize, read_po, unescape, write_po
 
 from . import sms
 from .callflow.transfers import TEAM_PROMPTS
@@ -93,14 +93,35 @@ def write_catalog(path: Path, catalog: PoCatalog) -> bool:
     """Write a catalog, unless only its creation date would change: no change in the texts, no
     change in the files (and no noisy diff). Returns whether the file was written."""
     buffer = io.BytesIO()
-    # include_previous: a fuzzy entry shows the old English beside it ("#| msgid")
-    write_po(buffer, catalog, width=100, include_previous=True)
-    new = buffer.getvalue()
+    write_po(buffer, catalog, width=WIDTH)
+    new = with_previous_english(buffer.getvalue(), catalog)
     if path.is_file() and _undated(path.read_bytes()) == _undated(new):
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(new)
     return True
+
+
+WIDTH = 100   # the catalogs' line width (Poedit and msgmerge keep whatever they find)
+
+
+def with_previous_english(written: bytes, catalog: PoCatalog) -> bytes:
+    """A fuzzy entry shows the old English beside it ("#| msgid", as msgmerge writes it), so that a
+    translator sees what changed. Babel 2.18's own include_previous wraps that string as if it were
+    a comment, cutting its lines mid-string, which gettext's `msgfmt -c` refuses ("end-of-line
+    within string"): the lines are written here instead, each a whole quoted string."""
+    previous = {m.context: m.previous_id[0] for m in catalog if m.id and m.fuzzy and m.previous_id}
+    if not previous:
+        return written
+    lines = written.decode("utf-8").split("\n")
+    out = []
+    for line in lines:
+        if line.startswith('msgctxt "'):
+            context = unescape(line[len("msgctxt "):])
+            if context in previous:
+                out += f"#| msgid {normalize(previous[context], prefix='#| ', width=WIDTH)}".split("\n")
+        out.append(line)
+    return "\n".join(out).encode("utf-8")
 
 
 def _undated(content: bytes) -> list[bytes]:

@@ -1,4 +1,7 @@
 """The translators' workflow: update from the English, status per language, sign-off, check."""
+import shutil
+import subprocess
+
 import pytest
 from click.testing import CliRunner
 from flask.cli import FlaskGroup
@@ -65,6 +68,28 @@ def test_update_keeps_translations_and_marks_changed_english_fuzzy(root):
     assert entry(catalog, "content.extra").string == ""
     assert not entry(catalog, "greeting.welcome").fuzzy
     assert status_row(run(root, "translations", "status").output, "pl")[3] == "1"   # fuzzy
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="needs gettext's msgfmt (.ci/run installs it)")
+def test_every_catalog_an_update_writes_passes_msgfmt_check(root):
+    """Poedit and every gettext tool trust a catalog msgfmt -c accepts: after the English of a long
+    sentence, of the text message (lines) and of a short one changes, each is still one."""
+    source = root / "prompts" / "en.yaml"
+    source.write_text(source.read_text()
+                      .replace("    Replies are not read.", "    Nobody reads replies.")
+                      .replace("    Go through the privacy settings with the child,",
+                               "    Go through the privacy settings with your child,")
+                      .replace('text: "Warning signs: {choice}."', 'text: "Signs to look out for: {choice}."'))
+    result = run(root, "translations", "update")
+    assert result.exit_code == 0 and "0 new, 4 changed in English (marked fuzzy)" in result.output, result.output
+    catalogs = sorted((root / "locales").glob("*/LC_MESSAGES/ivr.po"))
+    assert len(catalogs) == 8
+    for path in catalogs:
+        checked = subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+        assert checked.returncode == 0, f"{path.parent.parent.name}: {checked.stderr}"
+        assert '#| "Go through the privacy settings with the child, "' in path.read_text()   # the old English kept
+    changed = entry(polish(root), "sms.body")
+    assert changed.fuzzy and changed.previous_id[0].endswith("\nReplies are not read.")   # read back whole
 
 
 def test_an_update_with_nothing_changed_rewrites_no_file(root):
