@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import checks, logs, recorder, texting
+from . import checks, logs, metrics, recorder, texting
 from .access import Guesses
 from .call_facts import CallFacts
 from .files import ConfigError
@@ -66,6 +66,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # The secret of a Twilio SharedKey, for webhooks a Webhooks Rule signs with it (see README).
         TWILIO_WEBHOOK_SHARED_KEY=os.environ.get("TWILIO_WEBHOOK_SHARED_KEY") or None,
         IVR_DEVELOPMENT=os.environ.get("IVR_DEVELOPMENT") == "1",
+        # Translations whose English changed spoken as drafts (a translator hearing their work in
+        # context); else such a language is withheld from callers until it is ready.
+        IVR_DRAFTS=os.environ.get("IVR_DEVELOPMENT") == "1",
         IVR_PROXY_HOPS=os.environ.get("IVR_PROXY_HOPS"),
         # The line's public address, as Twilio is told to call it: signatures are checked against it.
         IVR_PUBLIC_URL=os.environ.get("IVR_PUBLIC_URL") or None,
@@ -95,7 +98,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["IVR_PUBLIC_URL"] = public_url(app.config["IVR_PUBLIC_URL"])
     # Outermost, so wrapped last: an oversized request is refused before anything (even the proxy fix) reads it.
     app.wsgi_app = RequestLimits(app.wsgi_app, proxy_hops=hops)
-    files = checks.load(Path(app.config["IVR_ROOT"]), Path(app.config["IVR_CONFIG"])).files
+    files = checks.load(Path(app.config["IVR_ROOT"]), Path(app.config["IVR_CONFIG"]),
+                        drafts=app.config["IVR_DRAFTS"]).files
+    metrics.withheld(files.withheld)
     config = files.config
     usage = recorder.init_app(app, config)
     facts = app.extensions["ivr.facts"] = CallFacts(usage.store)
@@ -109,7 +114,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         "ivr.fallback_twiml": renderer.twiml(engine.fallback),
     })
 
-    from . import console, health, metrics, replies, twilio_alerts, web
+    from . import console, health, replies, twilio_alerts, web
     for blueprint in (web.bp, console.bp, metrics.bp, health.bp, twilio_alerts.bp, replies.bp):
         app.register_blueprint(blueprint)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -45,9 +46,11 @@ class Severity(Enum):
 @dataclass
 class Context:
     """What rules beyond start-up may need: a stopwatch for caller time, and for `check --live`
-    the Twilio account (a callable that returns go_live's AccountCheck, read once)."""
+    the Twilio account (a callable that returns go_live's AccountCheck, read once). ``drafts``:
+    translations whose English changed are spoken as they are (development), not refused."""
     stopwatch: "timings.Stopwatch | None" = None
     account: Callable[[], Any] | None = None
+    drafts: bool = False
     _account_check: Any = None
 
     def account_check(self):
@@ -92,7 +95,7 @@ def translated(files: LineFiles, context: Context) -> list[str]:
                 continue
             if not catalog.has(prompt_id, code):
                 untranslated.setdefault(code, []).append(prompt_id)
-            elif catalog.is_fuzzy(prompt_id, code):
+            elif catalog.is_fuzzy(prompt_id, code) and not context.drafts:
                 found.append(f"language {code}: {prompt_id}: is marked fuzzy (its English changed since it was "
                              "translated): translate it again and clear the flag")
             elif placeholders(catalog.text(prompt_id, code)) != expected:
@@ -212,6 +215,13 @@ def hours_as_the_prompts_say(files: LineFiles, context: Context) -> list[str]:
             if (hours.weekdays, hours.opens, hours.closes) != HOURS_THE_PROMPTS_SAY]
 
 
+def languages_withheld(files: LineFiles, context: Context) -> list[str]:
+    """Languages callers cannot choose until they are ready: a warning of check, a problem of --live."""
+    return [f"language {code}: withheld from callers ({len(found)} problem{'' if len(found) == 1 else 's'}): "
+            + "; ".join(found[:FEW]) + (f"; and {len(found) - FEW} more" if len(found) > FEW else "")
+            for code, found in files.withheld.items()]
+
+
 # -- live ----------------------------------------------------------------------------------
 def languages_signed_off(files: LineFiles, context: Context) -> list[str]:
     """What stands between each language and going live: a draft, fuzzy or missing translations,
@@ -246,6 +256,7 @@ RULES = (
     Rule("caller time within the budgets, estimated", WARN, caller_time_estimated),
     Rule("texts sent from a number of yours", WARN, texts_from_a_real_number, live=LIVE),
     Rule("office hours as the prompts say them", WARN, hours_as_the_prompts_say),
+    Rule("every language ready, or withheld from callers", WARN, languages_withheld, live=LIVE),
     Rule("every language reviewed and signed off", LIVE, languages_signed_off),
     Rule("the Twilio account sends the texts", LIVE, account_ready),
     Rule("the Twilio account's fallback URLs", LIVE, account_advice, live=WARN),
@@ -255,21 +266,50 @@ AFTER_TRANSLATIONS = ("a recording of every prompt where no voice speaks",
                       "recordings say the prompts' words where no voice speaks")
 
 
-def startup_problems(files: LineFiles) -> list[str]:
+def startup_problems(files: LineFiles, context: Context | None = None) -> list[str]:
+    context = context or Context()
     problems = []
     for rule in RULES:
         if rule.severity is not START or (problems and rule.name in AFTER_TRANSLATIONS):
             continue
-        problems += rule.find(files, Context())
+        problems += rule.find(files, context)
     return problems
 
 
-def startup(files: LineFiles) -> tuple[LineFiles, list[str]]:
-    """The START rules; and, in a language with a voice, a recording that no longer says its
-    prompt's words set aside (the prompt is spoken instead), with a warning."""
-    problems = startup_problems(files)
-    if problems:
+LANGUAGE_PROBLEM = re.compile(r"language ([A-Za-z0-9-]+): ")
+
+
+def not_ready(files: LineFiles, problems: list[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """The languages other than the first that START problems keep from callers (code -> its
+    problems: untranslated, fuzzy, unrecorded ...), and the problems that stop the start."""
+    first, held, stopping = files.first_language.code, {}, []
+    for problem in problems:
+        match = LANGUAGE_PROBLEM.match(problem)
+        if match and match.group(1) != first and files.config.language(match.group(1)):
+            held.setdefault(match.group(1), []).append(problem)
+        else:
+            stopping.append(problem)
+    return held, stopping
+
+
+def startup(files: LineFiles, drafts: bool = False, withhold: bool = True) -> tuple[LineFiles, list[str]]:
+    """The START rules; a language other than the first that breaks them is withheld from callers
+    (``withhold``: a change to the English never takes the line down), with a warning; and, in a
+    language with a voice, a recording that no longer says its prompt's words set aside (the prompt
+    is spoken instead), with a warning. ``drafts``: fuzzy translations are spoken (development)."""
+    context = Context(drafts=drafts)
+    problems = startup_problems(files, context)
+    held, stopping = not_ready(files, problems)
+    if stopping or (held and not withhold):
         return files, problems
+    if held:
+        files = files.without_languages(held)
+        problems = startup_problems(files, context)
+        if problems:
+            return files, problems
+        for code, found in held.items():
+            log.warning("language %s is withheld from callers until it is ready (%d problem%s): %s", code,
+                        len(found), "" if len(found) == 1 else "s", found[0])
     voiced = [(code, prompt) for code, prompt in files.stale if files.config.language(code).speaks]
     for code, prompt in voiced:
         log.warning("the %s recording of %s says other words than its prompt: the prompt is spoken instead",
@@ -284,10 +324,13 @@ class Checked:
     problems: list[str]
 
 
-def load(root: Path, config_path: Path, strict: bool = True) -> Checked:
+def load(root: Path, config_path: Path, strict: bool = True, drafts: bool = False,
+         withhold: bool = True) -> Checked:
     """Read the line's files and hold them to the START rules; ``strict``: a ConfigError if any
-    is broken (each problem names its language, file or key)."""
-    files, problems = startup(line_files.read(root, config_path))
+    is broken (each problem names its language, file or key). A language other than the first
+    that is not ready is withheld from callers, unless ``withhold`` is false (the translators'
+    tools, which show every language as it is)."""
+    files, problems = startup(line_files.read(root, config_path), drafts=drafts, withhold=withhold)
     if problems and strict:
         raise ConfigError(None, problems)
     return Checked(files, problems)

@@ -25,17 +25,19 @@ from .render import Renderer
 from .terminal_call import call
 
 
-def _checked(strict: bool = True) -> checks.Checked:
+def _checked(strict: bool = True, withhold: bool = True) -> checks.Checked:
+    """The line as it would start (a language not ready withheld); ``withhold`` false: every
+    language as it is, for the translators' tools."""
     try:
-        return checks.load(project_root(), config_path(), strict=strict)
+        return checks.load(project_root(), config_path(), strict=strict, withhold=withhold)
     except ConfigError as error:
         for problem in error.lines():
             click.echo(f"problem: {problem}", err=True)
         sys.exit(1)
 
 
-def _files(strict: bool = True) -> LineFiles:
-    return _checked(strict).files
+def _files(strict: bool = True, withhold: bool = True) -> LineFiles:
+    return _checked(strict, withhold).files
 
 
 def _twiml(files: LineFiles, document) -> str:
@@ -76,14 +78,14 @@ def translations_group():
 @translations_group.command("update")
 def translations_update():
     """Update every catalog from prompts/en.yaml: new prompts empty, changed ones fuzzy."""
-    for said in translations.update(_files(strict=False), project_root() / "locales"):
+    for said in translations.update(_files(strict=False, withhold=False), project_root() / "locales"):
         click.echo(said)
 
 
 @translations_group.command("status")
 def translations_status():
     """A table per language: translated, fuzzy, missing, changed since sign-off, recordings, review."""
-    checked = _checked(strict=False)
+    checked = _checked(strict=False, withhold=False)
     click.echo(translations.status_table(translations.status(checked.files, project_root() / "locales",
                                                              checked.problems)))
     for problem in checked.problems:
@@ -98,7 +100,7 @@ def translations_status():
 @click.option("--note", default="", help="Anything a later reader should know.")
 def translations_sign_off(code, state, by, note):
     """Record the language's current translations as signed off."""
-    config = _files(strict=False).config
+    config = _files(strict=False, withhold=False).config
     language = config.language(code)
     if language is None or language not in translations.translated_languages(config.languages):
         raise click.BadParameter(f"{code!r} is not a translated language in line.yaml", param_hint="--lang")
@@ -123,7 +125,7 @@ def recordings_make(code, human_dir, espeak_voice, no_placeholders, force):
     missing = recordings.tools_missing()
     if missing:
         raise click.ClickException(f"needs {' and '.join(missing)}: apt-get install espeak-ng sox libsox-fmt-mp3")
-    files = _files(strict=False)
+    files = _files(strict=False, withhold=False)
     language = files.config.language(code)
     if language is None:
         raise click.BadParameter(f"{code!r} is not a language in line.yaml", param_hint="--lang")
@@ -246,7 +248,7 @@ def twilio_http_client():
                                                 "(the rates the estimate uses).")
 def timings_command(show_all, estimate, calibrate):
     """Seconds of audio a caller hears at each place, per language, against the budgets."""
-    files = _files(strict=False)
+    files = _files(strict=False, withhold=False)
     stopwatch = timings.Stopwatch(estimate_only=estimate)
     if calibrate:
         try:

@@ -74,6 +74,9 @@ class LineConfig:
     areas: Mapping[str, Area] = field(default_factory=dict)   # empty: the line serves one area
     default_area: str | None = None    # the area of calls to numbers without one; None: ask
     called_areas: Mapping[str, str] = field(default_factory=dict)   # Twilio "To" -> area
+    # Each language's key on the language menu, kept when another is withheld (ivr/checks.py), so
+    # that no key moves and no recording of "press 4" goes stale; empty: by the order of languages.
+    menu_keys: Mapping[str, str] = field(default_factory=dict)
 
     def language(self, code: str | None) -> Language | None:
         return self._by_code.get(code)
@@ -98,7 +101,9 @@ class LineConfig:
         return len(self.menu_languages) > 1
 
     def menu_key(self, language: Language) -> str | None:
-        return str(self.menu_languages.index(language) + 1) if language.on_menu else None
+        if not language.on_menu:
+            return None
+        return self.menu_keys.get(language.code) or str(self.menu_languages.index(language) + 1)
 
     @functools.cached_property
     def routes(self) -> Routes:

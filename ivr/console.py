@@ -65,6 +65,7 @@ def status():
         reason=routes.reason(None, moment), areas=routes.now_in_each_area(moment), contacts=_contacts(),
         next_change=hours.next_change(moment), next_holiday=hours.next_bank_holiday(moment),
         closures=[c for c in hours.closures if c.end > moment], languages=languages, figures=figures,
+        withheld=current_app.extensions["ivr.files"].withheld,
         answered_today=today, config=config, routes=routes,
         alerts=[{**row, "last": dt.datetime.fromtimestamp(row["last"], hours.zone) if row["last"] else None}
                 for row in twilio_alerts.seen(metrics.registry())],

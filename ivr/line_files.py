@@ -7,9 +7,10 @@ problem). Whether what was read makes a line that may start is ivr/checks.py's q
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from types import MappingProxyType
+from typing import Iterable, Mapping
 
 from .callflow.engine import Engine
 from .callflow.graph import Menu
@@ -32,6 +33,8 @@ class LineFiles:
     menu: Menu
     catalog: Catalog
     recordings: Recordings
+    # Languages held back from callers until they are ready (ivr/checks.py): code -> why
+    withheld: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     @functools.cached_property
     def wording(self) -> Wording:
@@ -63,6 +66,19 @@ class LineFiles:
                 for u in inventory.utterances(language)
                 if (rec := self.recordings.get(language.code, u.recording_id))
                 and self.catalog.has(u.prompt, language.code) and rec.text != wording.plain(u)]
+
+    def without_languages(self, why: Mapping[str, list[str]]) -> "LineFiles":
+        """These files with some languages held back from callers (code -> the problems that keep it
+        back): off the language menu, and a number of line.yaml that answers in one of them answers
+        in the first language instead."""
+        config, first = self.config, self.config.first_language.code
+        kept = tuple(language for language in config.languages if language.code not in why)
+        called = {number: (first if code in why else code) for number, code in config.called_numbers.items()}
+        keys = {language.code: config.menu_key(language) for language in kept if language.on_menu}
+        config = replace(config, languages=kept, called_numbers=MappingProxyType(called),
+                         menu_keys=MappingProxyType(keys))
+        withheld = {**self.withheld, **{code: tuple(found) for code, found in why.items()}}
+        return replace(self, config=config, withheld=MappingProxyType(withheld))
 
     def without_recordings(self, unused: Iterable[tuple[str, str]]) -> "LineFiles":
         """These files with some recordings set aside ((language, prompt) pairs): spoken instead."""

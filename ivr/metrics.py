@@ -16,7 +16,7 @@ import functools
 import os
 
 from flask import Blueprint, Response
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import CONTENT_TYPE_LATEST, multiprocess
 
 from .access import council_only
@@ -31,8 +31,18 @@ TEXTS = Counter("ivr_texts", "Text messages asked for, by outcome", ["outcome"])
 LATENCY = Histogram("ivr_request_seconds", "Time to answer a Twilio webhook", ["webhook"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 
+# 1 for each language of line.yaml withheld from callers because it is not ready (ivr/checks.py):
+# its English changed, or a translation or recording is missing. Set once, at start.
+WITHHELD = Gauge("ivr_language_withheld", "Languages of line.yaml withheld from callers until they are ready",
+                 ["language"], multiprocess_mode="max")
+
 bp = Blueprint("metrics", __name__)
 bp.before_request(council_only)
+
+
+def withheld(languages) -> None:
+    for code in languages:
+        WITHHELD.labels(code).set(1)
 
 
 def counted() -> bool:

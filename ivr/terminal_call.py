@@ -44,13 +44,20 @@ def call(code, at, keys, dial_outcome, slow, speak, called, area, withheld, with
     """Walk a call in the terminal through the real webhooks, without a phone."""
     try:
         # A simulated call sends no text (it shows it), so the text option is offered as line.yaml sets it up.
+        # A translator hears their draft in context: entries whose English changed are spoken (marked below).
         app = create_app({"TWILIO_AUTH_TOKEN": secrets.token_hex(16), "IVR_RECORD_USAGE": False, "IVR_JSON_LOGS": False,
-                          "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID") or "AC" + "0" * 32})
+                          "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID") or "AC" + "0" * 32,
+                          "IVR_DRAFTS": True})
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
     logging.getLogger().setLevel(logging.WARNING)   # the transcript is the output here
     config, routes = app.extensions["ivr.engine"].config, app.extensions["ivr.engine"].routes
     recorded = app.extensions["ivr.files"].recordings
+    catalog = app.extensions["ivr.files"].catalog
+    for language in config.languages:
+        if drafts := catalog.drafts(language.code):
+            click.echo(f"  ~ draft: {language.code}: {len(drafts)} entr{'y' if len(drafts) == 1 else 'ies'} whose English "
+                       f"changed, heard as translated (a live line withholds the language): {', '.join(sorted(drafts))}")
     try:
         now = config.hours.parse_local(at) if at else None
     except ValueError:

@@ -145,11 +145,12 @@ def postgresql_schema():
     admin.dispose()
 
 
-def read_line(root: Path = ROOT, strict: bool = False):
+def read_line(root: Path = ROOT, strict: bool = False, withhold: bool = True):
     """The line's files in ``root``, read and held to the start-up rules (ivr/checks.py): a
-    Checked, with its problems (``strict``: a ConfigError for any)."""
+    Checked, with its problems (``strict``: a ConfigError for any; ``withhold`` false: every
+    language kept, as the translators' tools read it)."""
     from ivr import checks
-    return checks.load(root, root / "line.yaml", strict=strict)
+    return checks.load(root, root / "line.yaml", strict=strict, withhold=withhold)
 
 
 def twiml_of(app, document) -> str:

@@ -291,12 +291,12 @@ def test_the_terminal_call_takes_the_area_of_the_call(command, tmp_path, clock):
     assert wrong.exit_code != 0 and "'leinster' is not an area" in wrong.output
 
 
-def check(root):
+def check(root, *options):
     """`flask --app ivr check` on the line in ``root``."""
     from click.testing import CliRunner
     from flask.cli import FlaskGroup
     env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
-    return CliRunner().invoke(FlaskGroup(), ["check"], env=env)
+    return CliRunner().invoke(FlaskGroup(), ["check", *options], env=env)
 
 
 def test_check_passes_on_the_regional_set_up_within_the_budgets(tmp_path):
@@ -310,9 +310,13 @@ def test_check_names_a_missing_recording_of_an_areas_number(tmp_path):
     root = make_root(tmp_path / "regional", regional_settings())
     audio = own_audio(root)
     (audio / "ga" / "transfer_failed.gateway@western.wav").unlink()
-    result = check(root)
-    assert result.exit_code != 0
-    assert "language ga: transfer_failed.gateway@western: has no recording" in result.output
+    result = check(root)   # Irish is withheld from callers, and check says why
+    assert ("warning: language ga: withheld from callers (1 problem): language ga: transfer_failed.gateway@western: "
+            "has no recording") in result.output
+    live = check(root, "--live")
+    assert live.exit_code != 0
+    assert "problem: language ga: withheld from callers (1 problem): language ga: transfer_failed.gateway@western: " \
+        "has no recording" in live.output
 
 
 # -- config that cannot lie ----------------------------------------------------------------------

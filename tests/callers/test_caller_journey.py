@@ -204,14 +204,18 @@ def test_irish_is_keypad_only_and_never_told_it_may_speak(phone):
     assert reply.gather.get("input") == "dtmf"
 
 
-def test_a_fuzzy_translation_stops_the_check(tmp_path):
+def test_a_fuzzy_translation_withholds_its_language_and_fails_check_live(tmp_path):
     root = make_root(tmp_path / "line", line_settings())
     po = root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po"
     text = po.read_text()
     po.write_text(text.replace('msgctxt "content.what_is"', '#, fuzzy\nmsgctxt "content.what_is"', 1))
     result = CliRunnerIn(root).invoke("check")
-    assert result.exit_code == 1
-    assert "problem: language pl: content.what_is: is marked fuzzy" in result.output
+    assert "warning: language pl: withheld from callers (1 problem): language pl: content.what_is: is marked fuzzy" \
+        in result.output
+    live = CliRunnerIn(root).invoke("check", "--live")
+    assert live.exit_code == 1
+    assert "problem: language pl: withheld from callers (1 problem): language pl: content.what_is: is marked fuzzy" \
+        in live.output
 
 
 class CliRunnerIn:

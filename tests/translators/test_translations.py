@@ -147,19 +147,23 @@ def test_check_passes_on_what_ships(root):
 ])
 def test_check_fails_on_a_broken_translation_naming_it(root, locale, prompt, broken, problem):
     set_translation(root, locale, prompt, broken)
-    result = run(root, "check")
-    assert result.exit_code == 1
-    assert problem in result.output
+    result = run(root, "check")   # the language is withheld from callers: a warning naming why
+    assert problem.replace("problem: ", f"warning: language {locale}: withheld from callers (1 problem): ") \
+        in result.output
+    live = run(root, "check", "--live")
+    assert live.exit_code == 1
+    assert f"problem: language {locale}: withheld from callers (1 problem): " + problem.removeprefix("problem: ") \
+        in live.output
 
 
-def test_check_fails_on_a_stale_irish_recording(root):
+def test_check_live_fails_on_a_stale_irish_recording(root):
     run(root, "translations", "sign-off", "--lang", "ga", "--as", "draft", "--by", "the developers")
     set_translation(root, "ga", "option.back", "Filleadh: {choice}.")
-    result = run(root, "check")
+    result = run(root, "check", "--live")
     assert result.exit_code == 1
-    assert ("problem: language ga: option.back: its recording says other words than the prompt now does"
-            in result.output)
-    line = read_line(root)
+    assert ("problem: language ga: withheld from callers (1 problem): language ga: option.back: its recording "
+            "says other words than the prompt now does" in result.output)
+    line = read_line(root, withhold=False)
     ga = next(row for row in status(line.files, root / "locales", line.problems) if row.language.code == "ga")
     assert ga.stale == 1 and ga.changed == ["option.back"]
 
