@@ -6,11 +6,15 @@ Twilio's request and answer as its pages describe them: a signed form post with 
 To, Body, NumMedia (https://www.twilio.com/docs/messaging/guides/webhook-request); messaging TwiML,
 <Message> to reply, an empty <Response/> not to
 (https://www.twilio.com/docs/usage/webhooks/messaging-webhooks)."""
+import datetime as dt
 import logging
+import re
 import xml.etree.ElementTree as ET
 
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
+
+from ivr.call_facts import phone_ref
 
 from ..conftest import TOKEN
 from ..phone import BASE_URL, Phone, say
@@ -75,11 +79,13 @@ def test_nothing_of_the_reply_or_the_phone_is_kept_or_logged(make_app, caplog):
     with caplog.at_level(logging.DEBUG):
         assert text_in(app, "my name is Sam and I live at 4 Main Street") == [ENGLISH]
     assert "7700900123" not in caplog.text and "Main Street" not in caplog.text
-    with app.extensions["ivr.facts"].engine.connect() as connection:
+    with app.extensions["ivr.facts"].engine.connect() as connection:   # (PostgreSQL's is shared by the tests)
         rows = connection.execute(sa.text("SELECT call, fact FROM call_facts")).fetchall()
-    [(kept, fact)] = rows
-    assert fact == "replied"
-    assert kept.startswith("phone-") and len(kept) == len("phone-") + 5   # 20 bits: about a thousand mobiles each
+    assert not any("7700900123" in call or "Main Street" in call + fact for call, fact in rows)
+    phones = {call for call, _ in rows if call.startswith("phone-")}
+    assert phones and all(re.fullmatch(r"phone-[0-9a-f]{5}", call) for call in phones)   # 20 bits: ~1,000 mobiles each
+    mine = phone_ref(app.extensions["ivr.usage"].secret, MOBILE, dt.date.today())
+    assert (mine.id, "replied") in {tuple(row) for row in rows}
 
 
 def test_a_failure_while_answering_is_no_error_to_twilio(make_app, monkeypatch):
