@@ -86,7 +86,11 @@ def _contacts() -> list[tuple[str, str]]:
 def simulator():
     config = engine().config
     local = config.hours.local(now())
+    catalog = current_app.extensions["ivr.files"].catalog
     return render_template("console/simulator.html", languages=config.menu_languages,
+                           keys={language.code: config.menu_key(language) for language in config.menu_languages},
+                           # heard as drafts (development): their English changed since they were translated
+                           drafts={language.code: len(catalog.drafts(language.code)) for language in config.languages},
                            at=local.strftime("%Y-%m-%dT%H:%M"), outcomes=DIAL_OUTCOMES,
                            areas=config.areas if config.several_areas else {}, asks_area=engine().routes.asks_area)
 

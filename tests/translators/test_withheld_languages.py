@@ -123,3 +123,13 @@ def test_in_development_a_translator_hears_their_draft_marked_as_a_draft(tmp_pat
     assert call.exit_code == 0, call.output
     assert ("~ draft: pl: 1 entry whose English changed, heard as translated (a live line withholds the "
             "language): option.warning_signs") in call.output
+
+
+def test_the_console_simulator_marks_a_draft_and_keeps_each_languages_key(tmp_path, clock):
+    app = app_on(english_changed(tmp_path, retranslated=("ga", "ar", "ro", "bg", "pt_PT", "sk")), clock,
+                 IVR_DEVELOPMENT=True, IVR_DRAFTS=True)
+    page = app.test_client().get("/console/simulator").data.decode()
+    assert ('<option value="2" data-code="pl">Polish, polski (pl), draft: 1 entry whose English changed</option>'
+            in page)
+    assert '<option value="3" data-code="lt">' in page and "(lt), draft: 1 entry" in page
+    assert '<option value="5" data-code="ar">Arabic' in page and "(ar), draft" not in page
