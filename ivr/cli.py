@@ -16,7 +16,7 @@ import click
 
 from twilio.base.exceptions import TwilioException
 
-from . import (checks, config_path, fallback_asset, go_live, project_root, recordings, smoke_call, timings,
+from . import (checks, config_path, fallback_asset, go_live, listen, project_root, recordings, smoke_call, timings,
                translations, twilio_number, usage, walk)
 from .files import ConfigError
 from .line_files import AUDIO_DIR, LineFiles
@@ -90,6 +90,23 @@ def translations_status():
                                                              checked.problems)))
     for problem in checked.problems:
         click.echo(f"problem: {problem}")
+
+
+@translations_group.command("listen")
+@click.argument("code")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the page and its audio (default: var/listen/<code>).")
+def translations_listen(code, out_dir):
+    """A page to review a language by ear: each place of the call as audio, with the text, the English and the notes."""
+    files = _files(strict=False, withhold=False)
+    language = files.config.language(code)
+    if language is None:
+        raise click.BadParameter(f"{code!r} is not a language in line.yaml", param_hint="CODE")
+    try:
+        page = listen.build(files, language, out_dir or project_root() / "var" / "listen" / code)
+    except recordings.RecordingError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"written: {page}")
 
 
 @translations_group.command("sign-off")

@@ -42,6 +42,7 @@ RUN_BY = {
     "ivr smoke-call": "telephony/test_go_live.py::test_the_smoke_call_rings_every_language_presses_its_key_and_a_message_never_0",
     "ivr stats": "telephony/test_operations.py::test_the_stats_command_prints_the_figures_for_those_events",
     "ivr timings": "translators/test_translation_mechanisms.py::test_timings_on_an_estimate_warn_instead_of_failing",
+    "ivr translations listen": "translators/test_translations.py::test_the_listen_through_page_of_one_language",
     "ivr translations sign-off": "translators/test_translation_mechanisms.py::test_check_live_passes_when_every_language_is_signed_off",
     "ivr translations status": "translators/test_translations.py::test_status_shows_every_language_its_voice_and_its_review_state",
     "ivr translations update": "translators/test_translations.py::test_update_keeps_translations_and_marks_changed_english_fuzzy",
@@ -49,7 +50,7 @@ RUN_BY = {
     "ivr walk": "telephony/test_production_server.py::test_the_walk_answers_a_whole_call_and_names_a_failing_step",
 }
 COMMAND = re.compile(r"(?:^|`)(make [a-z-]+|(?:flask --app ivr|python -m ivr|ivr) [a-z-]+"
-                     r"(?: (?:make|sign-off|status|update))?)", re.M)
+                     r"(?: (?:make|sign-off|status|update|listen))?)", re.M)
 
 
 def readme_commands() -> set[str]:

@@ -173,3 +173,23 @@ def test_the_999_sentence_after_a_failed_transfer_is_the_greetings_hang_up_inclu
     """Heard while the caller is still connected, when keys go to the line: a caller who keys 999
     without hanging up reaches nobody (the Lithuanian review's serious finding)."""
     assert translation(code, "transfer_failed.danger") == translation(code, "greeting.danger")
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None or shutil.which("sox") is None,
+                    reason="needs espeak-ng and sox (.ci/run installs them)")
+def test_the_listen_through_page_of_one_language(root, tmp_path):
+    """A reviewer who cannot ring the line hears each place of the call beside its words."""
+    out = tmp_path / "listen"
+    result = run(root, "translations", "listen", "pl", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    page = (out / "listen-pl.html").read_text()
+    places = page.count("<section")
+    audio = sorted((out / "audio").glob("place-*.wav"))
+    assert places > 30 and len(audio) == places   # one audio file per place
+    assert all(path.read_bytes()[:4] == b"RIFF" and path.stat().st_size > 8000 for path in audio)
+    # side by side: the Polish, the English and the translator's note of each sentence
+    assert translation("pl", "content.warning_signs").split(".")[0] in page
+    assert "Here are some of the warning signs" in page
+    assert "Main menu, option 2. The four signs are exactly those on the source page" in page
+    assert 'lang="pl" dir="ltr"' in page
+    assert run(root, "translations", "listen", "xx").exit_code != 0
