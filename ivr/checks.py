@@ -20,7 +20,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import line_files, sms, timings, translations
+from . import line_files, phrases, sms, timings, translations
 from .callflow.matching import overlaps
 from .callflow.state import TRANSFER_FAILED
 from .callflow.transfers import TEAM_PROMPTS
@@ -177,6 +177,10 @@ def text_fits(files: LineFiles, context: Context) -> list[str]:
             for prompt, encoding, count, allowed, _ in measured if count > allowed]
 
 
+def callers_words_lead_where_they_should(files: LineFiles, context: Context) -> list[str]:
+    return phrases.problems(files)
+
+
 def text_preview_neutral(files: LineFiles, context: Context) -> list[str]:
     return sms.preview_problems(files)
 
@@ -249,6 +253,7 @@ RULES = (
     Rule("a recording of every prompt where no voice speaks", START, sayable),
     Rule("recordings say the prompts' words where no voice speaks", START, recordings_say_the_words),
     Rule("spoken choices distinct on each menu", CHECK, keywords_distinct),
+    Rule("the phrases callers say lead where they should", CHECK, callers_words_lead_where_they_should),
     Rule("each text within its SMS segments", CHECK, text_fits),
     Rule("the text one item a line, its first line neutral and quoted by the consent", CHECK,
          text_preview_neutral),

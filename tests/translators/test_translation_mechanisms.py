@@ -224,3 +224,61 @@ def test_two_ways_to_the_same_choice_may_share_words():
     say_again = Choice("2", Action("go", "advice"), None, "option.advice", ("say again",))
     assert overlaps([again, again_please]) == []
     assert overlaps([again, again_please, say_again]) == [("say again", "again")]
+
+
+# -- what callers say, as tests the translators own (locales/<locale>/phrases.yaml) -----------------
+
+# Phrasings that chose nothing, or the wrong thing, before (the reviews of #24, reproduced).
+REPRODUCED = [("pl", "every_menu", "speak_to_someone", "chcę porozmawiać"),
+              ("sk", "every_menu", "speak_to_someone", "spojte ma s operátorom"),
+              ("lt", "transfer_failed", "try_again", "bandyti dar kartą"),
+              ("bg", "text_me", "send_text", "да моля"),
+              ("pt-PT", "every_menu", "repeat", "voltar a ouvir"),
+              ("ar", "transfer_failed", "try_again", "أعد المحاولة")]
+
+
+def test_every_listening_language_has_phrases_that_lead_where_they_should():
+    from ivr import phrases
+    import yaml
+    line = read_line(strict=True).files
+    assert phrases.problems(line) == []
+    for language in line.config.languages:
+        if not language.listens:
+            continue
+        wanted = yaml.safe_load(phrases.path_of(line.root, language).read_text())
+        for kind in ("speak_to_someone", "repeat", "back", "slower"):
+            assert len(wanted["every_menu"][kind]) >= 5, (language.code, kind)
+        for code, place, target, phrase in REPRODUCED:
+            if code == language.code:
+                assert phrase in wanted[place][target], (code, phrase)
+
+
+@pytest.mark.parametrize("code, place, target, phrase", REPRODUCED)
+def test_the_reproduced_phrasings_now_lead_where_the_caller_meant(code, place, target, phrase):
+    from ivr import phrases
+    from ivr.callflow.matching import by_speech
+    line = read_line(strict=True).files
+    language = line.config.language(code)
+    node = "main" if place == "every_menu" else place
+    chosen = by_speech(line.inventory.script.choices(node, language, urgent=True), phrase)
+    assert chosen is not None and phrases.target_of(chosen) == target
+
+
+def test_a_phrase_that_leads_elsewhere_fails_the_check_naming_where_it_went(tmp_path):
+    root = make_root(tmp_path / "line", line_settings())
+    path = root / "locales" / "pl" / "phrases.yaml"
+    path.write_text(path.read_text().replace("  repeat: [powtórz,", "  repeat: [wróć, zagraj to jeszcze raz, powtórz,"))
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert "problem: language pl: 'wróć' (for repeat) leads to back at main, what_is, what_is_2 and" in result.output
+    assert "problem: language pl: 'zagraj to jeszcze raz' (for repeat) chooses nothing at main" in result.output
+
+
+def test_a_yes_left_unquoted_is_named_not_matched_as_true(tmp_path):
+    root = make_root(tmp_path / "line", line_settings())
+    path = root / "prompts" / "phrases.yaml"
+    path.write_text(path.read_text().replace('    - "yes"\n', "    - yes\n", 1))
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert ("problem: language en-GB: phrases.yaml: True under send_text is not text (YAML reads yes, no, on, off "
+            "as true or false): put it in quotes") in result.output
