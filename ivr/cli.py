@@ -16,7 +16,8 @@ import click
 
 from twilio.base.exceptions import TwilioException
 
-from . import (checks, config_path, fallback_asset, go_live, listen, project_root, recordings, smoke_call, timings,
+from . import (checks, config_path, fallback_asset, go_live, listen, project_root, recording_script, recordings,
+               smoke_call, timings,
                translations, twilio_number, usage, walk)
 from .files import ConfigError
 from .line_files import AUDIO_DIR, LineFiles
@@ -130,6 +131,17 @@ def recordings_group():
     """Make and check the recorded prompts in prompts/audio/."""
 
 
+@recordings_group.command("script")
+@click.option("--lang", "code", required=True, help="The language code, as in line.yaml.")
+def recordings_script(code):
+    """The script a voice artist reads from: every file, in sittings, with its words and tone."""
+    files = _files(strict=False, withhold=False)
+    language = files.config.language(code)
+    if language is None:
+        raise click.BadParameter(f"{code!r} is not a language in line.yaml", param_hint="--lang")
+    click.echo(recording_script.script(files, language))
+
+
 @recordings_group.command("make")
 @click.option("--lang", "code", required=True, help="The language code, as in line.yaml.")
 @click.option("--from", "human_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -154,9 +166,15 @@ def recordings_make(code, human_dir, espeak_voice, no_placeholders, force):
                                said={u.recording_id for u in utterances})
     except recordings.RecordingError as error:
         raise click.ClickException(str(error)) from None
+    refused = [one for one in made if one.startswith("refused: ")]
+    made = [one for one in made if not one.startswith("refused: ")]
     for one in made:
         click.echo(one)
     click.echo(f"{code}: {len(made)} recordings made, {len(wanted) - len(made)} already up to date")
+    if refused:
+        for one in refused:
+            click.echo(one, err=True)
+        raise click.ClickException(f"{len(refused)} problem(s) with the recordings given: record those again")
 
 
 @click.command("fallback-twiml")

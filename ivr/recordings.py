@@ -23,6 +23,7 @@ from typing import Iterable, Mapping
 
 import yaml
 
+from . import takes
 from .files import ConfigError, load_yaml
 
 log = logging.getLogger(__name__)
@@ -221,8 +222,9 @@ def make(folder: Path, wanted: Mapping[str, str], espeak_voice: str | None, huma
     ``wanted``) are removed; a prompt waiting for its translation keeps its recording.
 
     A human recording in ``human_dir`` named <prompt id>.<wav|mp3|flac|ogg> is
-    converted; otherwise, with an ``espeak_voice``, a placeholder is made.
-    Returns one line per recording made.
+    converted once it passes ivr/takes.py's checks (a take refused is named, with why);
+    otherwise, with an ``espeak_voice``, a placeholder is made.
+    Returns one line per recording made or take refused ("refused: ...").
     """
     folder.mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(folder)
@@ -230,6 +232,9 @@ def make(folder: Path, wanted: Mapping[str, str], espeak_voice: str | None, huma
     for prompt, text in sorted(wanted.items()):
         target = folder / f"{prompt}.wav"
         human = human_recording(human_dir, prompt)
+        if human and (refused := takes.problems(human)):
+            made += [f"refused: {human.name}: {why}" for why in refused]
+            human = None   # not accepted: what there was stays, or a placeholder stands in
         current = manifest.get(prompt)
         up_to_date = current and current["text"] == text and target.is_file()
         if up_to_date and not force and not human:

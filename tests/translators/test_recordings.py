@@ -1,4 +1,5 @@
 """Recordings: played before speech, served safely, made and converted by one command."""
+import re
 import shutil
 import struct
 import subprocess
@@ -100,17 +101,23 @@ def test_a_recording_in_the_callers_language_is_played_instead_of_speech(tmp_pat
     assert app.test_client().get("/audio/pl/option.what_is.wav").status_code == 200
 
 
+def make_from_takes(root, studio, takes: dict, channels: str = "1"):
+    """`recordings make --lang ga --from studio` with a voice artist's takes: a tone per prompt, with
+    sox's effects (its level, silence)."""
+    studio.mkdir()
+    for prompt, effects in takes.items():
+        subprocess.run(["sox", "-n", "-r", "48000", "-c", channels, str(studio / f"{prompt}.wav"),
+                        "synth", "1.5", "sine", "300", *effects], check=True)
+    env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
+    return CliRunner().invoke(FlaskGroup(), ["recordings", "make", "--lang", "ga", "--from", str(studio),
+                                             "--no-placeholders"], env=env)
+
+
 @needs_tools
 def test_recordings_make_converts_human_recordings_and_remembers_them(tmp_path):
     root = make_root(tmp_path / "line", line_settings())
     audio = own_audio(root)
-    studio = tmp_path / "studio"
-    studio.mkdir()
-    subprocess.run(["sox", "-n", "-r", "44100", "-c", "2", str(studio / "greeting.welcome.wav"),
-                    "synth", "1.5", "sine", "440"], check=True)
-    env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
-    result = CliRunner().invoke(FlaskGroup(), ["recordings", "make", "--lang", "ga", "--from", str(studio),
-                                               "--no-placeholders"], env=env)
+    result = make_from_takes(root, tmp_path / "studio", {"greeting.welcome": ["vol", "0.5"]}, channels="2")
     assert result.exit_code == 0, result.output
     assert "greeting.welcome: human recording (greeting.welcome.wav)" in result.output
     assert wav_format((audio / "ga" / "greeting.welcome.wav").read_bytes()) == (7, 1, 8000)
@@ -161,3 +168,35 @@ def test_a_recording_deleted_while_the_line_runs_is_no_longer_offered(make_app, 
         "2 missing: ga/content.warning_signs, ga/language.choose")
     shutil.copy(ROOT / "prompts" / "audio" / "ga" / "language.choose.wav", audio / "ga")   # back again
     assert f"{BASE_URL}/audio/ga/language.choose.wav" in [p.text for p in phone.ring().root.iter("Play")]
+
+
+@needs_tools
+def test_a_take_that_is_too_quiet_or_starts_late_is_refused_and_the_others_accepted(tmp_path):
+    root = make_root(tmp_path / "line", line_settings())
+    audio = own_audio(root)
+    before = (audio / "ga" / "greeting.danger.wav").read_bytes()
+    result = make_from_takes(root, tmp_path / "studio", {
+        "greeting.welcome": ["vol", "0.4"],                  # a good take
+        "greeting.danger": ["vol", "0.004"],                 # far too quiet
+        "option.back": ["vol", "0.4", "pad", "2.5", "0"]})   # 2.5 s before a word is said
+    assert result.exit_code == 1
+    assert "greeting.welcome: human recording (greeting.welcome.wav)" in result.output
+    assert "refused: greeting.danger.wav: is too quiet: -5" in result.output and "at least -35 needed" in result.output
+    assert "refused: option.back.wav: has 2.5 s of silence at the start, more than 1 s" in result.output
+    manifest = yaml.safe_load((audio / "ga" / "recordings.yaml").read_text())
+    assert manifest["greeting.welcome"]["made_by"] == "human recording (greeting.welcome.wav)"
+    assert manifest["greeting.danger"]["made_by"] == "placeholder (espeak-ng)"   # the refused take never replaced it
+    assert (audio / "ga" / "greeting.danger.wav").read_bytes() == before
+
+
+def test_the_recording_script_lists_every_file_once_with_its_words_tone_and_numbers(tmp_path):
+    root = make_root(tmp_path / "line", line_settings())
+    env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
+    result = CliRunner().invoke(FlaskGroup(), ["recordings", "script", "--lang", "ga"], env=env)
+    assert result.exit_code == 0, result.output
+    files = re.findall(r"^### `(.+)\.wav`$", result.output, re.M)
+    assert sorted(files) == sorted(irish_said(root)) and len(files) == IRISH_PROMPTS   # each needed file, once
+    assert result.output.count("## Sitting ") == 3 and "Tone: " in result.output
+    danger = result.output.split("### `greeting.danger.wav`")[1].split("###")[0]
+    assert f"> {translation('ga', 'greeting.danger').replace('{emergency}', '9 9 9')}" in danger
+    assert "Says a number: recorded again when the number changes." in danger
