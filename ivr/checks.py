@@ -11,7 +11,6 @@ objects stops the start before any rule runs.
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import re
@@ -25,6 +24,7 @@ from .callflow.matching import overlaps
 from .callflow.state import TRANSFER_FAILED
 from .callflow.transfers import TEAM_PROMPTS
 from .catalog import PLACEHOLDERS, placeholders
+from .hours_words import HOURS_PARTS
 from .files import ConfigError
 from .line_files import AUDIO_DIR, LineFiles
 from .texting import EXAMPLE_MOBILE
@@ -32,8 +32,6 @@ from .texting import EXAMPLE_MOBILE
 log = logging.getLogger(__name__)
 
 FEW = 3   # untranslated prompts named one by one; more are one line (the red team's L6: 99 lines)
-# The office hours the shipped prompts say (content.advice_parents_carers_3, goodbye.numbers, sms.body).
-HOURS_THE_PROMPTS_SAY = (frozenset(range(5)), dt.time(9), dt.time(17))
 
 
 class Severity(Enum):
@@ -78,7 +76,8 @@ def translated(files: LineFiles, context: Context) -> list[str]:
     """Every prompt the line needs, in every language: there, not fuzzy, with the English's placeholders."""
     config, catalog = files.config, files.catalog
     required = files.inventory.required_prompts()
-    allowed = PLACEHOLDERS | set(config.numbers) | set(config.links) | {f"key_{k}" for k in files.menu.every_node}
+    allowed = (PLACEHOLDERS | set(config.numbers) | set(config.links) | {f"key_{k}" for k in files.menu.every_node}
+               | files.wording.hours_names | HOURS_PARTS)
     wanted = {language.code: required | (set(TEAM_PROMPTS) if language == config.first_language else set())
               for language in config.languages}
     found, untranslated = [], {}
@@ -209,16 +208,6 @@ def texts_from_a_real_number(files: LineFiles, context: Context) -> list[str]:
     return []
 
 
-def hours_as_the_prompts_say(files: LineFiles, context: Context) -> list[str]:
-    config = files.config
-    return [f"{where}: differ from what callers are told (Monday to Friday, 9am to 5pm, in "
-            "content.advice_parents_carers_3, goodbye.numbers, sms.body and their .any_area twins): "
-            "change those words in prompts/en.yaml and every language"
-            for where, hours in [("office_hours", config.hours)] + [
-                (f"areas.{area.key}.office_hours", area.routing.hours) for area in config.areas.values()]
-            if (hours.weekdays, hours.opens, hours.closes) != HOURS_THE_PROMPTS_SAY]
-
-
 def languages_withheld(files: LineFiles, context: Context) -> list[str]:
     """Languages callers cannot choose until they are ready: a warning of check, a problem of --live."""
     return [f"language {code}: withheld from callers ({len(found)} problem{'' if len(found) == 1 else 's'}): "
@@ -260,7 +249,6 @@ RULES = (
     Rule("caller time within the budgets", CHECK, caller_time_measured),
     Rule("caller time within the budgets, estimated", WARN, caller_time_estimated),
     Rule("texts sent from a number of yours", WARN, texts_from_a_real_number, live=LIVE),
-    Rule("office hours as the prompts say them", WARN, hours_as_the_prompts_say),
     Rule("every language ready, or withheld from callers", WARN, languages_withheld, live=LIVE),
     Rule("every language reviewed and signed off", LIVE, languages_signed_off),
     Rule("the Twilio account sends the texts", LIVE, account_ready),

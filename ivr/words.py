@@ -11,14 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from . import hours_words
 from .catalog import PLACEHOLDER, Catalog, placeholders
 from .config import Language, LineConfig
 from .routing import Area
 
 KEY_NAMES = {"*": "key.star", "#": "key.hash"}
+OFFICE_HOURS = "office_hours"   # {office_hours}: the caller's area's office hours
+HOURS = "hours_"                # {hours_<contact>}: a contact's own hours (ivr/hours_words.py)
 KEY_PLACEHOLDER = "key_"   # {key_back}: the key that goes back on every node
 ANY_AREA = ".any_area"   # the twin of a prompt that says an area's number, while the area is not known
 AREA_RECORDING = "@"     # prompt@area: the recording of a prompt that says that area's number
+
+
+def _signature(found) -> tuple:
+    """What a caller is told of some hours: comparable between areas."""
+    if not isinstance(found, tuple):
+        return (found,)
+    return tuple((tuple(sorted(p.weekdays)), p.opens, p.closes) for p in found)
 
 
 @dataclass(frozen=True)
@@ -60,9 +70,28 @@ class Wording:
         self.catalog = catalog
         self.keys = keys
         views = config.every_area()
-        # Numbers that differ between the areas a call can be in: a prompt saying one is said per area.
-        self.area_numbers = frozenset(name for name in config.numbers
-                                      if len({view.numbers.get(name) for view in views}) > 1)
+        self.hours_names = frozenset({OFFICE_HOURS} | {HOURS + key for key in config.contacts}
+                                     | {HOURS + key for view in views for key in view.contacts})
+        # Numbers (and hours) that differ between the areas a call can be in: a prompt saying one is
+        # said per area.
+        self.area_numbers = frozenset(
+            [name for name in config.numbers if len({view.numbers.get(name) for view in views}) > 1]
+            + [name for name in self.hours_names if len({_signature(self.hours_of(name, view)) for view in views}) > 1])
+
+    def hours_of(self, name: str, view: Area):
+        """The periods of opening a placeholder says in ``view`` (None: at any time; "missing": the
+        view has no such contact)."""
+        if name == OFFICE_HOURS:
+            return (view.routing.hours,)
+        contact = view.contacts.get(name.removeprefix(HOURS))
+        return hours_words.periods(contact.hours, view.routing.hours) if contact else "missing"
+
+    def hours_text(self, name: str, language: Language, area: str | None, written: bool = False) -> str:
+        words = {prompt: self.catalog.text(prompt, language.code) for prompt in hours_words.PROMPTS}
+        said = hours_words.HoursWords(language.locale, words)
+        found = self.hours_of(name, self.config.area(area))
+        found = None if found == "missing" else found
+        return said.written(found) if written else said.spoken(found)
 
     def said(self, prompt: str, language: Language, area: str | None = None, key: str | None = None) -> Utterance:
         """``prompt`` as said in ``area``: its twin (ANY_AREA) where the area is not known and the
@@ -79,8 +108,11 @@ class Wording:
         return placeholders(source.text) & self.area_numbers if source else set()
 
     def needs_twin(self, prompt: str, view: Area) -> bool:
-        """Whether ``prompt`` says an area's number that ``view`` does not have (the area is not known)."""
-        return bool(self.area_numbers_in(prompt) - set(view.numbers))
+        """Whether ``prompt`` says an area's number (or a contact's hours) that ``view`` does not have
+        (the area is not known)."""
+        missing = {name for name in self.area_numbers_in(prompt) & self.hours_names
+                   if self.hours_of(name, view) == "missing"}
+        return bool((self.area_numbers_in(prompt) - self.hours_names - set(view.numbers)) | missing)
 
     def parts(self, utterance: Utterance, prompt: str | None = None) -> list:
         """The prompt's text, each placeholder replaced by words, Digits or BREAKs."""
@@ -110,6 +142,8 @@ class Wording:
         values = {**self.config.area(area).numbers, **self.config.links,
                   **{f"{KEY_PLACEHOLDER}{kind}": key for kind, key in self.keys.items()}}
         text = self.catalog.text(said.prompt, language.code)
+        values.update({name: self.hours_text(name, language, said.area, written=True)
+                       for name in placeholders(text) & self.hours_names})
         return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
 
     def _fill(self, name: str, utterance: Utterance) -> list:
@@ -117,6 +151,8 @@ class Wording:
             return self.parts(utterance, "choice.press")
         if name == "language":
             return [utterance.language_name or ""]
+        if name in self.hours_names:
+            return [self.hours_text(name, utterance.language, utterance.area)]
         if name == "key" or name.startswith(KEY_PLACEHOLDER):
             key = utterance.key if name == "key" else self.keys[name.removeprefix(KEY_PLACEHOLDER)]
             if key in KEY_NAMES:

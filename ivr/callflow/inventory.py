@@ -3,6 +3,7 @@ a recording would say it, and each place of a call as the timing report measures
 from __future__ import annotations
 
 from ..config import Language, LineConfig
+from ..hours_words import PROMPTS as HOURS_PROMPTS
 from ..words import ANY_AREA, Utterance, Wording
 from .graph import Menu
 from .script import GREETING, POLICE, PRIVACY, SAY_OR_PRESS, Script
@@ -10,7 +11,7 @@ from .state import LANGUAGE_MENU, TRANSFER_FAILED, CallState
 from .transfers import LINE_DOWN, Transfers
 
 # Prompts never heard on their own: parts of other prompts, words to say, the text message.
-NOT_SPOKEN_ALONE = ("key.", "keywords.", "choice.", "sms.")
+NOT_SPOKEN_ALONE = ("key.", "keywords.", "choice.", "sms.", "hours.")
 FIXED_PROMPTS = GREETING + (
     "welcome.young_person", *PRIVACY.values(), SAY_OR_PRESS, "welcome.every_key",
     "key.star", "key.hash", "choice.press",
@@ -19,7 +20,7 @@ FIXED_PROMPTS = GREETING + (
     "transfer.after_limit", "transfer_failed.danger", POLICE,
     "option.try_again", "option.urgent", "keywords.try_again", "keywords.urgent",
     "text.sent", "text.failed", "text.withheld", "text.not_mobile", "text.already_sent", "sms.body",
-    "sms.sensitive_words", "sms.reply",
+    "sms.sensitive_words", "sms.reply", *HOURS_PROMPTS,
     "error.no_input", "error.wrong_key", "error.safety_net", LINE_DOWN, "goodbye.numbers",
 )
 

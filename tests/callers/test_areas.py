@@ -452,13 +452,15 @@ def test_county_down_alone_is_asked_again_because_it_spans_two_trusts(regional):
     assert reply.said[0] == translation("en-GB", "area.question_south_east") and reply.dialled == []
 
 
-def test_check_warns_when_an_areas_hours_differ_from_what_callers_are_told(tmp_path):
-    settings = regional_settings()
+def test_an_area_that_closes_earlier_is_said_so_to_its_callers_only(phone_for, clock):
+    settings = with_council_number(regional_settings())
     settings["areas"]["western"]["office_hours"] = {"close": "16:30"}
-    result = check(make_root(tmp_path / "line", settings))
-    assert result.exit_code == 0
-    assert "warning: areas.western.office_hours: differ from what callers are told" in result.output
-    assert "warning: areas.belfast.office_hours" not in result.output
+    settings["called_numbers"]["+442890000003"] = {"area": "western"}
+    phone = phone_for(settings)
+    western = phone.ring("+442890000003").press("1").press("3").press("4").press("1").press("1")
+    assert "Monday to Friday, 9 am to 4:30 pm, on 028 7131 4090." in western.said[0]
+    belfast = phone.ring(BELFAST_NUMBER).press("1").press("3").press("4").press("1").press("1")
+    assert "Monday to Friday, 9 am to 5 pm, on 028 9050 7000." in belfast.said[0]
 
 
 def test_a_caller_whose_town_is_not_read_out_hears_first_how_to_reach_a_person(regional, clock):

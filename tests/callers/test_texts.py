@@ -76,7 +76,7 @@ def test_the_text_is_in_the_callers_language(texting_phone, api):
     assert sent.said[0] == translation("pl", "text.sent")
     body = api.requests[0]["data"]["Body"]
     assert body.split("\n")[0] == "Numery, o które proszono"
-    assert body.split("\n")[1] == "Gateway Team, pn.-pt. 9-17: 0300 1234 333"
+    assert body.split("\n")[1] == "Gateway Team, pon.-pt. 9-17: 0300 1234 333"   # line.yaml's hours, CLDR's days
 
 
 def test_a_text_is_sent_at_most_once_a_call(texting_phone, api):

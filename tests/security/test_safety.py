@@ -281,7 +281,7 @@ def test_the_fallback_url_serves_static_twiml_that_dials_nobody_and_says_where_t
     reply = phone.reply("/voice/fallback")
     assert reply.dialled == [] and reply.hangs_up
     assert reply.said[0] == "Sorry, this line cannot answer calls at the moment."
-    assert reply.hears("You can call the Gateway Team, Monday to Friday, nine a.m. to five p.m., on 0300 1234 333.")
+    assert reply.hears("You can call the Gateway Team, Monday to Friday, 9 am to 5 pm, on 0300 1234 333.")
     assert reply.hears("If a child is in immediate danger, call 999.")
 
 

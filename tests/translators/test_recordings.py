@@ -17,7 +17,7 @@ from ..phone import BASE_URL, Phone
 from ..words import key_words, offered, set_translation, translation
 
 # Every prompt Irish callers can hear on their own: the recordings it ships (espeak-ng placeholders).
-IRISH_PROMPTS = 61   # with the NSPCC helpline (routing.not_sure) among the contacts, and the part for professionals
+IRISH_PROMPTS = 62   # with the NSPCC helpline (routing.not_sure) among the contacts, the NSPCC's hours and professionals' parts
 
 needs_tools = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and sox (.ci/run installs them)")
 

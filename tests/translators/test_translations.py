@@ -38,7 +38,7 @@ def status_row(output: str, code: str) -> list[str]:
 def test_each_entry_has_its_prompt_id_as_context_and_a_comment_for_translators(root):
     message = entry(polish(root), "content.advice_parents_carers_3")
     assert message.id.startswith("You do not have to be sure. To talk about your concerns and get advice and support")
-    assert any("Advice menu, option 4, part 3 of 5" in c for c in message.auto_comments)
+    assert any("Advice menu, option 4, part 3 of 6" in c for c in message.auto_comments)
     assert any("{gateway} is the phone number 0300 1234 333, said digit by digit" in c
                for c in message.auto_comments)
 
@@ -106,8 +106,8 @@ def test_status_shows_every_language_its_voice_and_its_review_state(root):
     for code in ("en-GB", "pl", "lt", "ga", "ar", "ro", "bg", "pt-PT", "sk"):
         assert status_row(result.output, code)
     assert "draft, awaiting review by a qualified translator" in status_row_text(result.output, "pl")
-    assert "61 (61 placeholder) of 61 needed" in status_row_text(result.output, "ga")
-    assert status_row(result.output, "pl")[2] == "85/85"   # with the text's sensitive words and reply, and the part for professionals
+    assert "62 (62 placeholder) of 62 needed" in status_row_text(result.output, "ga")
+    assert status_row(result.output, "pl")[2] == "92/92"   # with the text's words, hours.*, and two more advice parts
 
 
 def status_row_text(output, code):
