@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .line_files import LineFiles
 
 EVERY_MENU = "every_menu"
+NOTHING = "nothing"   # phrases that must choose nothing ("no, don't send it")
 FILE = "phrases.yaml"
 
 
@@ -66,7 +67,7 @@ def problems(files: "LineFiles") -> list[str]:
             for target, said in (targets or {}).items():
                 for node in where:
                     choices = script.choices(node, language, urgent=True)
-                    if target not in {target_of(choice) for choice in choices}:
+                    if target != NOTHING and target not in {target_of(choice) for choice in choices}:
                         if place != EVERY_MENU:
                             found.append(f"language {language.code}: {FILE}: {target!r} is not offered at {node}")
                         continue
@@ -75,9 +76,9 @@ def problems(files: "LineFiles") -> list[str]:
                             found.append(f"language {language.code}: {FILE}: {phrase!r} under {target} is not "
                                          "text (YAML reads yes, no, on, off as true or false): put it in quotes")
                             continue
-                        chosen = by_speech(choices, phrase)
+                        chosen = by_speech(choices, phrase, script.refusals(language))
                         went = target_of(chosen) if chosen else None
-                        if went != target:
+                        if went != (None if target == NOTHING else target):
                             missed.setdefault((language.code, phrase, target, went), []).append(node)
     for (code, phrase, target, went), nodes in missed.items():
         at = ", ".join(nodes[:3]) + (f" and {len(nodes) - 3} more places" if len(nodes) > 3 else "")

@@ -91,7 +91,7 @@ class Engine:
         if digits:
             choice = matching.by_key(choices, digits)
         elif speech and self.script.listening(state, language):
-            choice = matching.by_speech(choices, speech)
+            choice = matching.by_speech(choices, speech, self.script.refusals(language))
         else:
             choice = None
         if choice is None:   # a wrong key, words that choose nothing, or nothing: counted alike

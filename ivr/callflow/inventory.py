@@ -20,7 +20,7 @@ FIXED_PROMPTS = GREETING + (
     "transfer.after_limit", "transfer_failed.danger", POLICE,
     "option.try_again", "option.urgent", "keywords.try_again", "keywords.urgent",
     "text.sent", "text.failed", "text.withheld", "text.not_mobile", "text.already_sent", "sms.body",
-    "sms.sensitive_words", "sms.reply", *HOURS_PROMPTS,
+    "sms.sensitive_words", "sms.reply", *HOURS_PROMPTS, "keywords.refuse",
     "error.no_input", "error.wrong_key", "error.safety_net", LINE_DOWN, "goodbye.numbers",
 )
 

@@ -3,7 +3,9 @@
 A spoken choice is matched by its keywords (the translatable prompts
 keywords.<option>), whole words within whatever the caller said; the longest
 matching keyword wins, so "try again" beats "again". A number said on its own
-("2") chooses that key. Anything else is no choice: a wrong key.
+("2") chooses that key. Anything else is no choice: a wrong key. Words that refuse
+(keywords.refuse: "no", "don't") keep an option that does something (send the text)
+from being chosen by speech: "no, don't send it" sends nothing.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..config import Language
-from .actions import Action
+from .actions import OPTION_ACTIONS, Action
 
 NOT_A_WORD = re.compile(r"[\W_]+")
 
@@ -60,7 +62,7 @@ def by_key(choices: Iterable[Choice], key: str) -> Choice | None:
     return next((choice for choice in choices if choice.key == key), None)
 
 
-def by_speech(choices: Iterable[Choice], speech: str) -> Choice | None:
+def by_speech(choices: Iterable[Choice], speech: str, refusals: tuple[str, ...] = ()) -> Choice | None:
     choices = list(choices)
     said = normalise(speech)
     if said.strip().isdigit():
@@ -71,4 +73,7 @@ def by_speech(choices: Iterable[Choice], speech: str) -> Choice | None:
             wanted = normalise(word)
             if wanted.strip() and wanted in said and len(wanted) > longest:
                 best, longest = choice, len(wanted)
+    if best is not None and best.action.kind in OPTION_ACTIONS and any(
+            normalise(word).strip() and normalise(word) in said for word in refusals):
+        return None   # "no, don't send it": an action is never taken on words that refuse it
     return best

@@ -27,6 +27,7 @@ SAY_OR_PRESS = "welcome.say_or_press"
 ALSO = "transfer_failed.also."   # + a contact: "you can also call ...", said only while it is open
 POLICE = "transfer_failed.police"   # after a failed transfer: urgent means the police
 KEYWORDS = "keywords."
+REFUSE = "keywords.refuse"
 
 
 def language_names(languages: Iterable[Language], teams: Language) -> dict[str, str]:
@@ -185,6 +186,10 @@ class Script:
         """The words that choose an option (keywords.<option>); none while a translation is missing
         (only the tools build a line that lacks one)."""
         return self._keywords.get((option_prompt.replace("option.", KEYWORDS, 1), language.code), ())
+
+    def refusals(self, language: Language) -> tuple[str, ...]:
+        """Words that refuse (keywords.refuse): said with an option that does something, it is not done."""
+        return self._keywords.get((REFUSE, language.code), ())
 
     def language_choice(self, language: Language) -> Choice:
         """A language offers itself in its own words, and is chosen by saying its name

@@ -168,3 +168,13 @@ def test_a_text_send_that_trickles_is_given_up_at_its_deadline_not_per_read(text
     assert reply.said[0] == "Sorry, the text could not be sent just now."
     assert waited < 1 + 1    # the deadline, plus a second for the rest of the answer
     assert reply.press("0").dialled == [GATEWAY]
+
+
+@pytest.mark.parametrize("said", ["no, don't send it", "do not send the text", "no"])
+def test_saying_no_sends_nothing_though_it_names_sending(texting_phone, api, said):
+    """"Send" is a keyword of sending; "no, don't send it" must not send a text to a phone someone
+    else may read (the Lithuanian review found it did, in English too)."""
+    consent = texting_phone().english().press("4")
+    reply = say(consent, said)
+    assert reply.said[0] == "Sorry, that is not one of the choices." and api.requests == []
+    assert say(consent, "yes please send it").said[0] == "The text is on its way." and len(api.requests) == 1
