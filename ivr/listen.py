@@ -18,10 +18,10 @@ from .config import Language
 from .line_files import LineFiles
 from .recordings import RecordingError, synthesise
 from .timings import espeak_voice
+from .words import RIGHT_TO_LEFT
 
 PLACE_NAMES = {"opening": "the greeting and the language menu, to this language's key",
                "after_language": "after choosing the language: the first menu, then what is said once a call"}
-RIGHT_TO_LEFT = {"ar", "he", "fa", "ur"}
 
 
 @dataclasses.dataclass

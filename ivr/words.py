@@ -18,6 +18,8 @@ from .routing import Area
 
 KEY_NAMES = {"*": "key.star", "#": "key.hash"}
 OFFICE_HOURS = "office_hours"   # {office_hours}: the caller's area's office hours
+RIGHT_TO_LEFT = {"ar", "he", "fa", "ur"}   # languages written right to left
+LRM = "\u200e"
 HOURS = "hours_"                # {hours_<contact>}: a contact's own hours (ivr/hours_words.py)
 KEY_PLACEHOLDER = "key_"   # {key_back}: the key that goes back on every node
 ANY_AREA = ".any_area"   # the twin of a prompt that says an area's number, while the area is not known
@@ -139,7 +141,13 @@ class Wording:
         """A prompt written to be read: numbers as published (the caller's area's), web addresses
         in full, keys as digits."""
         said = self.said(prompt, language, area)
-        values = {**self.config.area(area).numbers, **self.config.links,
+        numbers = self.config.area(area).numbers
+        if language.primary in RIGHT_TO_LEFT:
+            # In right-to-left text a phone shows "0300 1234 333" as "333 1234 0300" (the groups are
+            # neutral runs): a left-to-right mark before the number keeps it as written (Unicode
+            # Bidirectional Algorithm, UAX #9: U+200E LEFT-TO-RIGHT MARK).
+            numbers = {name: LRM + number if " " in number else number for name, number in numbers.items()}
+        values = {**numbers, **self.config.links,
                   **{f"{KEY_PLACEHOLDER}{kind}": key for kind, key in self.keys.items()}}
         text = self.catalog.text(said.prompt, language.code)
         values.update({name: self.hours_text(name, language, said.area, written=True)

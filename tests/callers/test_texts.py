@@ -178,3 +178,14 @@ def test_saying_no_sends_nothing_though_it_names_sending(texting_phone, api, sai
     reply = say(consent, said)
     assert reply.said[0] == "Sorry, that is not one of the choices." and api.requests == []
     assert say(consent, "yes please send it").said[0] == "The text is on its way." and len(api.requests) == 1
+
+
+def test_an_arabic_text_shows_each_number_in_the_order_it_is_dialled():
+    """Right to left, a phone shows "0300 1234 333" as "333 1234 0300" (the fresh Arabic review):
+    a left-to-right mark before each number keeps its groups in order (UAX #9)."""
+    from ..conftest import read_line
+    line = read_line(strict=True).files
+    arabic = line.wording.text_message("sms.body", line.config.language("ar"))
+    for number in ("0300 1234 333", "028 9504 9999", "0800 1111", "0808 800 5000"):
+        assert "\u200e" + number in arabic, number
+    assert "\u200e" not in line.wording.text_message("sms.body", line.config.language("en-GB"))
