@@ -107,7 +107,7 @@ def test_status_shows_every_language_its_voice_and_its_review_state(root):
         assert status_row(result.output, code)
     assert "draft, awaiting review by a qualified translator" in status_row_text(result.output, "pl")
     assert "62 (62 placeholder) of 62 needed" in status_row_text(result.output, "ga")
-    assert status_row(result.output, "pl")[2] == "92/92"   # with the text's words, hours.*, and two more advice parts
+    assert status_row(result.output, "pl")[2] == "93/93"   # with the text's words, hours.*, two more advice parts, keywords.refuse
 
 
 def status_row_text(output, code):
