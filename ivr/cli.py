@@ -162,18 +162,16 @@ def recordings_make(code, human_dir, espeak_voice, no_placeholders, force):
     wanted = {u.recording_id: files.wording.plain(u) for u in utterances if files.catalog.has(u.prompt, code)}
     voice = None if no_placeholders else (espeak_voice or language.primary)
     try:
-        made = recordings.make(project_root() / AUDIO_DIR / code, wanted, voice, human_dir, force,
-                               said={u.recording_id for u in utterances})
+        made, refused = recordings.make(project_root() / AUDIO_DIR / code, wanted, voice, human_dir, force,
+                                        said={u.recording_id for u in utterances})
     except recordings.RecordingError as error:
         raise click.ClickException(str(error)) from None
-    refused = [one for one in made if one.startswith("refused: ")]
-    made = [one for one in made if not one.startswith("refused: ")]
     for one in made:
         click.echo(one)
     click.echo(f"{code}: {len(made)} recordings made, {len(wanted) - len(made)} already up to date")
     if refused:
         for one in refused:
-            click.echo(one, err=True)
+            click.echo(f"refused: {one}", err=True)
         raise click.ClickException(f"{len(refused)} problem(s) with the recordings given: record those again")
 
 

@@ -215,7 +215,7 @@ def human_recording(folder: Path | None, prompt: str) -> Path | None:
 
 
 def make(folder: Path, wanted: Mapping[str, str], espeak_voice: str | None, human_dir: Path | None = None,
-         force: bool = False, said: set[str] | None = None) -> list[str]:
+         force: bool = False, said: set[str] | None = None) -> tuple[list[str], list[str]]:
     """Make the recordings of ``wanted`` (prompt id -> words) that are missing or stale.
 
     Recordings of prompts the line no longer says at all (not in ``said``, by default
@@ -224,16 +224,16 @@ def make(folder: Path, wanted: Mapping[str, str], espeak_voice: str | None, huma
     A human recording in ``human_dir`` named <prompt id>.<wav|mp3|flac|ogg> is
     converted once it passes ivr/takes.py's checks (a take refused is named, with why);
     otherwise, with an ``espeak_voice``, a placeholder is made.
-    Returns one line per recording made or take refused ("refused: ...").
+    Returns one line per recording made, and one per take refused ("<file>: <why>").
     """
     folder.mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(folder)
-    made = []
+    made, refused = [], []
     for prompt, text in sorted(wanted.items()):
         target = folder / f"{prompt}.wav"
         human = human_recording(human_dir, prompt)
-        if human and (refused := takes.problems(human)):
-            made += [f"refused: {human.name}: {why}" for why in refused]
+        if human and (problems := takes.problems(human)):
+            refused += [f"{human.name}: {why}" for why in problems]
             human = None   # not accepted: what there was stays, or a placeholder stands in
         current = manifest.get(prompt)
         up_to_date = current and current["text"] == text and target.is_file()
@@ -255,4 +255,4 @@ def make(folder: Path, wanted: Mapping[str, str], espeak_voice: str | None, huma
         manifest.pop(prompt)
         (folder / f"{prompt}.wav").unlink(missing_ok=True)
     write_manifest(folder, manifest)
-    return made
+    return made, refused

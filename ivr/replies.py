@@ -2,7 +2,7 @@
 automatic answer saying so (sms.reply: who to call instead), in the language of the text it was
 sent, and later replies get none (no ping-pong with an auto-responder).
 
-Twilio's incoming-message webhook (``/sms/reply``, set on the texting number by `ivr number`):
+Twilio's incoming-message webhook (``/sms/reply``, set on the number by `ivr twilio-number`):
 a form with From, To, Body, MessageSid …; the answer is messaging TwiML, ``<Message>`` to reply
 and an empty ``<Response/>`` not to ("It is also possible to receive an incoming message and not
 send a reply message back to the user. To do so, simply send <Response></Response>":

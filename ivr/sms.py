@@ -19,12 +19,12 @@ GSM7_EXTENDED = set("^{}\\[~]|€\f")
 
 BODY, REPLY, SENSITIVE = "sms.body", "sms.reply", "sms.sensitive_words"
 # The most SMS segments a text may take: English fits in GSM-7 (153 characters a segment); other
-# languages mostly need UCS-2 (67 a segment). Shorten the text rather than drop a number.
-SEGMENTS = {"en": 2}
-SEGMENTS_OTHERS = 4
-# Within "no more than 320 characters", which Twilio recommends "to ensure the best deliverability
+# languages mostly need UCS-2 (67 a segment). Shorten the text rather than drop a number. Both keep
+# within "no more than 320 characters", which Twilio recommends "to ensure the best deliverability
 # and user experience" (Twilio Help Center, "Maximum Message Length with Twilio Programmable
 # Messaging"): 2 GSM-7 segments are at most 306 characters, 4 UCS-2 ones 268.
+SEGMENTS = {"en": 2}
+SEGMENTS_OTHERS = 4
 # A locked phone shows the start of a text to anyone nearby: its first line must say nothing about
 # what the text is for. 60 characters: about one line of a notification on a small phone.
 PREVIEW = 60
@@ -93,12 +93,16 @@ def preview_problems(files: "LineFiles") -> list[str]:
     (what a locked phone shows) short, neutral and the one text.consent quotes."""
     catalog, found = files.catalog, []
     english_lines = catalog.source[BODY].text.count("\n") + 1 if BODY in catalog.source else 0
+    if files.config.texting is None:
+        return found
     for language in files.config.languages:
         code = language.code
-        bodies = [(prompt, text) for prompt, text in texts(files, language) if prompt.startswith(BODY)]
+        if not catalog.has(BODY, code):
+            continue
         consent = " ".join(catalog.text("text.consent", code).casefold().split()) \
             if catalog.has("text.consent", code) else ""
-        for prompt in dict.fromkeys(prompt for prompt, _ in bodies):
+        for prompt in dict.fromkeys(files.wording.said(BODY, language, area.key).prompt
+                                    for area in files.config.every_area()):
             text = catalog.text(prompt, code)
             lines = text.count("\n") + 1
             if lines != english_lines:

@@ -12,16 +12,15 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as Late
 
+from typing import TYPE_CHECKING
+
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-import datetime as dt
-from typing import TYPE_CHECKING, Callable
-
-from .config import TextSettings
-from .phone_numbers import is_e164
 from .call_facts import TEXTED, phone_ref
+from .config import TextSettings
 from .context import SIMULATED_TEXTS, SIMULATION
+from .phone_numbers import is_e164
 
 if TYPE_CHECKING:
     from .call_facts import CallFacts
@@ -53,11 +52,10 @@ def withheld(caller: str | None) -> bool:
 
 class Texter:
     def __init__(self, settings: TextSettings, account_sid: str | None, auth_token: str | None,
-                 http_client=None, facts: "CallFacts | None" = None,
-                 phone: "Callable[[str, dt.date], CallRef] | None" = None):
+                 http_client=None, facts: "CallFacts | None" = None, secret: bytes | None = None):
         self.settings = settings
         self.facts = facts   # where every instance records a text sent (ivr/call_facts.py)
-        self.phone = phone   # a phone as the facts know it (ivr/replies.py): to answer a reply in its language
+        self.secret = secret   # the usage secret: a phone as the facts know it, to answer a reply in its language
         self.ready = bool(account_sid and auth_token)
         self._client = None
         if self.ready:
@@ -91,8 +89,8 @@ class Texter:
             log.info("text not sent: already sent on this call")
             return "already_sent"
         if self._send(to, body):
-            if self.facts and self.phone and call is not None and language:
-                self.facts.claim(self.phone(to, call.day), f"{TEXTED}{language}")
+            if self.facts and self.secret and call is not None and language:
+                self.facts.claim(phone_ref(self.secret, to, call.day), f"{TEXTED}{language}")
             return "sent"
         if claimed:
             self.facts.release(call, "texted")   # not sent after all: the caller may ask again
@@ -118,9 +116,8 @@ def init_app(app, config: "LineConfig", facts: "CallFacts") -> Texter | None:
     it cannot send, and the line does not offer texts, saying why in the log."""
     if not config.texting:
         return None
-    secret = app.extensions["ivr.usage"].secret
     texter = Texter(config.texting, app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"],
-                    app.config["TWILIO_HTTP_CLIENT"], facts, lambda number, day: phone_ref(secret, number, day))
+                    app.config["TWILIO_HTTP_CLIENT"], facts, app.extensions["ivr.usage"].secret)
     if not texter.ready:
         missing = " and ".join(name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if not app.config[name])
         log.warning("Texts are set up in line.yaml but %s %s not set: the line will not offer them.",

@@ -18,9 +18,9 @@ from .routing import Area
 
 KEY_NAMES = {"*": "key.star", "#": "key.hash"}
 OFFICE_HOURS = "office_hours"   # {office_hours}: the caller's area's office hours
-RIGHT_TO_LEFT = {"ar", "he", "fa", "ur"}   # languages written right to left
-LRM = "\u200e"
 HOURS = "hours_"                # {hours_<contact>}: a contact's own hours (ivr/hours_words.py)
+RIGHT_TO_LEFT = {"ar", "he", "fa", "ur"}   # languages written right to left
+LRM = "\u200e"                  # U+200E LEFT-TO-RIGHT MARK
 KEY_PLACEHOLDER = "key_"   # {key_back}: the key that goes back on every node
 ANY_AREA = ".any_area"   # the twin of a prompt that says an area's number, while the area is not known
 AREA_RECORDING = "@"     # prompt@area: the recording of a prompt that says that area's number
