@@ -132,20 +132,21 @@ def area_question_offers_the_areas(files: LineFiles, context: Context) -> list[s
 
 
 def sayable(files: LineFiles, context: Context) -> list[str]:
-    """A language that no Twilio voice speaks has a recording of everything it may say."""
-    return [f"language {language.code}: {u.recording_id}: has no recording in {AUDIO_DIR}/{language.code}/, "
+    """A language that no Twilio voice speaks has a recording of everything it may say: each
+    sentence or segment, and the pieces numbers and hours are said from (ivr/pieces.py)."""
+    return [f"language {language.code}: {name}: has no recording in {AUDIO_DIR}/{language.code}/, "
             "and no Twilio voice speaks the language"
             for language in files.config.languages if not language.speaks
-            for u in files.inventory.utterances(language)
-            if files.recordings.get(language.code, u.recording_id) is None]
+            for name in sorted(files.inventory.recordings(language))
+            if files.recordings.get(language.code, name) is None]
 
 
 def recordings_say_the_words(files: LineFiles, context: Context) -> list[str]:
-    """A caller never hears words other than the prompt's (an old number, a changed sentence). In a
+    """A caller never hears words other than the prompt's (a changed sentence). In a
     language with a voice, such a recording is set aside at start-up and the prompt is spoken
     (see ``startup``); in a language without one, the line refuses to start until it is made again."""
-    return [f"language {code}: {prompt}: its recording says other words than the prompt now does (an old "
-            f"number or sentence): make it again with `flask --app ivr recordings make --lang {code}`"
+    return [f"language {code}: {prompt}: its recording says other words than the prompt now does: "
+            f"make it again with `flask --app ivr recordings make --lang {code}`"
             for code, prompt in files.stale if not files.config.language(code).speaks]
 
 

@@ -67,6 +67,9 @@ def check(quick, live):
         sys.exit(1)
     codes = ", ".join(lang.code for lang in files.config.languages)
     click.echo(f"OK: {config_path()}, the menu and {len(files.inventory.required_prompts())} prompts in: {codes}")
+    for language in files.config.languages:
+        if not language.speaks:
+            click.echo(recording_script.summary(files, language))
     for warning in found.warnings:
         click.echo(f"warning: {warning}")
 
@@ -158,12 +161,10 @@ def recordings_make(code, human_dir, espeak_voice, no_placeholders, force):
     language = files.config.language(code)
     if language is None:
         raise click.BadParameter(f"{code!r} is not a language in line.yaml", param_hint="--lang")
-    utterances = files.inventory.utterances(language)
-    wanted = {u.recording_id: files.wording.plain(u) for u in utterances if files.catalog.has(u.prompt, code)}
+    wanted = files.inventory.recordings(language)
     voice = None if no_placeholders else (espeak_voice or language.primary)
     try:
-        made, refused = recordings.make(project_root() / AUDIO_DIR / code, wanted, voice, human_dir, force,
-                                        said={u.recording_id for u in utterances})
+        made, refused = recordings.make(project_root() / AUDIO_DIR / code, wanted, voice, human_dir, force)
     except recordings.RecordingError as error:
         raise click.ClickException(str(error)) from None
     for one in made:

@@ -13,6 +13,9 @@ contact's own hours, line.yaml ``contacts.<name>.hours``). Each language's catal
     hours.clock       the CLDR skeleton of a time of day: "ha" (9 am), "H" (9); minutes are added
     hours.any_time    "at any time"
 
+A language spoken from recordings (Irish) says them from recorded pieces (ivr/pieces.py): the
+day names, the times of day and the hours.* prompts' segments, each recorded once.
+
 A text message writes them short, in CLDR's abbreviated day names (its short ones where those
 are longer than four letters) and hours.clock: "Mon-Fri 9am-5pm". Several periods are joined as CLDR joins a list ("A, B and C").
 """
@@ -25,6 +28,8 @@ from babel import Locale
 from babel.dates import format_skeleton, get_day_names
 from babel.lists import format_list
 
+from . import pieces
+from .pieces import DAY, TIME, Piece
 from .routing import ANY_TIME, OFFICE_HOURS, OUTSIDE_OFFICE_HOURS, OfficeHours
 
 CLDR = "CLDR"
@@ -118,3 +123,41 @@ class HoursWords:
             times = f"{_time(period.opens, clock, self.locale)}-{_time(period.closes, clock, self.locale)}"
             parts.append(f"{days} {times.replace(' ', '')}")
         return ", ".join(parts)
+
+    # -- as recorded pieces (ivr/pieces.py), for a language spoken from recordings --------------
+    def pieces(self, found: tuple[OfficeHours, ...] | None) -> list[Piece]:
+        if found is None:
+            return pieces.whole("hours.any_time", self.words["hours.any_time"])
+        return pieces.joined([self._filled("hours.period", {"days": self._days_pieces(period.weekdays),
+                                                            "opens": [self.time_piece(period.opens)],
+                                                            "closes": [self.time_piece(period.closes)]})
+                              for period in found], self._patterns)
+
+    def spare(self) -> list[Piece]:
+        """The pieces recorded in advance, so that new hours need no new recordings: every day,
+        every whole hour and every joining word (a time with minutes is recorded when used)."""
+        return [*(self.day_piece(day) for day in range(7)), *(self.time_piece(dt.time(hour)) for hour in range(24)),
+                *(piece for prompt in ("hours.period", "hours.days", "hours.any_time")
+                  for piece in pieces.whole(prompt, self.words[prompt])),
+                *pieces.list_words(self._patterns)]
+
+    def day_piece(self, number: int) -> Piece:
+        return Piece(f"{DAY}{number}", self.day(number))
+
+    def time_piece(self, moment: dt.time) -> Piece:
+        return Piece(f"{TIME}{moment.hour:02d}{moment.minute:02d}" if moment.minute else f"{TIME}{moment.hour:02d}",
+                     self.time(moment))
+
+    @property
+    def _patterns(self):
+        return self.locale.list_patterns["standard"]
+
+    def _days_pieces(self, weekdays) -> list[Piece]:
+        return pieces.joined([[self.day_piece(first)] if first == last else
+                              self._filled("hours.days", {"first": [self.day_piece(first)],
+                                                          "last": [self.day_piece(last)]})
+                              for first, last in runs(weekdays)], self._patterns)
+
+    def _filled(self, prompt: str, fills: dict[str, list[Piece]]) -> list[Piece]:
+        return [piece for part in pieces.segments(prompt, self.words[prompt])
+                for piece in ([part] if isinstance(part, Piece) else fills[part])]

@@ -61,11 +61,9 @@ class LineFiles:
         return tuple(self._stale_recordings())
 
     def _stale_recordings(self) -> list[tuple[str, str]]:
-        inventory, wording = self.inventory, self.wording
-        return [(language.code, u.recording_id) for language in self.config.languages
-                for u in inventory.utterances(language)
-                if (rec := self.recordings.get(language.code, u.recording_id))
-                and self.catalog.has(u.prompt, language.code) and rec.text != wording.plain(u)]
+        return [(language.code, name) for language in self.config.languages if self.recordings.of(language.code)
+                for name, words in sorted(self.inventory.recordings(language).items())
+                if (rec := self.recordings.get(language.code, name)) and rec.text != words]
 
     def without_languages(self, why: Mapping[str, list[str]]) -> "LineFiles":
         """These files with some languages held back from callers (code -> the problems that keep it

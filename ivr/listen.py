@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from . import pieces
 from .config import Language
 from .line_files import LineFiles
 from .recordings import RecordingError, synthesise
@@ -45,7 +46,7 @@ def places(files: LineFiles, language: Language) -> list[tuple[str, list]]:
     found, seen = [], set()
     for kind, name, words in files.inventory.places(language):
         name = name or PLACE_NAMES.get(kind, kind)
-        key = tuple(u.recording_id for u in words)
+        key = tuple(u.version for u in words)
         if words and key not in seen:
             seen.add(key)
             found.append((name, words))
@@ -65,9 +66,9 @@ def build(files: LineFiles, language: Language, out: Path) -> Path:
         parts, sentences = [], []
         for utterance in words:
             text = wording.plain(utterance)
-            recording = files.recordings.get(utterance.language.code, utterance.recording_id)
-            if recording is not None:
-                parts.append(recording.path)
+            recorded = pieces.recorded(files.recordings, wording, utterance)
+            if recorded is not None:
+                parts += [recording.path for recording in recorded]
             else:
                 if text not in spoken:
                     spoken[text] = audio_dir / f"sentence-{len(spoken) + 1:04d}.wav"
@@ -75,8 +76,8 @@ def build(files: LineFiles, language: Language, out: Path) -> Path:
                 parts.append(spoken[text])
             source = catalog.source.get(utterance.prompt)
             sentences.append(Sentence(
-                utterance.prompt, text, wording.plain(dataclasses.replace(utterance, language=english, recording="")),
-                source.note if source else "", recording is not None))
+                utterance.prompt, text, wording.plain(dataclasses.replace(utterance, language=english)),
+                source.note if source else "", recorded is not None))
         target = audio_dir / f"place-{number:03d}.wav"
         _join(parts, target)
         rows.append(Place(name, f"audio/{target.name}", sentences))

@@ -1,15 +1,14 @@
 """The script a voice artist reads from, for a language the line plays from recordings (Irish):
 every file the line needs, in sittings of one kind of voice, each with its file name, the words
-exactly as the line checks them, the tone, and whether it says a number.
+exactly as the line checks them, and the tone.
 
-Every file is a whole sentence, its numbers and hours inside it: the line does not yet put numbers
-or hours together from recorded pieces, so a new number or new hours mean those files are recorded
-again (the script marks the files that say a number; hours are words, so not marked).
+A sentence that says a number, a key or some hours is recorded in segments, the words between them,
+and the number, key or hours are played from pieces recorded once (ivr/pieces.py): the last sitting
+is those pieces, so a new number or new hours in line.yaml need no new recordings.
 """
 from __future__ import annotations
 
-import re
-
+from . import pieces
 from .config import Language
 from .line_files import LineFiles
 
@@ -22,39 +21,55 @@ SITTINGS = (
      "Steady and kind, as to a worried parent or a frightened young person; never dramatic.",
      ("content.",)),
     ("When the caller is put through, or it fails, and the text message",
-     "Reassuring and unhurried; numbers slowly, digit by digit, with a short pause between groups.",
+     "Reassuring and unhurried.",
      ("transfer.", "transfer_failed.", "text.", "error.", "goodbye.", "screen.")),
+    ("Pieces: the digits, days, times and joining words numbers and hours are made from",
+     "Level and neutral, each on its own, as it sounds in the middle of a sentence (\"... a náid, a hocht ...\"); "
+     "no rise or fall at the end, so the pieces join smoothly.",
+     (pieces.DIGIT, pieces.DAY, pieces.TIME, pieces.LIST, "hours.")),
 )
-NUMBERS = re.compile(r"\d")
+PIECES = len(SITTINGS) - 1
 
 
-def sitting_of(prompt: str) -> int:
-    return next((i for i, (_, _, prefixes) in enumerate(SITTINGS) if prompt.startswith(prefixes)), len(SITTINGS) - 1)
+def sitting_of(name: str) -> int:
+    return next((i for i, (_, _, prefixes) in enumerate(SITTINGS) if name.startswith(prefixes)), PIECES - 1)
 
 
 def script(files: LineFiles, language: Language) -> str:
     """The recording script of ``language``, as Markdown."""
-    wanted = {}
-    for utterance in files.inventory.utterances(language):
-        if files.catalog.has(utterance.prompt, language.code):
-            wanted.setdefault(utterance.recording_id, (utterance.prompt, files.wording.plain(utterance)))
+    wanted = files.inventory.recordings(language)
     lines = [f"# Recording script: {language.code}", "",
              f"{len(wanted)} files. Record each as a separate take named exactly as below (WAV, FLAC, MP3 or OGG),",
              "in a quiet room, close to the microphone, starting within a second. Give the folder to",
              f"`ivr recordings make --lang {language.code} --from <folder>`: it refuses a take that is too quiet,",
              "clipped, or has more than a second of silence at either end, and says which.",
              "Say the names the English way: Gateway Team, Childline, NSPCC (letter by letter), CEOP (\"see-op\").",
+             "A file named <prompt>.<n> is part n of a sentence: the line plays a number, a key or some hours",
+             "(sitting " + str(PIECES + 1) + ") between its parts, so say each part as it sounds there, not as a whole sentence.",
              ""]
     for index, (title, tone, _) in enumerate(SITTINGS):
-        mine = sorted(name for name, (prompt, _) in wanted.items() if sitting_of(prompt) == index)
+        mine = sorted(name for name in wanted if sitting_of(name) == index)
         if not mine:
             continue
         lines += [f"## Sitting {index + 1}: {title}", "", f"Tone: {tone}", ""]
         for name in mine:
-            prompt, words = wanted[name]
-            note = files.catalog.source[prompt].note if prompt in files.catalog.source else ""
-            flags = " **Says a number: recorded again when the number changes.**" if NUMBERS.search(words) else ""
-            lines += [f"### `{name}.wav`", "", f"> {words}", ""]
-            if note or flags:
-                lines += [(f"What it is for: {note}" if note else "") + flags, ""]
+            prompt = pieces.prompt_of(name)
+            note = files.catalog.source[prompt].note if prompt in files.catalog.source and index != PIECES else ""
+            lines += [f"### `{name}.wav`", "", f"> {wanted[name]}", ""]
+            if note:
+                lines += [f"What it is for: {note}", ""]
     return "\n".join(lines)
+
+
+def summary(files: LineFiles, language: Language) -> str:
+    """One line for `check`: how many recordings ``language`` is played from, and the pieces its
+    numbers and hours are said from."""
+    wanted = files.inventory.recordings(language)
+    mine = sorted(name for name in wanted if sitting_of(name) == PIECES)
+    by_kind: dict[str, list[str]] = {}
+    for name in mine:
+        by_kind.setdefault(pieces.prompt_of(name), []).append(name)
+    said = ", ".join(f"{names[0]} … {names[-1]}" if len(names) > 3 else ", ".join(names) for names in by_kind.values())
+    return (f"{language.code}: played from {len(wanted)} recordings (`ivr recordings script --lang {language.code}`): "
+            f"{len(wanted) - len(mine)} sentences or their parts, and {len(mine)} pieces numbers and hours are "
+            f"said from: {said}")

@@ -33,6 +33,8 @@ CHECK_SECONDS = 5   # how often a running line looks whether its recordings are 
 HUMAN_FORMATS = (".wav", ".mp3", ".flac", ".ogg")
 PLACEHOLDER = "placeholder (espeak-ng)"   # made_by of a machine-made stand-in
 TELEPHONE_WAV = ["-r", "8000", "-c", "1", "-e", "u-law", "-b", "8"]
+PAUSES = {".": 0.3, "!": 0.3, "?": 0.3, ":": 0.3, ";": 0.3, ",": 0.2, "،": 0.2}   # after a recording ending so
+PIECE_PAUSE = 0.08   # after one that goes on into the next piece
 
 
 @dataclass(frozen=True)
@@ -186,17 +188,24 @@ def tools_missing() -> list[str]:
     return [tool for tool in ("espeak-ng", "sox") if shutil.which(tool) is None]
 
 
-def to_telephone_wav(source: Path, target: Path) -> None:
-    """Any audio sox reads -> 8 kHz mono u-law WAV, trimmed of silence at both ends."""
+def pause_after(words: str) -> float:
+    """Seconds of silence after a recording: a sentence's pause after its last word, a short one
+    after a piece that goes on into the next (ivr/pieces.py: "... glaoigh ar" + "a naoi")."""
+    return PAUSES.get(words.rstrip()[-1:], PIECE_PAUSE)
+
+
+def to_telephone_wav(source: Path, target: Path, pause: float = PAUSES["."]) -> None:
+    """Any audio sox reads -> 8 kHz mono u-law WAV, trimmed of silence at both ends, then ``pause``
+    seconds of silence at its end."""
     result = subprocess.run(
-        ["sox", str(source), *TELEPHONE_WAV, str(target),
-         "silence", "1", "0.05", "0.5%", "reverse", "silence", "1", "0.05", "0.5%", "reverse", "pad", "0", "0.3"],
+        ["sox", str(source), *TELEPHONE_WAV, str(target), "silence", "1", "0.05", "0.5%", "reverse",
+         "silence", "1", "0.05", "0.5%", "reverse", "pad", "0", f"{pause:g}"],
         capture_output=True, text=True)
     if result.returncode != 0:
         raise RecordingError(f"sox could not convert {source.name}: {result.stderr.strip()}")
 
 
-def synthesise(text: str, espeak_voice: str, target: Path) -> None:
+def synthesise(text: str, espeak_voice: str, target: Path, pause: float = PAUSES["."]) -> None:
     """A placeholder recording of ``text`` in the espeak-ng voice ``espeak_voice``."""
     with tempfile.TemporaryDirectory() as scratch:
         raw = Path(scratch) / "espeak.wav"
@@ -205,7 +214,7 @@ def synthesise(text: str, espeak_voice: str, target: Path) -> None:
                                 capture_output=True, text=True)
         if result.returncode != 0 or not raw.is_file():
             raise RecordingError(f"espeak-ng could not speak {espeak_voice!r}: {result.stderr.strip()}")
-        to_telephone_wav(raw, target)
+        to_telephone_wav(raw, target, pause)
 
 
 def human_recording(folder: Path | None, prompt: str) -> Path | None:
@@ -215,11 +224,10 @@ def human_recording(folder: Path | None, prompt: str) -> Path | None:
 
 
 def make(folder: Path, wanted: Mapping[str, str], espeak_voice: str | None, human_dir: Path | None = None,
-         force: bool = False, said: set[str] | None = None) -> tuple[list[str], list[str]]:
+         force: bool = False) -> tuple[list[str], list[str]]:
     """Make the recordings of ``wanted`` (prompt id -> words) that are missing or stale.
 
-    Recordings of prompts the line no longer says at all (not in ``said``, by default
-    ``wanted``) are removed; a prompt waiting for its translation keeps its recording.
+    Recordings the line no longer says (not in ``wanted``) are removed.
 
     A human recording in ``human_dir`` named <prompt id>.<wav|mp3|flac|ogg> is
     converted once it passes ivr/takes.py's checks (a take refused is named, with why);
@@ -240,18 +248,17 @@ def make(folder: Path, wanted: Mapping[str, str], espeak_voice: str | None, huma
         if up_to_date and not force and not human:
             continue
         if human:
-            to_telephone_wav(human, target)
+            to_telephone_wav(human, target, pause_after(text))
             manifest[prompt] = {"text": text, "made_by": f"human recording ({human.name})"}
         elif espeak_voice:
-            synthesise(text, espeak_voice, target)
+            synthesise(text, espeak_voice, target, pause_after(text))
             manifest[prompt] = {"text": text, "made_by": PLACEHOLDER}
         else:
             continue
         made.append(f"{prompt}: {manifest[prompt]['made_by']}")
-    # Prompts the line no longer says: their recordings go. A prompt said for each area (prompt@area)
-    # keeps its plain recording too, for a line of one area, and the other way round.
-    still = {name.split("@")[0] for name in (said if said is not None else wanted)}
-    for prompt in [name for name in manifest if name.split("@")[0] not in still]:
+    # What the line no longer says goes: an old sentence, a sentence now recorded in parts (or the
+    # other way round), a time of day no longer used.
+    for prompt in [name for name in manifest if name not in wanted]:
         manifest.pop(prompt)
         (folder / f"{prompt}.wav").unlink(missing_ok=True)
     write_manifest(folder, manifest)

@@ -12,7 +12,7 @@ from typing import Iterable
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from . import vocabulary
+from . import pieces, vocabulary
 from .callflow.turn import Accept, Dial, Document, Gather, Hangup, Screen
 from .config import Language
 from .recordings import Recordings
@@ -106,14 +106,15 @@ class Renderer:
             self._speak(parent, utterance, slow, audio_base)
 
     def _speak(self, parent, utterance: Utterance, slow: bool, audio_base: str) -> None:
-        """A recording in the caller's language if there is one, else speech in it. A language
+        """Recordings in the caller's language if there are (ivr/pieces.py), else speech in it. A language
         spoken from recordings only whose recording is gone while the line runs (Recordings.look):
         its prompt is spoken in the line's first language, unless its words are about the language
         itself (OWN_LANGUAGE_ONLY), which another language would make untrue: then it is not said."""
         language = utterance.language
-        recording = self.recordings.get(language.code, utterance.recording_id)
-        if recording is not None:
-            parent.play(audio_base + recording.url)   # recordings keep their own pace
+        recorded = pieces.recorded(self.recordings, self.wording, utterance)
+        if recorded:
+            for recording in recorded:   # the sentence, or its segments and pieces (ivr/pieces.py)
+                parent.play(audio_base + recording.url)   # recordings keep their own pace
             return
         if not language.speaks:
             if utterance.prompt in OWN_LANGUAGE_ONLY:

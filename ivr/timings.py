@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from . import pieces
 from .callflow.script import PERSON   # where the way to a person is said
 from .config import Language
 from .recordings import AudioError, wav_seconds
@@ -107,9 +108,9 @@ class Place:
 def length(files: "LineFiles", stopwatch: Stopwatch, utterances: Iterable[Utterance]) -> float:
     total = 0.0
     for utterance in utterances:
-        recording = files.recordings.get(utterance.language.code, utterance.prompt)
-        if recording is not None:
-            total += recording_seconds(recording.path)
+        recorded = pieces.recorded(files.recordings, files.wording, utterance)
+        if recorded is not None:
+            total += sum(recording_seconds(recording.path) for recording in recorded)
         else:
             total += stopwatch.spoken(utterance.language, files.wording.plain(utterance))
     return total
@@ -139,7 +140,7 @@ def report(files: "LineFiles", stopwatch: Stopwatch) -> list[Place]:
     places_of = {language.code: files.inventory.places(language) for language in files.config.languages}
     stopwatch.measure_all((espeak_voice(u.language), files.wording.plain(u))
                           for found in places_of.values() for _, _, words in found for u in words
-                          if files.recordings.get(u.language.code, u.prompt) is None)
+                          if pieces.recorded(files.recordings, files.wording, u) is None)
     budgets: Mapping[str, float] = files.menu.budgets
     places = []
     for language in files.config.languages:

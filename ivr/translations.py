@@ -239,7 +239,7 @@ def status(files: LineFiles, locales_dir: Path, problems: list[str] = ()) -> lis
     for language in files.config.languages:
         row = LanguageStatus(language, total=len(required))
         recorded = files.recordings.of(language.code)
-        said = {u.recording_id for u in files.inventory.utterances(language)}   # prompt@area for an area's number
+        said = set(files.inventory.recordings(language))   # sentences, segments and pieces (ivr/pieces.py)
         row.recordings = sum(1 for name in recorded if name in said)
         row.placeholders = sum(1 for name, rec in recorded.items() if rec.placeholder and name in said)
         row.stale = sum(1 for lang, _ in stale if lang == language.code)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from . import hours_words
+from . import hours_words, pieces
 from .catalog import PLACEHOLDER, Catalog, placeholders
 from .config import Language, LineConfig
 from .routing import Area
@@ -23,7 +23,6 @@ RIGHT_TO_LEFT = {"ar", "he", "fa", "ur"}   # languages written right to left
 LRM = "\u200e"                  # U+200E LEFT-TO-RIGHT MARK
 KEY_PLACEHOLDER = "key_"   # {key_back}: the key that goes back on every node
 ANY_AREA = ".any_area"   # the twin of a prompt that says an area's number, while the area is not known
-AREA_RECORDING = "@"     # prompt@area: the recording of a prompt that says that area's number
 
 
 def _signature(found) -> tuple:
@@ -40,12 +39,12 @@ class Utterance:
     key: str | None = None       # fills {key}, and {choice} ("press 2")
     language_name: str | None = None   # fills {language}: the caller's language, in the whisper
     area: str | None = None      # whose numbers fill it (line.yaml areas); None: the line's own
-    recording: str = ""          # the recording that says it, when not named after the prompt
+    per_area: bool = False       # it says a number (or hours) that differs between the line's areas
 
     @property
-    def recording_id(self) -> str:
-        """The name of the recording that says it: the prompt's, or prompt@area for an area's number."""
-        return self.recording or self.prompt
+    def version(self) -> str:
+        """Which of a prompt's versions it is: the prompt, or prompt@area where it says that area's number."""
+        return f"{self.prompt}@{self.area}" if self.per_area else self.prompt
 
 
 @dataclass(frozen=True)
@@ -88,11 +87,16 @@ class Wording:
         contact = view.contacts.get(name.removeprefix(HOURS))
         return hours_words.periods(contact.hours, view.routing.hours) if contact else "missing"
 
-    def hours_text(self, name: str, language: Language, area: str | None, written: bool = False) -> str:
+    def hours_words(self, language: Language) -> hours_words.HoursWords:
         words = {prompt: self.catalog.text(prompt, language.code) for prompt in hours_words.PROMPTS}
-        said = hours_words.HoursWords(language.locale, words)
+        return hours_words.HoursWords(language.locale, words)
+
+    def _hours_found(self, name: str, area: str | None):
         found = self.hours_of(name, self.config.area(area))
-        found = None if found == "missing" else found
+        return None if found == "missing" else found
+
+    def hours_text(self, name: str, language: Language, area: str | None, written: bool = False) -> str:
+        said, found = self.hours_words(language), self._hours_found(name, area)
         return said.written(found) if written else said.spoken(found)
 
     def said(self, prompt: str, language: Language, area: str | None = None, key: str | None = None) -> Utterance:
@@ -101,8 +105,7 @@ class Wording:
         view = self.config.area(area)
         if self.needs_twin(prompt, view):
             prompt = prompt + ANY_AREA
-        recording = f"{prompt}{AREA_RECORDING}{view.key}" if self.area_numbers_in(prompt) and view.key else ""
-        return Utterance(prompt, language, key, area=view.key, recording=recording)
+        return Utterance(prompt, language, key, area=view.key, per_area=bool(self.area_numbers_in(prompt) and view.key))
 
     def area_numbers_in(self, prompt: str) -> set[str]:
         """The numbers that differ by area which ``prompt`` says."""
@@ -126,6 +129,36 @@ class Wording:
             position = match.end()
         parts.append(text[position:])
         return parts
+
+    def pieces(self, utterance: Utterance, prompt: str | None = None) -> list[pieces.Piece]:
+        """The recordings that say an utterance, in order (ivr/pieces.py): the prompt whole, or its
+        segments with the pieces of its numbers, keys and hours between them."""
+        prompt = prompt or utterance.prompt
+        text = self.catalog.text(prompt, utterance.language.code)
+        if not PLACEHOLDER.search(text):
+            return pieces.whole(prompt, text)
+        found = []
+        for part in pieces.segments(prompt, text):
+            found += [part] if isinstance(part, pieces.Piece) else self._fill_pieces(part, utterance)
+        return found
+
+    def spare_pieces(self, language: Language) -> list[pieces.Piece]:
+        """Pieces recorded in advance: every digit, and what any hours need (HoursWords.spare)."""
+        return [*pieces.digits("0123456789"), *self.hours_words(language).spare()]
+
+    def _fill_pieces(self, name: str, utterance: Utterance) -> list[pieces.Piece]:
+        if name == "choice":
+            return self.pieces(utterance, "choice.press")
+        if name == "language":
+            return [pieces.Piece(f"language_name.{utterance.language_name or ''}", utterance.language_name or "")]
+        if name in self.hours_names:
+            return self.hours_words(utterance.language).pieces(self._hours_found(name, utterance.area))
+        if name == "key" or name.startswith(KEY_PLACEHOLDER):
+            key = utterance.key if name == "key" else self.keys[name.removeprefix(KEY_PLACEHOLDER)]
+            if key in KEY_NAMES:
+                return self.pieces(utterance, KEY_NAMES[key])
+            return pieces.digits(key or "")
+        return pieces.digits(self.config.area(utterance.area).numbers[name])
 
     def plain(self, utterance: Utterance) -> str:
         """The words of an utterance as plain text: what a recording of it must say."""

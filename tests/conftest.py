@@ -114,13 +114,18 @@ def no_crash_hidden_by_the_safety_net(request):
         assert after == before, "the safety net answered: the engine crashed during this test"
 
 
-def polish_recording(root: Path, words: str) -> None:
-    """A human recording of option.what_is in Polish, in a copied line (``root``), said to say ``words``."""
+def polish_recording(root: Path, words: str | None = None) -> None:
+    """Human recordings of option.what_is in Polish ("Czym jest wykorzystywanie: klawisz 1."), in a
+    copied line (``root``): its part before the key, "klawisz" and the digit (ivr/pieces.py); ``words``:
+    what the first was made from, when not today's words (a stale recording)."""
     audio = own_audio(root)
     (audio / "pl").mkdir()
-    shutil.copy(audio / "ga" / "option.what_is.wav", audio / "pl" / "option.what_is.wav")
-    (audio / "pl" / "recordings.yaml").write_text(yaml.safe_dump({"option.what_is": {
-        "text": words, "made_by": "human recording (option.what_is.wav)"}}, allow_unicode=True))
+    said = {"option.what_is.1": words or "Czym jest wykorzystywanie:", "choice.press.1": "klawisz", "digit.1": "1"}
+    for name in said:
+        shutil.copy(audio / "ga" / "greeting.welcome.wav", audio / "pl" / f"{name}.wav")
+    (audio / "pl" / "recordings.yaml").write_text(yaml.safe_dump(
+        {name: {"text": text, "made_by": f"human recording ({name}.wav)"} for name, text in said.items()},
+        allow_unicode=True))
 
 
 POSTGRESQL = os.environ.get("DATABASE_URL", "")

@@ -1,7 +1,9 @@
 """Everything the line can say, and where: the prompts it needs in every language, each utterance as
-a recording would say it, and each place of a call as the timing report measures it."""
+a call says it, the recordings a language spoken from recordings needs, and each place of a call as
+the timing report measures it."""
 from __future__ import annotations
 
+from .. import pieces
 from ..config import Language, LineConfig
 from ..hours_words import PROMPTS as HOURS_PROMPTS
 from ..words import ANY_AREA, Utterance, Wording
@@ -36,6 +38,7 @@ class Inventory:
         self.transfers = transfers
         self._required: frozenset[str] | None = None
         self._utterances: dict[str, list[Utterance]] = {}
+        self._recordings: dict[str, dict[str, str]] = {}
 
     def required_prompts(self) -> frozenset[str]:
         """Every prompt the line may say or send, in every language."""
@@ -66,6 +69,19 @@ class Inventory:
             self._utterances[language.code] = self._utterances_in(language)
         return list(self._utterances[language.code])
 
+    def recordings(self, language: Language) -> dict[str, str]:
+        """Every recording that lets ``language`` be spoken from recordings (ivr/pieces.py), name ->
+        its words: the sentences and segments of its translated prompts, every digit, and what any
+        hours need, so that a new number or new hours in line.yaml need no new recordings."""
+        if language.code not in self._recordings:
+            found = {}
+            for utterance in self.utterances(language):
+                if self.wording.catalog.has(utterance.prompt, language.code):
+                    found.update(pieces.unique(self.wording.pieces(utterance)))
+            found.update(pieces.unique(self.wording.spare_pieces(language)))
+            self._recordings[language.code] = found
+        return dict(self._recordings[language.code])
+
     def _utterances_in(self, language: Language) -> list[Utterance]:
         keys, numbers = self.script.option_keys, self.config.numbers
         found = {}
@@ -82,7 +98,7 @@ class Inventory:
                         and contact not in area.contacts:
                     continue   # nobody is put through to that contact from this area
                 said = self.wording.said(prompt, language, area.key, keys.get(prompt))
-                found.setdefault(said.recording_id, said)
+                found.setdefault(said.version, said)
         return list(found.values())
 
     def places(self, language: Language) -> list[tuple[str, str, list[Utterance]]]:

@@ -66,7 +66,7 @@ def test_the_language_menu_takes_language_names_said_in_them_or_in_english(phone
     assert say(menu, "polski").said[0] == offered("pl", "option.speak_to_someone", "0")
     assert say(menu, "Lithuanian please").said[0] == offered("lt", "option.speak_to_someone", "0")
     assert say(menu, "arabi").says[0].get("language") == "ar-XA"
-    assert say(menu, "Irish").root.find("Gather/Play").text.endswith("/audio/ga/option.speak_to_someone.wav")
+    assert say(menu, "Irish").root.find("Gather/Play").text.endswith("/audio/ga/option.speak_to_someone.1.wav")
 
 
 def test_a_listening_language_is_told_once_it_may_say_its_choice_and_options_say_press(phone, shipped_catalog):
@@ -101,8 +101,9 @@ def test_irish_is_keypad_only_and_its_prompts_never_say_say(phone):
     from ..conftest import ROOT
     import yaml
     manifest = yaml.safe_load((ROOT / "prompts" / "audio" / "ga" / "recordings.yaml").read_text())
-    options = {prompt: entry["text"] for prompt, entry in manifest.items() if prompt.startswith("option.")}
-    assert options and all("brúigh" in text and "abair" not in text for text in options.values())
+    options = {prompt: entry["text"] for prompt, entry in manifest.items() if prompt.startswith(("option.", "choice."))}
+    assert manifest["choice.press.1"]["text"] == "brúigh"   # every option ends "..., brúigh <key>" (ivr/pieces.py)
+    assert len(options) > 10 and not [text for text in options.values() if "abair" in text]
 
 
 # -- slower speech --------------------------------------------------------------------

@@ -305,17 +305,17 @@ def test_check_passes_on_the_regional_set_up_within_the_budgets(tmp_path):
     assert "OVER" not in result.output and "over its budget" not in result.output
 
 
-def test_check_names_a_missing_recording_of_an_areas_number(tmp_path):
+def test_check_names_a_missing_piece_that_numbers_are_said_from(tmp_path):
     from ..conftest import own_audio
     root = make_root(tmp_path / "regional", regional_settings())
     audio = own_audio(root)
-    (audio / "ga" / "transfer_failed.gateway@western.wav").unlink()
+    (audio / "ga" / "digit.7.wav").unlink()   # in the Western Trust's number, and every other with a 7
     result = check(root)   # Irish is withheld from callers, and check says why
-    assert ("warning: language ga: withheld from callers (1 problem): language ga: transfer_failed.gateway@western: "
+    assert ("warning: language ga: withheld from callers (1 problem): language ga: digit.7: "
             "has no recording") in result.output
     live = check(root, "--live")
     assert live.exit_code != 0
-    assert "problem: language ga: withheld from callers (1 problem): language ga: transfer_failed.gateway@western: " \
+    assert "problem: language ga: withheld from callers (1 problem): language ga: digit.7: " \
         "has no recording" in live.output
 
 

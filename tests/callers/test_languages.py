@@ -25,11 +25,15 @@ def test_the_language_menu_offers_nine_languages_in_order_each_in_its_own_voice(
     reply = phone.ring()
     gather = reply.gather
     spoken = list(gather)[3:]   # after the greeting
-    assert len(spoken) == 9
+    assert len(spoken) == 11    # nine languages, Irish in three recordings
     assert spoken_text(spoken[0]) == "English: press 1."
     assert spoken_text(spoken[1]) == offered("pl", "language.choose", "2")
     assert (spoken[1].get("voice"), spoken[1].get("language")) == ("Polly.Ola-Neural", "pl-PL")
-    assert spoken[3].tag == "Play" and spoken[3].text == f"{BASE_URL}/audio/ga/language.choose.wav"
+    irish = spoken[3:6]   # "Gaeilge:", "brúigh", "4": recorded in parts, the key from a piece (ivr/pieces.py)
+    assert [el.tag for el in irish] == ["Play"] * 3 and [el.text for el in irish] == [
+        f"{BASE_URL}/audio/ga/{name}.wav" for name in ("language.choose.1", "choice.press.1", "digit.4")]
+    spoken = spoken[:3] + [irish] + spoken[6:]
+    assert len(spoken) == 9
     assert spoken_text(spoken[8]) == offered("sk", "language.choose", "9")
     for element, language in zip(spoken, SHIPPED):
         if language["voice"]:
@@ -54,8 +58,8 @@ def test_a_caller_can_use_the_whole_line_in_each_language(phone, index, language
         assert signs.said[0] == translation(code, "content.warning_signs")
         assert transfer.said == [translation(code, "transfer.gateway")]
     else:
-        assert [p.text for p in main.root.iter("Play")][0] == f"{BASE_URL}/audio/{code}/option.speak_to_someone.wav"
-        assert f"{BASE_URL}/audio/{code}/option.what_is.wav" in [p.text for p in main.root.iter("Play")]
+        assert [p.text for p in main.root.iter("Play")][0] == f"{BASE_URL}/audio/{code}/option.speak_to_someone.1.wav"
+        assert f"{BASE_URL}/audio/{code}/option.what_is.1.wav" in [p.text for p in main.root.iter("Play")]
         assert [p.text for p in signs.root.iter("Play")][0] == f"{BASE_URL}/audio/{code}/content.warning_signs.wav"
         assert [p.text for p in transfer.root.iter("Play")] == [f"{BASE_URL}/audio/{code}/transfer.gateway.wav"]
 
@@ -79,7 +83,7 @@ def test_pressing_nothing_on_the_language_menu_gives_english(phone):
 def test_back_from_the_main_menu_returns_to_the_language_menu(phone):
     main = phone.ring().press("2")
     menu = main.press("#")
-    assert menu.said[0] == "English: press 1." and len(list(menu.gather)) == 9
+    assert menu.said[0] == "English: press 1." and len(list(menu.gather)) == 11   # Irish in three recordings
 
 
 @pytest.mark.parametrize("language", [l for l in SHIPPED if l["voice"]], ids=lambda l: l["code"])
@@ -111,9 +115,9 @@ def test_a_languages_own_number_skips_the_language_menu(phone_for):
     assert {say.get("language") for say in polish.says} == {"pl-PL"}
     assert polish.press("#").said[0] == "English: press 1."   # back leads to the language menu
     irish = phone.ring(to="+442890000003")
-    assert [p.text for p in irish.root.iter("Play")][:3] == [f"{BASE_URL}/audio/ga/greeting.welcome.wav",
-                                                             f"{BASE_URL}/audio/ga/option.speak_to_someone.wav",
-                                                             f"{BASE_URL}/audio/ga/greeting.danger.wav"]
+    assert [p.text for p in irish.root.iter("Play")][:5] == [
+        f"{BASE_URL}/audio/ga/{name}.wav" for name in ("greeting.welcome", "option.speak_to_someone.1",
+                                                         "choice.press.1", "digit.0", "greeting.danger.1")]
     assert phone.ring(to="+442890000009").said[3] == "English: press 1."
 
 
@@ -193,7 +197,7 @@ def test_a_language_off_the_menu_is_reached_by_its_own_number(phone_for):
     settings["called_numbers"] = {"+442890000007": "bg"}
     phone = phone_for(settings)
     menu = phone.ring()
-    assert len(list(menu.gather)) == 3 + 8 and not any("български" in s for s in menu.said)
+    assert len(list(menu.gather)) == 3 + 8 + 2 and not any("български" in s for s in menu.said)   # (Irish: 3 recordings)
     assert offered("pt-PT", "language.choose", "7") in menu.said   # the keys close up
     bulgarian = phone.ring(to="+442890000007")
     assert bulgarian.said[0] == translation("bg", "greeting.welcome")

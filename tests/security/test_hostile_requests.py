@@ -66,16 +66,14 @@ def start_problems(root):
     return [problem for found in files.withheld.values() for problem in found]
 
 
-def test_a_changed_number_that_an_irish_recording_still_says_withholds_irish_from_callers(tmp_path):
-    from ..conftest import line_settings, make_root
-    settings = line_settings()
-    settings["contacts"]["gateway"]["numbers"] = [{"number": "+442890000555"}]
-    settings["contacts"]["gateway"]["spoken"] = "028 9000 0555"
-    problems = start_problems(make_root(tmp_path / "line", settings))
-    said_old_number = {p.split(": ")[1] for p in problems if p.startswith("language ga:")}
-    # every Irish recording that says the Gateway Team's number: the line never plays the old one
-    assert {"transfer_failed.gateway", "goodbye.numbers", "content.advice_parents_carers_3"} <= said_old_number
-    assert all("make it again with `flask --app ivr recordings make --lang ga`" in p for p in problems)
+def test_an_irish_recording_whose_words_changed_withholds_irish_from_callers(tmp_path):
+    from ..conftest import line_settings, make_root, own_audio
+    root = make_root(tmp_path / "line", line_settings())
+    manifest = own_audio(root) / "ga" / "recordings.yaml"   # a part of a sentence made from other words
+    manifest.write_text(manifest.read_text().replace("text: brúigh\n", "text: brúigh anois\n", 1))
+    problems = start_problems(root)
+    assert problems == ["language ga: choice.press.1: its recording says other words than the prompt now does: "
+                        "make it again with `flask --app ivr recordings make --lang ga`"]
 
 
 def test_a_stale_recording_in_a_language_with_a_voice_is_set_aside_and_the_prompt_spoken(tmp_path, clock):
@@ -83,7 +81,7 @@ def test_a_stale_recording_in_a_language_with_a_voice_is_set_aside_and_the_promp
     from ..conftest import TOKEN, line_settings, make_root, polish_recording
     from ..phone import Phone
     root = make_root(tmp_path / "line", line_settings())
-    polish_recording(root, "Old words, press 1.")
+    polish_recording(root, "Old words:")
     app = create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": TOKEN,
                       "IVR_CLOCK": clock})
     main = Phone(app.test_client(), TOKEN).ring().press("2")
@@ -94,14 +92,14 @@ def test_a_stale_recording_in_a_language_with_a_voice_is_set_aside_and_the_promp
 def test_a_recording_that_is_not_telephone_audio_stops_the_start(tmp_path, garbage):
     from ..conftest import line_settings, make_root, own_audio
     root = make_root(tmp_path / "line", line_settings())
-    (own_audio(root) / "ga" / "greeting.danger.wav").write_bytes(garbage)
+    (own_audio(root) / "ga" / "greeting.welcome.wav").write_bytes(garbage)
     from ivr import create_app
     from ivr.files import ConfigError
     from ..conftest import TOKEN
     with pytest.raises(ConfigError) as caught:   # a broken file is no translation in progress: the start stops
         create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": TOKEN})
     [problem] = caught.value.problems
-    assert problem.startswith(f"{root}/prompts/audio/ga/greeting.danger.wav: is not telephone audio")
+    assert problem.startswith(f"{root}/prompts/audio/ga/greeting.welcome.wav: is not telephone audio")
 
 
 def test_a_corrupt_catalog_stops_the_start_in_one_line_naming_it(tmp_path):

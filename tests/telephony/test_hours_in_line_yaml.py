@@ -1,6 +1,7 @@
 """Hours are said from line.yaml, in every language: a line that closes at 16:30 is set up by
 editing line.yaml alone (ivr/hours_words.py: CLDR's day names and times, put together by each
-catalog's hours.* words). Irish, said from recordings, is withheld until they are made again."""
+catalog's hours.* words). Irish, said from recordings, says them from recorded pieces (ivr/pieces.py):
+new hours or a new number need no new recordings, unless a time has minutes never recorded."""
 import logging
 
 from ..conftest import TOKEN, line_settings
@@ -11,11 +12,15 @@ WHO_TO_CONTACT = ("3", "4", "1", "1")   # advice, parents and carers, part 3: th
 ACCOUNT = "AC" + "1" * 32
 
 
-def advice_part_3(phone, language_key):
+def advice_part_3_reply(phone, language_key):
     reply = phone.ring().press(language_key)
     for key in WHO_TO_CONTACT:
         reply = reply.press(key)
-    return reply.said[0]
+    return reply
+
+
+def advice_part_3(phone, language_key):
+    return advice_part_3_reply(phone, language_key).said[0]
 
 
 def test_the_shipped_hours_are_said_from_line_yaml_in_each_language(phone):
@@ -43,9 +48,37 @@ def test_a_line_that_closes_at_1630_is_set_up_in_line_yaml_alone(make_app, clock
     assert "Gateway Team, Mon-Fri 9am-4:30pm: 0300 1234 333" in api.requests[0]["data"]["Body"].split("\n")
     clock.set("2026-07-14 16:45")   # a Tuesday: the Gateway Team has closed, the out-of-hours service answers
     assert phone.ring().press("1").press("0").dialled == ["+442895049999"]
-    # Irish is said from recordings of the old hours: withheld, the line up, until they are made again
+    # Irish says times from pieces recorded once; 16:30 is not among them: withheld, the line up,
+    # until that one piece is recorded
     assert "language ga is withheld from callers until it is ready" in caplog.text
-    assert "content.advice_parents_carers_3: its recording says other words" in caplog.text
+    assert "language ga: time.1630: has no recording" in caplog.text
     menu = phone.ring()
-    assert not any(play.text.endswith("/audio/ga/language.choose.wav") for play in menu.root.iter("Play"))
+    assert not [play.text for play in menu.root.iter("Play") if "/audio/ga/" in play.text]
     assert menu.press("4").said[0] == "Sorry, that is not one of the choices."   # Irish's key, unused meanwhile
+
+
+def played(reply) -> list[str]:
+    return [play.text.rsplit("/", 1)[1].removesuffix(".wav") for play in reply.root.iter("Play")]
+
+
+def test_new_hours_and_a_new_number_need_no_new_irish_recordings(make_app):
+    """Irish has no voice: its sentences are recorded in parts, and numbers and hours are played
+    from pieces recorded once (digits, days, the 24 hours, the joining words)."""
+    settings = line_settings()
+    settings["office_hours"].update(open="08:00", close="16:00")
+    settings["contacts"]["gateway"].update(numbers=[{"number": "+442890000555"}], spoken="028 9000 0555")
+    app = make_app(settings)
+    assert app.extensions["ivr.files"].withheld == {}   # Irish stays on the menu, with the old recordings
+    phone = Phone(app.test_client(), TOKEN)
+    pieces = played(advice_part_3_reply(phone, "4"))
+    days = ["day.0", "hours.days.2", "day.4"]                                 # Dé Luain go Dé hAoine
+    hours = ["hours.period.2", "time.08", "hours.period.3", "time.16"]        # idir a hocht ... agus a ceathair
+    number = [f"digit.{d}" for d in "02890000555"]
+    assert _within(days + hours, pieces) and _within(number, pieces)
+    assert "time.17" not in pieces and "time.09" not in pieces
+    for name in pieces:   # every piece is there to be played
+        assert app.test_client().get(f"/audio/ga/{name}.wav").status_code == 200
+
+
+def _within(run: list[str], found: list[str]) -> bool:
+    return any(found[i:i + len(run)] == run for i in range(len(found)))

@@ -38,7 +38,7 @@ RUN_BY = {
     "ivr call": "telephony/test_terminal_call.py::test_every_make_call_example_in_the_readme_does_what_its_comment_says",
     "ivr check": "translators/test_translation_mechanisms.py::test_check_live_passes_when_every_language_is_signed_off",
     "ivr fallback-twiml": "telephony/test_operations.py::test_the_fallback_is_published_on_twilios_servers_and_the_number_points_at_it",
-    "ivr recordings script": "translators/test_recordings.py::test_the_recording_script_lists_every_file_once_with_its_words_tone_and_numbers",
+    "ivr recordings script": "translators/test_recordings.py::test_the_recording_script_lists_every_file_once_with_its_words_tone_and_pieces",
     "ivr recordings make": "translators/test_recordings.py::test_recordings_make_converts_human_recordings_and_remembers_them",
     "ivr smoke-call": "telephony/test_go_live.py::test_the_smoke_call_rings_every_language_presses_its_key_and_a_message_never_0",
     "ivr stats": "telephony/test_operations.py::test_the_stats_command_prints_the_figures_for_those_events",

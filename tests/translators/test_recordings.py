@@ -16,8 +16,9 @@ from ..conftest import ROOT, TOKEN, line_settings, make_root, own_audio, polish_
 from ..phone import BASE_URL, Phone
 from ..words import key_words, offered, set_translation, translation
 
-# Every prompt Irish callers can hear on their own: the recordings it ships (espeak-ng placeholders).
-IRISH_PROMPTS = 62   # with the NSPCC helpline (routing.not_sure) among the contacts, the NSPCC's hours and professionals' parts
+# Every recording an Irish line of one area needs (espeak-ng placeholders): its sentences, the parts of
+# those that say a number, a key or hours, and the 47 pieces those are said from (ivr/pieces.py).
+IRISH_RECORDINGS = 130
 
 needs_tools = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and sox (.ci/run installs them)")
 
@@ -31,18 +32,19 @@ def wav_format(data: bytes) -> tuple[int, int, int]:
 
 
 def irish_said(root) -> set[str]:
-    """The recordings a line says in Irish (prompt@area where it says an area's number)."""
+    """The recordings a line needs in Irish."""
     from ..conftest import read_line
     line = read_line(root).files
-    return {u.recording_id for u in line.inventory.utterances(line.config.language("ga"))}
+    return set(line.inventory.recordings(line.config.language("ga")))
 
 
 def test_the_shipped_recordings_are_what_the_line_says_with_its_areas_or_one(tmp_path):
     files = {path.stem for path in (ROOT / "prompts" / "audio" / "ga").glob("*.wav")}
     one_area = irish_said(make_root(tmp_path / "one", line_settings()))
-    assert len(one_area) == IRISH_PROMPTS
+    assert len(one_area) == IRISH_RECORDINGS
     with_areas = irish_said(ROOT)
-    assert "transfer_failed.gateway@western" in with_areas and "area.question" in with_areas
+    assert "area.question" in with_areas and {"transfer_failed.gateway.1", "digit.7", "time.17"} <= one_area
+    assert not [name for name in with_areas if "@" in name]   # no copy per area: numbers are said from pieces
     assert files == one_area | with_areas, "nothing missing, nothing left over"
 
 
@@ -50,18 +52,19 @@ def test_every_shipped_recording_is_telephone_quality_and_small():
     files = sorted((ROOT / "prompts" / "audio").rglob("*.wav"))
     for path in files:
         assert wav_format(path.read_bytes()) == (7, 1, 8000), path.name
-    # A prompt that says a Gateway number is recorded once per area (7 copies in Irish): 10 MB
-    # holds them at 8 kB a second of u-law until numbers are said from recorded pieces.
-    assert sum(path.stat().st_size for path in files) < 10_000_000
+    # Numbers and hours are said from pieces (ivr/pieces.py): a prompt that says a Gateway number is
+    # recorded once, not once per area (8.8 MB when it was): 6 MB at 8 kB a second of u-law.
+    assert sum(path.stat().st_size for path in files) < 6_000_000
 
 
 def test_the_irish_manifest_labels_every_recording_a_placeholder_and_keeps_its_words():
     manifest = yaml.safe_load((ROOT / "prompts" / "audio" / "ga" / "recordings.yaml").read_text())
     assert set(manifest) == {path.stem for path in (ROOT / "prompts" / "audio" / "ga").glob("*.wav")}
     assert {entry["made_by"] for entry in manifest.values()} == {"placeholder (espeak-ng)"}
-    danger = translation("ga", "greeting.danger").replace("{emergency}", "9 9 9")
-    assert manifest["greeting.danger"]["text"] == danger and "9 9 9" in danger
-    assert manifest["language.choose"]["text"] == offered("ga", "language.choose", "4")
+    danger = translation("ga", "greeting.danger")
+    assert manifest["greeting.danger.1"]["text"] == danger.split("{emergency}")[0].strip()   # then 9, 9, 9
+    assert manifest["digit.9"]["text"] == "9" and "greeting.danger" not in manifest
+    assert manifest["language.choose.1"]["text"] == translation("ga", "language.choose").split("{choice}")[0].strip()
 
 
 def test_a_recording_is_served_with_caching_headers(client):
@@ -90,15 +93,15 @@ def test_anything_but_a_known_prompt_in_a_known_language_is_a_404(client, path):
 
 def test_a_recording_in_the_callers_language_is_played_instead_of_speech(tmp_path, clock):
     root = make_root(tmp_path / "line", line_settings())
-    polish_recording(root, offered("pl", "option.what_is", "1"))
+    polish_recording(root)
     app = create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": TOKEN,
                       "IVR_CLOCK": clock})
     main = Phone(app.test_client(), TOKEN).ring().press("2")
     played = [el for el in main.gather if el.tag == "Play"]
-    assert [el.text for el in played] == [f"{BASE_URL}/audio/pl/option.what_is.wav"]   # absolute
+    assert [el.text for el in played] == [f"{BASE_URL}/audio/pl/{name}.wav"   # absolute
+                                          for name in ("option.what_is.1", "choice.press.1", "digit.1")]
     assert offered("pl", "option.warning_signs", "2") in main.said   # the rest is spoken
-    # the rest is still spoken
-    assert app.test_client().get("/audio/pl/option.what_is.wav").status_code == 200
+    assert app.test_client().get("/audio/pl/option.what_is.1.wav").status_code == 200
 
 
 def make_from_takes(root, studio, takes: dict, channels: str = "1"):
@@ -123,7 +126,7 @@ def test_recordings_make_converts_human_recordings_and_remembers_them(tmp_path):
     assert wav_format((audio / "ga" / "greeting.welcome.wav").read_bytes()) == (7, 1, 8000)
     manifest = yaml.safe_load((audio / "ga" / "recordings.yaml").read_text())
     assert manifest["greeting.welcome"]["made_by"] == "human recording (greeting.welcome.wav)"
-    assert manifest["greeting.danger"]["made_by"] == "placeholder (espeak-ng)"
+    assert manifest["greeting.danger.1"]["made_by"] == "placeholder (espeak-ng)"
 
 
 @needs_tools
@@ -132,13 +135,14 @@ def test_recordings_make_remakes_only_what_is_stale(tmp_path):
     audio = own_audio(root)
     set_translation(root, "ga", "option.back", "Filleadh: {choice}.")
     env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
-    before = (audio / "ga" / "option.back.wav").read_bytes()
+    before = (audio / "ga" / "option.back.1.wav").read_bytes()
     result = CliRunner().invoke(FlaskGroup(), ["recordings", "make", "--lang", "ga"], env=env)
     assert result.exit_code == 0, result.output
-    assert f"ga: 1 recordings made, {IRISH_PROMPTS - 1} already up to date" in result.output
-    assert (audio / "ga" / "option.back.wav").read_bytes() != before
+    assert f"ga: 1 recordings made, {IRISH_RECORDINGS - 1} already up to date" in result.output
+    assert (audio / "ga" / "option.back.1.wav").read_bytes() != before
     manifest = yaml.safe_load((audio / "ga" / "recordings.yaml").read_text())
-    assert manifest["option.back"]["text"] == "Filleadh: " + translation("ga", "choice.press").replace("{key}", key_words("ga", "#")) + "."
+    assert manifest["option.back.1"]["text"] == "Filleadh:"   # then "brúigh", then the hash key's name
+    assert manifest["key.hash"]["text"] == key_words("ga", "#")
     assert CliRunner().invoke(FlaskGroup(), ["check"], env=env).exit_code == 0
 
 
@@ -152,51 +156,54 @@ def test_a_recording_deleted_while_the_line_runs_is_no_longer_offered(make_app, 
     audio = own_audio(app.config["IVR_ROOT"])
     client = app.test_client()
     phone = Phone(client, TOKEN)
-    assert f"{BASE_URL}/audio/ga/language.choose.wav" in [p.text for p in phone.ring().root.iter("Play")]
-    (audio / "ga" / "language.choose.wav").unlink()
+    assert f"{BASE_URL}/audio/ga/language.choose.1.wav" in [p.text for p in phone.ring().root.iter("Play")]
+    (audio / "ga" / "language.choose.1.wav").unlink()
     (audio / "ga" / "content.warning_signs.wav").unlink()
     monkeypatch.setattr(recordings, "CHECK_SECONDS", 0)
     greeting = phone.ring()
-    assert "/audio/ga/language.choose.wav" not in greeting.root.itertext()   # the Irish option: not said
+    assert not [text for text in greeting.root.itertext() if "/audio/ga/" in text]   # the Irish option: not said
     assert phone.ring().press("4").listens   # its key still chooses Irish
     signs = phone.ring().press("4").press("2")
     assert signs.said[0].startswith("Here are some of the warning signs")   # in English, not a silence
     assert {say.get("language") for say in signs.says} == {"en-GB"}
-    assert client.get("/audio/ga/language.choose.wav").status_code == 404
+    assert client.get("/audio/ga/language.choose.1.wav").status_code == 404
     health = client.get("/healthz").get_json()
     assert health["status"] == "degraded" and health["recordings"] == (
-        "2 missing: ga/content.warning_signs, ga/language.choose")
-    shutil.copy(ROOT / "prompts" / "audio" / "ga" / "language.choose.wav", audio / "ga")   # back again
-    assert f"{BASE_URL}/audio/ga/language.choose.wav" in [p.text for p in phone.ring().root.iter("Play")]
+        "2 missing: ga/content.warning_signs, ga/language.choose.1")
+    shutil.copy(ROOT / "prompts" / "audio" / "ga" / "language.choose.1.wav", audio / "ga")   # back again
+    assert f"{BASE_URL}/audio/ga/language.choose.1.wav" in [p.text for p in phone.ring().root.iter("Play")]
 
 
 @needs_tools
 def test_a_take_that_is_too_quiet_or_starts_late_is_refused_and_the_others_accepted(tmp_path):
     root = make_root(tmp_path / "line", line_settings())
     audio = own_audio(root)
-    before = (audio / "ga" / "greeting.danger.wav").read_bytes()
+    before = (audio / "ga" / "greeting.danger.1.wav").read_bytes()
     result = make_from_takes(root, tmp_path / "studio", {
-        "greeting.welcome": ["vol", "0.4"],                  # a good take
-        "greeting.danger": ["vol", "0.004"],                 # far too quiet
-        "option.back": ["vol", "0.4", "pad", "2.5", "0"]})   # 2.5 s before a word is said
+        "greeting.welcome": ["vol", "0.4"],                    # a good take
+        "greeting.danger.1": ["vol", "0.004"],                 # far too quiet
+        "option.back.1": ["vol", "0.4", "pad", "2.5", "0"]})   # 2.5 s before a word is said
     assert result.exit_code == 1
     assert "greeting.welcome: human recording (greeting.welcome.wav)" in result.output
-    assert "refused: greeting.danger.wav: is too quiet: -5" in result.output and "at least -35 needed" in result.output
-    assert "refused: option.back.wav: has 2.5 s of silence at the start, more than 1 s" in result.output
+    assert "refused: greeting.danger.1.wav: is too quiet: -5" in result.output and "at least -35 needed" in result.output
+    assert "refused: option.back.1.wav: has 2.5 s of silence at the start, more than 1 s" in result.output
     manifest = yaml.safe_load((audio / "ga" / "recordings.yaml").read_text())
     assert manifest["greeting.welcome"]["made_by"] == "human recording (greeting.welcome.wav)"
-    assert manifest["greeting.danger"]["made_by"] == "placeholder (espeak-ng)"   # the refused take never replaced it
-    assert (audio / "ga" / "greeting.danger.wav").read_bytes() == before
+    assert manifest["greeting.danger.1"]["made_by"] == "placeholder (espeak-ng)"   # the refused take never replaced it
+    assert (audio / "ga" / "greeting.danger.1.wav").read_bytes() == before
 
 
-def test_the_recording_script_lists_every_file_once_with_its_words_tone_and_numbers(tmp_path):
+def test_the_recording_script_lists_every_file_once_with_its_words_tone_and_pieces(tmp_path):
     root = make_root(tmp_path / "line", line_settings())
     env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
     result = CliRunner().invoke(FlaskGroup(), ["recordings", "script", "--lang", "ga"], env=env)
     assert result.exit_code == 0, result.output
     files = re.findall(r"^### `(.+)\.wav`$", result.output, re.M)
-    assert sorted(files) == sorted(irish_said(root)) and len(files) == IRISH_PROMPTS   # each needed file, once
-    assert result.output.count("## Sitting ") == 3 and "Tone: " in result.output
-    danger = result.output.split("### `greeting.danger.wav`")[1].split("###")[0]
-    assert f"> {translation('ga', 'greeting.danger').replace('{emergency}', '9 9 9')}" in danger
-    assert "Says a number: recorded again when the number changes." in danger
+    assert sorted(files) == sorted(irish_said(root)) and len(files) == IRISH_RECORDINGS   # each needed file, once
+    assert result.output.count("## Sitting ") == 4 and "Tone: " in result.output
+    danger = result.output.split("### `greeting.danger.1.wav`")[1].split("###")[0]
+    assert f"> {translation('ga', 'greeting.danger').split('{emergency}')[0].strip()}\n" in danger
+    pieces = result.output.split("## Sitting 4: Pieces")[1]   # what numbers and hours are said from, recorded once
+    assert {f"digit.{d}" for d in range(10)} | {f"day.{d}" for d in range(7)} | {f"time.{h:02d}" for h in range(24)} \
+        <= set(re.findall(r"^### `(.+)\.wav`$", pieces, re.M))
+    assert "> a naoi ar maidin" in pieces.split("### `time.09.wav`")[1].split("###")[0]   # hours.time_names

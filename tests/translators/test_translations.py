@@ -106,7 +106,7 @@ def test_status_shows_every_language_its_voice_and_its_review_state(root):
     for code in ("en-GB", "pl", "lt", "ga", "ar", "ro", "bg", "pt-PT", "sk"):
         assert status_row(result.output, code)
     assert "draft, awaiting review by a qualified translator" in status_row_text(result.output, "pl")
-    assert "62 (62 placeholder) of 62 needed" in status_row_text(result.output, "ga")
+    assert "130 (130 placeholder) of 130 needed" in status_row_text(result.output, "ga")
     assert status_row(result.output, "pl")[2] == "93/93"   # with the text's words, hours.*, two more advice parts, keywords.refuse
 
 
@@ -161,7 +161,7 @@ def test_check_live_fails_on_a_stale_irish_recording(root):
     set_translation(root, "ga", "option.back", "Filleadh: {choice}.")
     result = run(root, "check", "--live")
     assert result.exit_code == 1
-    assert ("problem: language ga: withheld from callers (1 problem): language ga: option.back: its recording "
+    assert ("problem: language ga: withheld from callers (1 problem): language ga: option.back.1: its recording "
             "says other words than the prompt now does" in result.output)
     line = read_line(root, withhold=False)
     ga = next(row for row in status(line.files, root / "locales", line.problems) if row.language.code == "ga")
