@@ -75,7 +75,7 @@ def test_the_text_is_in_the_callers_language(texting_phone, api):
     sent = say(texting_phone().ring().press("2").press("4"), first_keyword("pl", "option.send_text"))
     assert sent.said[0] == translation("pl", "text.sent")
     body = api.requests[0]["data"]["Body"]
-    assert body.split("\n")[0] == "Numery, o które proszono"
+    assert body.split("\n")[0] == "Przydatne numery"
     assert body.split("\n")[1] == "Gateway Team, pon.-pt. 9-17: 0300 1234 333"   # line.yaml's hours, CLDR's days
 
 

@@ -104,7 +104,7 @@ def test_the_text_a_caller_would_get_is_shown_with_its_segments_not_sent(command
     lines = lines_of(command("call", "--lang", "pl", "--keys", "41"))
     shown = next(i for i, line in enumerate(lines) if line.startswith("  ~ the text message"))
     assert lines[shown] == "  ~ the text message, 4 segments, UCS-2:"
-    assert lines[shown + 1:shown + 3] == ["    | Numery, o które proszono",   # one item a line, as the phone shows it
+    assert lines[shown + 1:shown + 3] == ["    | Przydatne numery",   # one item a line, as the phone shows it
                                           "    | Gateway Team, pon.-pt. 9-17: 0300 1234 333"]
 
 
