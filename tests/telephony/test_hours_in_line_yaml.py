@@ -27,7 +27,7 @@ def test_the_shipped_hours_are_said_from_line_yaml_in_each_language(phone):
     said = {key: advice_part_3(phone, key) for key in "12678"}
     assert "Monday to Friday, 9 am to 5 pm, on 0300 1234 333." in said["1"]
     assert "od poniedziałku do piątku, od dziewiątej do siedemnastej, pod numer 0300 1234 333" in said["2"]
-    assert "de luni până vineri, între orele nouă și șaptesprezece, la 0300 1234 333" in said["6"]
+    assert "de luni până vineri, de la ora nouă la ora șaptesprezece, la 0300 1234 333" in said["6"]
     assert "от понеделник до петък, от девет сутринта до пет следобед, на 0300 1234 333" in said["7"]
     assert "de segunda-feira a sexta-feira, das nove da manhã às cinco da tarde" in said["8"]
     nspcc = phone.ring().press("1").press("3").press("4").press("1").press("1").press("1").press("1")

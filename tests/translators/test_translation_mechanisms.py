@@ -104,7 +104,7 @@ def test_every_language_keeps_the_texts_lines_and_a_neutral_first_line():
                 firsts.setdefault(language.code, set()).add(text.split("\n")[0])
     assert {code: first for code, (first,) in firsts.items()} == {
         "en-GB": "Numbers you asked for", "pl": "Przydatne numery", "lt": "Jūsų prašyti numeriai",
-        "ga": "Na huimhreacha a d'iarr tú", "ar": "الأرقام التي طلبتها", "ro": "Numerele pe care le-ați cerut",
+        "ga": "Na huimhreacha a d'iarr tú", "ar": "الأرقام التي طلبتها", "ro": "Numerele cerute",
         "bg": "Номерата, които поискахте", "pt-PT": "Os números que pediu", "sk": "Čísla, o ktoré ste žiadali"}
 
 
