@@ -3,7 +3,7 @@
 A spoken choice is matched by its keywords (the translatable prompts
 keywords.<option>), whole words within whatever the caller said; the longest
 matching keyword wins, so "try again" beats "again". A number said on its own
-("2") chooses that key. Anything else is no choice: a wrong key. Words that refuse
+("2", or "٢" in Arabic-Indic digits) chooses that key. Anything else is no choice: a wrong key. Words that refuse
 (keywords.refuse: "no", "don't") keep an option that does something (send the text)
 from being chosen by speech: "no, don't send it" sends nothing.
 """
@@ -65,8 +65,8 @@ def by_key(choices: Iterable[Choice], key: str) -> Choice | None:
 def by_speech(choices: Iterable[Choice], speech: str, refusals: tuple[str, ...] = ()) -> Choice | None:
     choices = list(choices)
     said = normalise(speech)
-    if said.strip().isdigit():
-        return by_key(choices, said.strip())
+    if said.strip().isdigit():   # in any script: an Arabic recogniser may write "2" as "٢"
+        return by_key(choices, "".join(str(unicodedata.digit(c)) for c in said.strip()))
     best, longest = None, 0
     for choice in choices:
         for word in choice.keywords:
