@@ -115,12 +115,14 @@ def no_crash_hidden_by_the_safety_net(request):
 
 
 def polish_recording(root: Path, words: str | None = None) -> None:
-    """Human recordings of option.what_is in Polish ("Czym jest wykorzystywanie: klawisz 1."), in a
+    """Human recordings of option.what_is in Polish ("Czym jest …: klawisz 1."), in a
     copied line (``root``): its part before the key, "klawisz" and the digit (ivr/pieces.py); ``words``:
     what the first was made from, when not today's words (a stale recording)."""
     audio = own_audio(root)
     (audio / "pl").mkdir()
-    said = {"option.what_is.1": words or "Czym jest wykorzystywanie:", "choice.press.1": "klawisz", "digit.1": "1"}
+    from .words import translation
+    said = {"option.what_is.1": words or translation("pl", "option.what_is").split("{choice}")[0].strip(),
+            "choice.press.1": translation("pl", "choice.press").split("{key}")[0].strip(), "digit.1": "1"}
     for name in said:
         shutil.copy(audio / "ga" / "greeting.welcome.wav", audio / "pl" / f"{name}.wav")
     (audio / "pl" / "recordings.yaml").write_text(yaml.safe_dump(
