@@ -145,14 +145,16 @@ class Engine:
         # Who is open now changes only what is said after a failed transfer: elsewhere it is not
         # part of the document's key, so one document answers at every hour.
         open_now = self.routes.open_now(state.area, now) if state.node == TRANSFER_FAILED else None
+        # Nor, but in the first menu, who 0 reaches: out of hours, it says so (Script.welcome_prompts).
+        answering = self.routes.answering(state.area, now).key if welcome else None
         document = self._gathers(state, tuple(lead), options_only, self._urgent_offered(state, now), welcome,
-                                 open_now)
+                                 open_now, answering)
         return Turn(document, (Event(Kind.HEARD if heard else Kind.AT, state.node),))
 
     def _gather(self, state: CallState, lead: tuple[str, ...], options_only: bool, urgent: bool,
-                welcome: bool, open_now: frozenset[str] | None) -> Gather:
+                welcome: bool, open_now: frozenset[str] | None, answering: str | None) -> Gather:
         language = self.script.language(state)
-        spoken = self.script.menu_words(state, lead, options_only, urgent, welcome, open_now)
+        spoken = self.script.menu_words(state, lead, options_only, urgent, welcome, open_now, answering)
         return Gather(tuple(spoken), state.url("key"), state.url("silence"),
                       self.script.hints(state, language, urgent), state.slow)
 

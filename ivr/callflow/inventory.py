@@ -8,7 +8,7 @@ from ..config import Language, LineConfig
 from ..hours_words import PROMPTS as HOURS_PROMPTS
 from ..words import ANY_AREA, Utterance, Wording
 from .graph import Menu
-from .script import GREETING, POLICE, PRIVACY, SAY_OR_PRESS, Script
+from .script import ANSWERS, GREETING, POLICE, PRIVACY, SAY_OR_PRESS, Script
 from .state import LANGUAGE_MENU, TRANSFER_FAILED, CallState
 from .transfers import LINE_DOWN, Transfers
 
@@ -52,6 +52,7 @@ class Inventory:
         required = set(FIXED_PROMPTS) | self.menu.prompt_ids(config.several_areas)
         required |= {f"transfer.{key}" for key in contacts} | {f"transfer_failed.{key}" for key in contacts}
         required |= {prompt for area in config.every_area() for _, prompt in self.script.also_prompts(area.key)}
+        required |= {ANSWERS + key for key in contacts} & self.script.answers_sayable
         if config.multilingual:
             required |= {"language.choose", "keywords.language"}
         if config.several_areas:   # what may be said while the caller's area is not known, in its twin
@@ -119,9 +120,12 @@ class Inventory:
             lead = ()
         else:
             lead = GREETING
-        first = script.menu_words(start, lead, welcome=True)
+        # at the hour when most is said: when 0 reaches a contact with words for it (out of hours)
+        answering = next((contact.key for _, contact in config.routes.contacts()
+                          if ANSWERS + contact.key in script.answers_sayable), None)
+        first = script.menu_words(start, lead, welcome=True, answering=answering)
         found.append(("after_language", "", first))
-        before, after = script.welcome_prompts(start, lead)
+        before, after = script.welcome_prompts(start, lead, answering)
         options_end = len(first) - len(after)
         found.append(("first_menu", "the first menu, to its last option", first[:options_end]))
         found.append(("menu", "main menu, the first time", first[len(lead) + len(before):options_end]))

@@ -25,6 +25,7 @@ GREETING = ("greeting.welcome", PERSON, "greeting.danger")
 PRIVACY = {True: "privacy.number_hidden", False: "privacy.number_shown"}   # by transfer.caller_id being set
 SAY_OR_PRESS = "welcome.say_or_press"
 ALSO = "transfer_failed.also."   # + a contact: "you can also call ...", said only while it is open
+ANSWERS = "welcome.answers."     # + a contact: said once a call while it is the one 0 reaches (who, and for what)
 POLICE = "transfer_failed.police"   # after a failed transfer: urgent means the police
 KEYWORDS = "keywords."
 REFUSE = "keywords.refuse"
@@ -49,6 +50,7 @@ class Script:
         self.privacy = PRIVACY[config.transfer.caller_id is not None]
         self.option_keys = self._option_keys()
         self.also_sayable = frozenset(prompt for prompt in catalog.source if prompt.startswith(ALSO))
+        self.answers_sayable = frozenset(prompt for prompt in catalog.source if prompt.startswith(ANSWERS))
         # The words that choose each option, per language: a catalog read once, here.
         self._keywords = {(prompt, language.code): matching.keywords(catalog.text(prompt, language.code))
                           for language in config.languages for prompt in catalog.source
@@ -62,14 +64,15 @@ class Script:
 
     # -- what is said ----------------------------------------------------------------
     def menu_words(self, state: CallState, lead: Iterable[str] = (), options_only: bool = False,
-                   urgent: bool = False, welcome: bool = False, open_now: frozenset[str] | None = None
-                   ) -> list[Utterance]:
+                   urgent: bool = False, welcome: bool = False, open_now: frozenset[str] | None = None,
+                   answering: str | None = None) -> list[Utterance]:
         """Everything said at a place, in order: what the caller hears (and the timing report measures).
         ``welcome``: the first menu of a call, which opens with the way to a person and 999 and ends,
-        after its options, with what is said once a call. ``open_now``: the contacts open now (``body``)."""
+        after its options, with what is said once a call; ``answering``: the contact 0 reaches now.
+        ``open_now``: the contacts open now (``body``)."""
         language = self.language(state)
         keys = self.option_keys
-        first, after = self.welcome_prompts(state, tuple(lead)) if welcome else ((), ())
+        first, after = self.welcome_prompts(state, tuple(lead), answering) if welcome else ((), ())
         said = tuple(lead) + first
         spoken = [self.wording.said(prompt, language, state.area, keys.get(prompt)) for prompt in said]
         if not options_only:
@@ -79,11 +82,16 @@ class Script:
         spoken += [self.wording.said(prompt, language, state.area, keys.get(prompt)) for prompt in after]
         return spoken
 
-    def welcome_prompts(self, state: CallState, lead: tuple[str, ...] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def welcome_prompts(self, state: CallState, lead: tuple[str, ...] = (), answering: str | None = None
+                        ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Said once a call, in the caller's language, around the first menu: before its options, the
-        way to a person and 999 (unless ``lead``, the greeting, has just said them); after them, a word
-        to a young person, what the team will see, and how to choose."""
-        first = tuple(prompt for prompt in (PERSON, "greeting.danger") if prompt not in lead)
+        way to a person and 999 (unless ``lead``, the greeting, has just said them), and what 0 is for
+        at this hour where the contact it reaches has words for it (``answering``: out of hours, an
+        emergency-only service); after them, a word to a young person, what the team will see, and
+        how to choose."""
+        answers = ANSWERS + (answering or "")
+        first = tuple(prompt for prompt in (PERSON, "greeting.danger") if prompt not in lead) \
+            + ((answers,) if answers in self.answers_sayable else ())
         after = ("welcome.young_person", self.privacy)
         if self.listening(state, self.language(state)):
             after += (SAY_OR_PRESS,)

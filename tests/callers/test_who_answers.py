@@ -31,6 +31,21 @@ def test_office_hours_are_monday_to_friday_from_9_until_just_before_5(phone, clo
     assert dialled_at(phone, clock, moment) == expected
 
 
+@pytest.mark.parametrize("moment, out_of_hours", [
+    ("2026-07-14 10:00:00", False), ("2026-07-14 23:30:00", True),   # a Tuesday
+    ("2026-07-18 10:00:00", True), ("2026-12-25 11:00:00", True),    # a Saturday; Christmas Day
+])
+def test_out_of_hours_the_first_menu_says_0_is_for_urgent_concerns_only(phone, clock, moment, out_of_hours):
+    """0 then reaches the emergency-only service (the safeguarding review's M2), and the caller is
+    told so right after the way to a person and 999, in their language; not in office hours."""
+    from ..words import translation
+    clock.set(moment)
+    english, polish = phone.english(), phone.ring().press("2")
+    assert (english.said[2] == "At this hour, for urgent concerns only.") is out_of_hours
+    assert (translation("pl", "welcome.answers.emergency_social_work") in polish.said[:3]) is out_of_hours
+    assert english.press("0").dialled[0] == (OUT_OF_HOURS if out_of_hours else GATEWAY)
+
+
 @pytest.mark.parametrize("utc_moment, expected", [
     # Clocks go forward on Sunday 29 March 2026: 09:00 in Belfast is 08:00 UTC that week.
     (dt.datetime(2026, 3, 27, 8, 59, 59, tzinfo=UTC), OUT_OF_HOURS),  # Friday before: GMT, 08:59 local
