@@ -33,6 +33,7 @@ from .pieces import DAY, TIME, Piece
 from .routing import ANY_TIME, OFFICE_HOURS, OUTSIDE_OFFICE_HOURS, OfficeHours
 
 CLDR = "CLDR"
+QUARTERS = (0, 15, 30, 45)   # the minutes of the times recorded in advance, for a language spoken from recordings
 HOURS_PARTS = {"days", "opens", "closes", "first", "last"}   # the placeholders of the hours.* prompts
 PROMPTS = ("hours.period", "hours.days", "hours.day_names", "hours.time_names", "hours.clock", "hours.any_time")
 NARROW_SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
@@ -135,8 +136,10 @@ class HoursWords:
 
     def spare(self) -> list[Piece]:
         """The pieces recorded in advance, so that new hours need no new recordings: every day,
-        every whole hour and every joining word (a time with minutes is recorded when used)."""
-        return [*(self.day_piece(day) for day in range(7)), *(self.time_piece(dt.time(hour)) for hour in range(24)),
+        every quarter of an hour (9:00, 16:30 ...) and every joining word; another time (16:20) is
+        one more piece, recorded when first used (`check` names it)."""
+        return [*(self.day_piece(day) for day in range(7)),
+                *(self.time_piece(dt.time(hour, minute)) for hour in range(24) for minute in QUARTERS),
                 *(piece for prompt in ("hours.period", "hours.days", "hours.any_time")
                   for piece in pieces.whole(prompt, self.words[prompt])),
                 *pieces.list_words(self._patterns)]

@@ -1,7 +1,7 @@
 """Hours are said from line.yaml, in every language: a line that closes at 16:30 is set up by
 editing line.yaml alone (ivr/hours_words.py: CLDR's day names and times, put together by each
 catalog's hours.* words). Irish, said from recordings, says them from recorded pieces (ivr/pieces.py):
-new hours or a new number need no new recordings, unless a time has minutes never recorded."""
+new hours or a new number need no new recordings, unless a time is not on a quarter of an hour."""
 import logging
 
 from ..conftest import TOKEN, line_settings
@@ -48,13 +48,24 @@ def test_a_line_that_closes_at_1630_is_set_up_in_line_yaml_alone(make_app, clock
     assert "Gateway Team, Mon-Fri 9am-4:30pm: 0300 1234 333" in api.requests[0]["data"]["Body"].split("\n")
     clock.set("2026-07-14 16:45")   # a Tuesday: the Gateway Team has closed, the out-of-hours service answers
     assert phone.ring().press("1").press("0").dialled == ["+442895049999"]
-    # Irish says times from pieces recorded once; 16:30 is not among them: withheld, the line up,
-    # until that one piece is recorded
+    # Irish says times from pieces recorded once, every quarter of an hour among them: no new recording
+    assert "withheld" not in caplog.text
+    clock.set("2026-07-14 10:00")
+    assert "time.1630" in played(advice_part_3_reply(phone, "4"))
+
+
+def test_a_time_never_recorded_in_irish_withholds_irish_alone_naming_its_piece(make_app, caplog):
+    settings = line_settings()
+    settings["office_hours"]["close"] = "16:20"   # not a quarter of an hour: one piece to record
+    with caplog.at_level(logging.WARNING):
+        app = make_app(settings)
     assert "language ga is withheld from callers until it is ready" in caplog.text
-    assert "language ga: time.1630: has no recording" in caplog.text
+    assert "language ga: time.1620: has no recording" in caplog.text
+    phone = Phone(app.test_client(), TOKEN)
     menu = phone.ring()
     assert not [play.text for play in menu.root.iter("Play") if "/audio/ga/" in play.text]
     assert menu.press("4").said[0] == "Sorry, that is not one of the choices."   # Irish's key, unused meanwhile
+    assert "od poniedziałku do piątku, od dziewiątej do 16:20, pod numer" in advice_part_3(phone, "2")
 
 
 def played(reply) -> list[str]:

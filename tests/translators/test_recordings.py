@@ -17,8 +17,8 @@ from ..phone import BASE_URL, Phone
 from ..words import key_words, offered, set_translation, translation
 
 # Every recording an Irish line of one area needs (espeak-ng placeholders): its sentences, the parts of
-# those that say a number, a key or hours, and the 47 pieces those are said from (ivr/pieces.py).
-IRISH_RECORDINGS = 130
+# those that say a number, a key or hours, and the 119 pieces those are said from (ivr/pieces.py).
+IRISH_RECORDINGS = 203
 
 needs_tools = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and sox (.ci/run installs them)")
 
@@ -53,8 +53,9 @@ def test_every_shipped_recording_is_telephone_quality_and_small():
     for path in files:
         assert wav_format(path.read_bytes()) == (7, 1, 8000), path.name
     # Numbers and hours are said from pieces (ivr/pieces.py): a prompt that says a Gateway number is
-    # recorded once, not once per area (8.8 MB when it was): 6 MB at 8 kB a second of u-law.
-    assert sum(path.stat().st_size for path in files) < 6_000_000
+    # recorded once, not once per area (8.8 MB when it was); every quarter of an hour is a piece
+    # (6.3 MB): 7 MB at 8 kB a second of u-law.
+    assert sum(path.stat().st_size for path in files) < 7_000_000
 
 
 def test_the_irish_manifest_labels_every_recording_a_placeholder_and_keeps_its_words():
@@ -206,4 +207,5 @@ def test_the_recording_script_lists_every_file_once_with_its_words_tone_and_piec
     pieces = result.output.split("## Sitting 4: Pieces")[1]   # what numbers and hours are said from, recorded once
     assert {f"digit.{d}" for d in range(10)} | {f"day.{d}" for d in range(7)} | {f"time.{h:02d}" for h in range(24)} \
         <= set(re.findall(r"^### `(.+)\.wav`$", pieces, re.M))
+    assert "### `time.1630.wav`" in pieces   # every quarter of an hour
     assert "> a naoi ar maidin" in pieces.split("### `time.09.wav`")[1].split("###")[0]   # hours.time_names
