@@ -164,7 +164,8 @@ def recordings_make(code, human_dir, espeak_voice, no_placeholders, force):
     wanted = files.inventory.recordings(language)
     voice = None if no_placeholders else (espeak_voice or language.primary)
     try:
-        made, refused = recordings.make(project_root() / AUDIO_DIR / code, wanted, voice, human_dir, force)
+        made, refused = recordings.make(project_root() / AUDIO_DIR / code, wanted, voice, human_dir, force,
+                                        slow=not language.speaks)
     except recordings.RecordingError as error:
         raise click.ClickException(str(error)) from None
     for one in made:

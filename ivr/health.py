@@ -14,11 +14,11 @@ RECORDING_MAX_AGE = 24 * 3600   # Twilio and proxies may keep a recording this l
 @bp.get("/audio/<language>/<prompt>.wav")
 def recording(language: str, prompt: str):
     """Only a known prompt in a known language: the path never comes from the request."""
-    found = current_app.extensions["ivr.files"].recordings.get(language, prompt)
+    found = current_app.extensions["ivr.files"].recordings.served(language, prompt)
     if found is None:
         abort(404)
     try:
-        return send_file(found.path, mimetype="audio/wav", max_age=RECORDING_MAX_AGE, conditional=True, etag=True)
+        return send_file(found, mimetype="audio/wav", max_age=RECORDING_MAX_AGE, conditional=True, etag=True)
     except FileNotFoundError:   # gone since the line last looked (Recordings.look): not found, not an error
         abort(404)
 

@@ -6,8 +6,9 @@ phone number or new opening hours in line.yaml need no new recordings.
 
 A piece is named for what it says: ``<prompt>`` (a sentence without placeholders, whole),
 ``<prompt>.<n>`` (its n-th segment), ``digit.<d>``, ``day.<n>`` (Monday 0), ``time.<HH>`` or
-``time.<HHMM>``, ``list.<pattern>`` (CLDR's list words, "agus"); its words are what the recording
-must say, and what its take is checked against.
+``time.<HHMM>``, ``list.<pattern>`` (CLDR's list words, "agus"), ``pause`` (a short silence between
+the groups of a phone number, made by `recordings make`); its words are what the recording must
+say, and what its take is checked against.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ DIGIT = "digit."
 DAY = "day."
 TIME = "time."
 LIST = "list."
+PAUSE = "pause"   # a short silence between the groups of a phone number, as a person reads them
 SEGMENT = re.compile(r"^(?P<prompt>.+)\.(?P<number>\d+)$")   # <prompt>.<n>: a segment of a prompt
 LEADING = " \t\n,.;:!?،؛"   # what a segment may begin with that is not said
 
@@ -57,7 +59,11 @@ def whole(prompt: str, text: str) -> list[Piece]:
 
 
 def digits(number: str) -> list[Piece]:
-    return [Piece(f"{DIGIT}{digit}", digit) for digit in number if digit.isdigit()]
+    """A number's digits, with a pause between its groups ("028 9504 9999")."""
+    found = []
+    for group in number.split():
+        found += ([Piece(PAUSE, "")] if found else []) + [Piece(f"{DIGIT}{d}", d) for d in group if d.isdigit()]
+    return found
 
 
 def joined(items: list[list[Piece]], patterns) -> list[Piece]:

@@ -26,7 +26,7 @@ SITTINGS = (
     ("Pieces: the digits, days, times and joining words numbers and hours are made from",
      "Level and neutral, each on its own, as it sounds in the middle of a sentence (\"... a náid, a hocht ...\"); "
      "no rise or fall at the end, so the pieces join smoothly.",
-     (pieces.DIGIT, pieces.DAY, pieces.TIME, pieces.LIST, "hours.")),
+     (pieces.DIGIT, pieces.DAY, pieces.TIME, pieces.LIST, pieces.PAUSE, "hours.")),
 )
 PIECES = len(SITTINGS) - 1
 
@@ -55,7 +55,8 @@ def script(files: LineFiles, language: Language) -> str:
         for name in mine:
             prompt = pieces.prompt_of(name)
             note = files.catalog.source[prompt].note if prompt in files.catalog.source and index != PIECES else ""
-            lines += [f"### `{name}.wav`", "", f"> {wanted[name]}", ""]
+            said = wanted[name] or "(a short silence: made by `recordings make`, nothing to record)"
+            lines += [f"### `{name}.wav`", "", f"> {said}", ""]
             if note:
                 lines += [f"What it is for: {note}", ""]
     return "\n".join(lines)

@@ -33,6 +33,9 @@ CHECK_SECONDS = 5   # how often a running line looks whether its recordings are 
 HUMAN_FORMATS = (".wav", ".mp3", ".flac", ".ogg")
 PLACEHOLDER = "placeholder (espeak-ng)"   # made_by of a machine-made stand-in
 TELEPHONE_WAV = ["-r", "8000", "-c", "1", "-e", "u-law", "-b", "8"]
+SLOW = ".slow"        # <name>.slow.wav: a recording at SLOW_TEMPO, where no voice can say it slower
+SLOW_TEMPO = "0.8"     # as the voices' slower speech (render.SLOWER, 80%); sox's tempo keeps the pitch
+SILENCE = "silence (sox)"   # made_by of a piece with no words: a pause
 PAUSES = {".": 0.3, "!": 0.3, "?": 0.3, ":": 0.3, ";": 0.3, ",": 0.2, "،": 0.2}   # after a recording ending so
 PIECE_PAUSE = 0.08   # after one that goes on into the next piece
 
@@ -44,10 +47,15 @@ class Recording:
     path: Path
     text: str      # the words it was made from
     made_by: str
+    slow_path: Path | None = None   # the same at 80% speed, for a caller who asked for slower speech
 
     @property
     def url(self) -> str:
         return f"/audio/{self.language}/{self.prompt}.wav"
+
+    @property
+    def slow_url(self) -> str:
+        return f"/audio/{self.language}/{self.prompt}{SLOW}.wav" if self.slow_path else self.url
 
     @property
     def placeholder(self) -> bool:
@@ -136,7 +144,9 @@ class Recordings:
                     problems.append(f"{path}: is not telephone audio ({why}): record it again, or remove it "
                                     "and run `flask --app ivr recordings make`")
                     continue
-                usable[prompt] = Recording(code, prompt, path, entry["text"], entry["made_by"])
+                slow = folder / f"{prompt}{SLOW}.wav"
+                usable[prompt] = Recording(code, prompt, path, entry["text"], entry["made_by"],
+                                           slow if slow.is_file() else None)
             found[code] = MappingProxyType(usable)
         return cls(MappingProxyType(found), tuple(problems))
 
@@ -146,6 +156,14 @@ class Recordings:
         return Recordings(MappingProxyType({code: MappingProxyType({p: r for p, r in found.items()
                                                                     if (code, p) not in unused})
                                             for code, found in self._by_language.items()}), self.problems)
+
+    def served(self, language: str, name: str) -> Path | None:
+        """The file of a recording's URL (<name>.wav, or <name>.slow.wav for its slow copy)."""
+        found = self.get(language, name)
+        if found is None and name.endswith(SLOW):
+            found = self.get(language, name.removesuffix(SLOW))
+            return found.slow_path if found else None
+        return found.path if found else None
 
     def get(self, language: str, prompt: str) -> Recording | None:
         found = self._by_language.get(language, {}).get(prompt)
@@ -224,10 +242,12 @@ def human_recording(folder: Path | None, prompt: str) -> Path | None:
 
 
 def make(folder: Path, wanted: Mapping[str, str], espeak_voice: str | None, human_dir: Path | None = None,
-         force: bool = False) -> tuple[list[str], list[str]]:
+         force: bool = False, slow: bool = False) -> tuple[list[str], list[str]]:
     """Make the recordings of ``wanted`` (prompt id -> words) that are missing or stale.
 
-    Recordings the line no longer says (not in ``wanted``) are removed.
+    Recordings the line no longer says (not in ``wanted``) are removed. A piece with no words is a
+    pause (ivr/pieces.py), made as silence. With ``slow`` (a language no voice speaks), each
+    recording also gets a copy at 80% speed, <name>.slow.wav, for a caller who asks for slower speech.
 
     A human recording in ``human_dir`` named <prompt id>.<wav|mp3|flac|ogg> is
     converted once it passes ivr/takes.py's checks (a take refused is named, with why);
@@ -247,7 +267,10 @@ def make(folder: Path, wanted: Mapping[str, str], espeak_voice: str | None, huma
         up_to_date = current and current["text"] == text and target.is_file()
         if up_to_date and not force and not human:
             continue
-        if human:
+        if not text:
+            silence(target, PAUSES["."])
+            manifest[prompt] = {"text": "", "made_by": SILENCE}
+        elif human:
             to_telephone_wav(human, target, pause_after(text))
             manifest[prompt] = {"text": text, "made_by": f"human recording ({human.name})"}
         elif espeak_voice:
@@ -261,5 +284,27 @@ def make(folder: Path, wanted: Mapping[str, str], espeak_voice: str | None, huma
     for prompt in [name for name in manifest if name not in wanted]:
         manifest.pop(prompt)
         (folder / f"{prompt}.wav").unlink(missing_ok=True)
+        (folder / f"{prompt}{SLOW}.wav").unlink(missing_ok=True)
+    for prompt in manifest:
+        normal, slower = folder / f"{prompt}.wav", folder / f"{prompt}{SLOW}.wav"
+        if not slow:
+            slower.unlink(missing_ok=True)
+        elif normal.is_file() and (not slower.is_file() or slower.stat().st_mtime < normal.stat().st_mtime):
+            slowed(normal, slower)
     write_manifest(folder, manifest)
     return made, refused
+
+
+def silence(target: Path, seconds: float) -> None:
+    result = subprocess.run(["sox", "-n", *TELEPHONE_WAV, str(target), "trim", "0", f"{seconds:g}"],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RecordingError(f"sox could not make {target.name}: {result.stderr.strip()}")
+
+
+def slowed(source: Path, target: Path) -> None:
+    """``source`` at SLOW_TEMPO, its pitch kept (sox's tempo effect, -s: tuned for speech)."""
+    result = subprocess.run(["sox", str(source), *TELEPHONE_WAV, str(target), "tempo", "-s", SLOW_TEMPO],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RecordingError(f"sox could not slow {source.name} down: {result.stderr.strip()}")

@@ -114,7 +114,9 @@ class Renderer:
         recorded = pieces.recorded(self.recordings, self.wording, utterance)
         if recorded:
             for recording in recorded:   # the sentence, or its segments and pieces (ivr/pieces.py)
-                parent.play(audio_base + recording.url)   # recordings keep their own pace
+                # slower speech: a recording's slow copy where it has one (a language no voice speaks);
+                # else recordings keep their own pace
+                parent.play(audio_base + (recording.slow_url if slow else recording.url))
             return
         if not language.speaks:
             if utterance.prompt in OWN_LANGUAGE_ONLY:

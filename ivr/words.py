@@ -144,7 +144,7 @@ class Wording:
 
     def spare_pieces(self, language: Language) -> list[pieces.Piece]:
         """Pieces recorded in advance: every digit, and what any hours need (HoursWords.spare)."""
-        return [*pieces.digits("0123456789"), *self.hours_words(language).spare()]
+        return [*pieces.digits("0123456789"), pieces.Piece(pieces.PAUSE, ""), *self.hours_words(language).spare()]
 
     def _fill_pieces(self, name: str, utterance: Utterance) -> list[pieces.Piece]:
         if name == "choice":

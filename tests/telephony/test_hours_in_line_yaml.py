@@ -84,7 +84,8 @@ def test_new_hours_and_a_new_number_need_no_new_irish_recordings(make_app):
     pieces = played(advice_part_3_reply(phone, "4"))
     days = ["day.0", "hours.days.2", "day.4"]                                 # Dé Luain go Dé hAoine
     hours = ["hours.period.2", "time.08", "hours.period.3", "time.16"]        # idir a hocht ... agus a ceathair
-    number = [f"digit.{d}" for d in "02890000555"]
+    number = ["digit.0", "digit.2", "digit.8", "pause", "digit.9", "digit.0", "digit.0", "digit.0", "pause",
+              "digit.0", "digit.5", "digit.5", "digit.5"]   # 028 9000 0555, a short pause between its groups
     assert _within(days + hours, pieces) and _within(number, pieces)
     assert "time.17" not in pieces and "time.09" not in pieces
     for name in pieces:   # every piece is there to be played

@@ -17,8 +17,8 @@ from ..phone import BASE_URL, Phone
 from ..words import key_words, offered, set_translation, translation
 
 # Every recording an Irish line of one area needs (espeak-ng placeholders): its sentences, the parts of
-# those that say a number, a key or hours, and the 119 pieces those are said from (ivr/pieces.py).
-IRISH_RECORDINGS = 203
+# those that say a number, a key or hours, and the 120 pieces those are said from (ivr/pieces.py).
+IRISH_RECORDINGS = 205
 
 needs_tools = pytest.mark.skipif(bool(tools_missing()), reason="needs espeak-ng and sox (.ci/run installs them)")
 
@@ -39,7 +39,7 @@ def irish_said(root) -> set[str]:
 
 
 def test_the_shipped_recordings_are_what_the_line_says_with_its_areas_or_one(tmp_path):
-    files = {path.stem for path in (ROOT / "prompts" / "audio" / "ga").glob("*.wav")}
+    files = {path.stem for path in (ROOT / "prompts" / "audio" / "ga").glob("*.wav") if not path.stem.endswith(".slow")}
     one_area = irish_said(make_root(tmp_path / "one", line_settings()))
     assert len(one_area) == IRISH_RECORDINGS
     with_areas = irish_said(ROOT)
@@ -54,18 +54,36 @@ def test_every_shipped_recording_is_telephone_quality_and_small():
         assert wav_format(path.read_bytes()) == (7, 1, 8000), path.name
     # Numbers and hours are said from pieces (ivr/pieces.py): a prompt that says a Gateway number is
     # recorded once, not once per area (8.8 MB when it was); every quarter of an hour is a piece
-    # (6.3 MB): 7 MB at 8 kB a second of u-law.
-    assert sum(path.stat().st_size for path in files) < 7_000_000
+    # (6.3 MB); each has a copy at 80% speed for slower speech (14 MB in all, at 8 kB a second of u-law).
+    assert sum(path.stat().st_size for path in files) < 16_000_000
 
 
 def test_the_irish_manifest_labels_every_recording_a_placeholder_and_keeps_its_words():
     manifest = yaml.safe_load((ROOT / "prompts" / "audio" / "ga" / "recordings.yaml").read_text())
-    assert set(manifest) == {path.stem for path in (ROOT / "prompts" / "audio" / "ga").glob("*.wav")}
-    assert {entry["made_by"] for entry in manifest.values()} == {"placeholder (espeak-ng)"}
+    audio = ROOT / "prompts" / "audio" / "ga"
+    assert set(manifest) == {path.stem for path in audio.glob("*.wav") if not path.stem.endswith(".slow")}
+    assert {path.stem for path in audio.glob("*.slow.wav")} == {f"{name}.slow" for name in manifest}   # each, slower
+    assert {entry["made_by"] for entry in manifest.values()} == {"placeholder (espeak-ng)", "silence (sox)"}
+    assert manifest["pause"] == {"text": "", "made_by": "silence (sox)"}   # between a number's groups
     danger = translation("ga", "greeting.danger")
     assert manifest["greeting.danger.1"]["text"] == danger.split("{emergency}")[0].strip()   # then 9, 9, 9
     assert manifest["digit.9"]["text"] == "9" and "greeting.danger" not in manifest
     assert manifest["language.choose.1"]["text"] == translation("ga", "language.choose").split("{choice}")[0].strip()
+
+
+def test_slower_speech_in_irish_plays_each_recording_at_80_percent_speed(client):
+    """Irish has no voice to slow down: 9 plays the recordings' slow copies (made by `recordings
+    make`), as the welcome promises (the fresh Irish review's M1)."""
+    phone = Phone(client, TOKEN)
+    normal = [p.text for p in phone.ring().press("4").root.iter("Play")]
+    slow = [p.text for p in phone.ring().press("4").press("9").root.iter("Play")]
+    assert normal and not [url for url in normal if url.endswith(".slow.wav")]
+    assert slow and all(url.endswith(".slow.wav") for url in slow)   # the first menu again, every part slower
+    for url in slow[:3]:
+        fast = client.get(url.removeprefix(BASE_URL).replace(".slow.wav", ".wav"))
+        slower = client.get(url.removeprefix(BASE_URL))
+        assert slower.status_code == 200 and wav_format(slower.data) == (7, 1, 8000)
+        assert len(slower.data) / len(fast.data) == pytest.approx(1.25, rel=0.12)   # 80% speed: 1.25x as long
 
 
 def test_a_recording_is_served_with_caching_headers(client):
