@@ -29,6 +29,11 @@ SITTINGS = (
      (pieces.DIGIT, pieces.DAY, pieces.TIME, pieces.LIST, pieces.PAUSE, "hours.")),
 )
 PIECES = len(SITTINGS) - 1
+PIECE_NOTES = {   # what a piece is, for the voice artist (its words are figures: say them in the language)
+    "digit": "the digit, as said in a phone number and after the word for \"press\" (one form for both).",
+    "time": "a time of day, as said in opening hours (\"from ... to ...\"), in the same way as the whole "
+            "hours of this sitting.",
+}
 
 
 def sitting_of(name: str) -> int:
@@ -54,7 +59,8 @@ def script(files: LineFiles, language: Language) -> str:
         lines += [f"## Sitting {index + 1}: {title}", "", f"Tone: {tone}", ""]
         for name in mine:
             prompt = pieces.prompt_of(name)
-            note = files.catalog.source[prompt].note if prompt in files.catalog.source and index != PIECES else ""
+            note = files.catalog.source[prompt].note if prompt in files.catalog.source and index != PIECES else \
+                PIECE_NOTES.get(prompt, "")
             said = wanted[name] or "(a short silence: made by `recordings make`, nothing to record)"
             lines += [f"### `{name}.wav`", "", f"> {said}", ""]
             if note:
