@@ -17,7 +17,7 @@ A language spoken from recordings (Irish) says them from recorded pieces (ivr/pi
 day names, the times of day and the hours.* prompts' segments, each recorded once.
 
 A text message writes them short, in CLDR's abbreviated day names (its short ones where those
-are longer than four letters) and hours.clock: "Mon-Fri 9am-5pm". Several periods are joined as CLDR joins a list ("A, B and C").
+are longer than four letters and not written with a full stop) and hours.clock: "Mon-Fri 9am-5pm". Several periods are joined as CLDR joins a list ("A, B and C").
 """
 from __future__ import annotations
 
@@ -114,9 +114,11 @@ class HoursWords:
         """Short, for a text message: "Mon-Fri 9am-5pm, Sat-Sun 9am-6pm"."""
         if found is None:
             return self.words["hours.any_time"]
-        # CLDR's abbreviated names, or its short ones where those are long (pt "segunda" -> "seg.")
+        # CLDR's abbreviated names where they are short or written as abbreviations (pl "niedz.", not
+        # its short "nie", which is also "no"), else its short ones (pt "segunda" -> "seg.")
         abbreviated, short = (get_day_names(width, locale=self.locale) for width in ("abbreviated", "short"))
-        names = {day: abbreviated[day] if len(abbreviated[day]) <= 4 else short[day] for day in range(7)}
+        names = {day: abbreviated[day] if len(abbreviated[day]) <= 4 or abbreviated[day].endswith(".") else short[day]
+                 for day in range(7)}
         clock = self.words["hours.clock"].strip()
         parts = []
         for period in found:
