@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import subprocess
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -17,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from . import pieces
 from .config import Language
 from .line_files import LineFiles
-from .recordings import RecordingError, synthesise
+from .recordings import RecordingError, sox, synthesise
 from .timings import espeak_voice
 from .words import RIGHT_TO_LEFT
 
@@ -96,6 +95,4 @@ def _join(parts: list[Path], target: Path) -> None:
     if len(parts) == 1:
         shutil.copyfile(parts[0], target)
         return
-    result = subprocess.run(["sox", *map(str, parts), str(target)], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RecordingError(f"sox could not join the audio of {target.name}: {result.stderr.strip()}")
+    sox([*map(str, parts), str(target)], f"sox could not join the audio of {target.name}")

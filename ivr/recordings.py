@@ -212,15 +212,18 @@ def pause_after(words: str) -> float:
     return PAUSES.get(words.rstrip()[-1:], PIECE_PAUSE)
 
 
+def sox(arguments: list[str], failure: str) -> None:
+    """Run sox; a RecordingError saying ``failure`` ("sox could not …") and sox's words if it fails."""
+    result = subprocess.run(["sox", *arguments], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RecordingError(f"{failure}: {result.stderr.strip()}")
+
+
 def to_telephone_wav(source: Path, target: Path, pause: float = PAUSES["."]) -> None:
     """Any audio sox reads -> 8 kHz mono u-law WAV, trimmed of silence at both ends, then ``pause``
     seconds of silence at its end."""
-    result = subprocess.run(
-        ["sox", str(source), *TELEPHONE_WAV, str(target), "silence", "1", "0.05", "0.5%", "reverse",
-         "silence", "1", "0.05", "0.5%", "reverse", "pad", "0", f"{pause:g}"],
-        capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RecordingError(f"sox could not convert {source.name}: {result.stderr.strip()}")
+    sox([str(source), *TELEPHONE_WAV, str(target), "silence", "1", "0.05", "0.5%", "reverse",
+         "silence", "1", "0.05", "0.5%", "reverse", "pad", "0", f"{pause:g}"], f"sox could not convert {source.name}")
 
 
 def synthesise(text: str, espeak_voice: str, target: Path, pause: float = PAUSES["."]) -> None:
@@ -296,15 +299,9 @@ def make(folder: Path, wanted: Mapping[str, str], espeak_voice: str | None, huma
 
 
 def silence(target: Path, seconds: float) -> None:
-    result = subprocess.run(["sox", "-n", *TELEPHONE_WAV, str(target), "trim", "0", f"{seconds:g}"],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RecordingError(f"sox could not make {target.name}: {result.stderr.strip()}")
+    sox(["-n", *TELEPHONE_WAV, str(target), "trim", "0", f"{seconds:g}"], f"sox could not make {target.name}")
 
 
 def slowed(source: Path, target: Path) -> None:
     """``source`` at SLOW_TEMPO, its pitch kept (sox's tempo effect, -s: tuned for speech)."""
-    result = subprocess.run(["sox", str(source), *TELEPHONE_WAV, str(target), "tempo", "-s", SLOW_TEMPO],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RecordingError(f"sox could not slow {source.name} down: {result.stderr.strip()}")
+    sox([str(source), *TELEPHONE_WAV, str(target), "tempo", "-s", SLOW_TEMPO], f"sox could not slow {source.name} down")
