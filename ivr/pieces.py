@@ -36,13 +36,18 @@ class Piece:
 
 def segments(prompt: str, text: str) -> Iterator[Piece | str]:
     """``text`` (the prompt's words in a language) as its segments, each a Piece, and the names of
-    the placeholders between them; a segment without a word in it (", ") is not a piece."""
+    the placeholders between them; a segment without a word in it (", ") is not a piece. A text
+    without placeholders is one piece named after the prompt: the sentence, whole."""
+    matches = list(PLACEHOLDER.finditer(text))
+    if not matches:
+        yield Piece(prompt, " ".join(text.split()))
+        return
     position = 0
-    for number, match in enumerate(PLACEHOLDER.finditer(text), start=1):
+    for number, match in enumerate(matches, start=1):
         yield from _segment(prompt, number, text[position:match.start()])
         yield match.group(1)
         position = match.end()
-    yield from _segment(prompt, len(PLACEHOLDER.findall(text)) + 1, text[position:])
+    yield from _segment(prompt, len(matches) + 1, text[position:])
 
 
 def _segment(prompt: str, number: int, text: str) -> Iterator[Piece]:
@@ -52,9 +57,7 @@ def _segment(prompt: str, number: int, text: str) -> Iterator[Piece]:
 
 
 def whole(prompt: str, text: str) -> list[Piece]:
-    """A prompt in pieces: itself, whole, when it has no placeholder."""
-    if not PLACEHOLDER.search(text):
-        return [Piece(prompt, " ".join(text.split()))]
+    """A prompt's own words in pieces: itself whole, or its segments (what fills its placeholders left out)."""
     return [part for part in segments(prompt, text) if isinstance(part, Piece)]
 
 

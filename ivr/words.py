@@ -134,17 +134,18 @@ class Wording:
         """The recordings that say an utterance, in order (ivr/pieces.py): the prompt whole, or its
         segments with the pieces of its numbers, keys and hours between them."""
         prompt = prompt or utterance.prompt
-        text = self.catalog.text(prompt, utterance.language.code)
-        if not PLACEHOLDER.search(text):
-            return pieces.whole(prompt, text)
         found = []
-        for part in pieces.segments(prompt, text):
+        for part in pieces.segments(prompt, self.catalog.text(prompt, utterance.language.code)):
             found += [part] if isinstance(part, pieces.Piece) else self._fill_pieces(part, utterance)
         return found
 
     def spare_pieces(self, language: Language) -> list[pieces.Piece]:
         """Pieces recorded in advance: every digit, and what any hours need (HoursWords.spare)."""
         return [*pieces.digits("0123456789"), pieces.Piece(pieces.PAUSE, ""), *self.hours_words(language).spare()]
+
+    def _key(self, name: str, utterance: Utterance) -> str | None:
+        """The key {key} or {key_<kind>} says: the utterance's, or the one every node gives that kind."""
+        return utterance.key if name == "key" else self.keys[name.removeprefix(KEY_PLACEHOLDER)]
 
     def _fill_pieces(self, name: str, utterance: Utterance) -> list[pieces.Piece]:
         if name == "choice":
@@ -154,7 +155,7 @@ class Wording:
         if name in self.hours_names:
             return self.hours_words(utterance.language).pieces(self._hours_found(name, utterance.area))
         if name == "key" or name.startswith(KEY_PLACEHOLDER):
-            key = utterance.key if name == "key" else self.keys[name.removeprefix(KEY_PLACEHOLDER)]
+            key = self._key(name, utterance)
             if key in KEY_NAMES:
                 return self.pieces(utterance, KEY_NAMES[key])
             return pieces.digits(key or "")
@@ -195,7 +196,7 @@ class Wording:
         if name in self.hours_names:
             return [self.hours_text(name, utterance.language, utterance.area)]
         if name == "key" or name.startswith(KEY_PLACEHOLDER):
-            key = utterance.key if name == "key" else self.keys[name.removeprefix(KEY_PLACEHOLDER)]
+            key = self._key(name, utterance)
             if key in KEY_NAMES:
                 return [self.catalog.text(KEY_NAMES[key], utterance.language.code)]
             return [Digits(key or "")]
