@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as Late
-
 from typing import TYPE_CHECKING
 
 from twilio.http.http_client import TwilioHttpClient

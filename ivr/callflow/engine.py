@@ -145,7 +145,8 @@ class Engine:
         # Who is open now changes only what is said after a failed transfer: elsewhere it is not
         # part of the document's key, so one document answers at every hour.
         open_now = self.routes.open_now(state.area, now) if state.node == TRANSFER_FAILED else None
-        # Nor, but in the first menu, who 0 reaches: out of hours, it says so (Script.welcome_prompts).
+        # Who 0 reaches is part of it only in the first menu, which says what 0 is for out of hours
+        # (Script.welcome_prompts).
         answering = self.routes.answering(state.area, now).key if welcome else None
         document = self._gathers(state, tuple(lead), options_only, self._urgent_offered(state, now), welcome,
                                  open_now, answering)
