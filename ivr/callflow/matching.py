@@ -5,7 +5,9 @@ keywords.<option>), whole words within whatever the caller said; the longest
 matching keyword wins, so "try again" beats "again". A number said on its own
 ("2", or "٢" in Arabic-Indic digits) chooses that key. Anything else is no choice: a wrong key. Words that refuse
 (keywords.refuse: "no", "don't") keep an option that does something (send the text)
-from being chosen by speech: "no, don't send it" sends nothing.
+from being chosen by speech: "no, don't send it" sends nothing. Nor is it chosen when the caller
+said more than a couple of words besides its keywords: "yes, but my partner checks my phone" may be
+a reason not to, in words no list foresees, so the caller is asked again (keys always work).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from ..config import Language
 from .actions import OPTION_ACTIONS, Action
 
 NOT_A_WORD = re.compile(r"[\W_]+")
+BESIDES_AN_ACTION = 2   # words said besides an action's keywords, at most: "yes please send it"
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,16 @@ def by_speech(choices: Iterable[Choice], speech: str, refusals: tuple[str, ...] 
             wanted = normalise(word)
             if wanted.strip() and wanted in said and len(wanted) > longest:
                 best, longest = choice, len(wanted)
-    if best is not None and best.action.kind in OPTION_ACTIONS and any(
-            normalise(word).strip() and normalise(word) in said for word in refusals):
+    if best is not None and best.action.kind in OPTION_ACTIONS and (
+            any(normalise(word).strip() and normalise(word) in said for word in refusals)
+            or len(besides(said, best.keywords)) > BESIDES_AN_ACTION):
         return None   # "no, don't send it": an action is never taken on words that refuse it
     return best
+
+
+def besides(said: str, words: Iterable[str]) -> list[str]:
+    """The words of what was said (normalised) that are not among these keywords."""
+    for word in sorted((normalise(word) for word in words), key=len, reverse=True):
+        while word.strip() and word in said:
+            said = said.replace(word, " ")
+    return said.split()

@@ -180,6 +180,16 @@ def test_saying_no_sends_nothing_though_it_names_sending(texting_phone, api, sai
     assert say(consent, "yes please send it").said[0] == "The text is on its way." and len(api.requests) == 1
 
 
+@pytest.mark.parametrize("said", ["yes, but my partner checks my phone every night", "yes if it won't show what it is about"])
+def test_a_yes_with_more_to_say_is_asked_again(texting_phone, api, said):
+    """A caller answering the warning in words no refuse list foresees ("yes, but my partner checks
+    my phone") must not get the text: more than two words besides agreeing ask again; 1 still sends."""
+    consent = texting_phone().english().press("4")
+    assert say(consent, said).said[0] == "Sorry, that is not one of the choices." and api.requests == []
+    assert consent.press("1").said[0] == "The text is on its way." and len(api.requests) == 1
+    assert say(texting_phone().english().press("4"), "yes send it please").said[0] == "The text is on its way."
+
+
 def test_an_arabic_text_shows_each_number_in_the_order_it_is_dialled():
     """Right to left, a phone shows "0300 1234 333" as "333 1234 0300" (the fresh Arabic review):
     a left-to-right mark before each number keeps its groups in order (UAX #9)."""
