@@ -6,8 +6,10 @@ matching keyword wins, so "try again" beats "again". A number said on its own
 ("2", or "٢" in Arabic-Indic digits) chooses that key. Anything else is no choice: a wrong key. Words that refuse
 (keywords.refuse: "no", "don't") keep an option that does something (send the text)
 from being chosen by speech: "no, don't send it" sends nothing. Nor is it chosen when the caller
-said more than a couple of words besides its keywords: "yes, but my partner checks my phone" may be
-a reason not to, in words no list foresees, so the caller is asked again (keys always work).
+said anything besides its own keywords: "yes, my husband" or "yes, but my partner checks my phone"
+may be a reason not to, in words no list foresees, so the caller is asked again (keys always work);
+its keywords list the ways of agreeing, courtesy words included ("yes, please, send it"), and such
+a word said with another option's ("back please") leaves that option to be chosen.
 """
 from __future__ import annotations
 
@@ -20,7 +22,6 @@ from ..config import Language
 from .actions import OPTION_ACTIONS, Action
 
 NOT_A_WORD = re.compile(r"[\W_]+")
-BESIDES_AN_ACTION = 2   # words said besides an action's keywords, at most: "yes please send it"
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,13 @@ def normalise(text: str) -> str:
 
 
 def overlaps(options: Iterable[Choice]) -> list[tuple[str, str]]:
-    """Keywords of one choice found within another's (after normalising): a caller saying the
-    longer one could be heard as the shorter. (said within, choice's word) pairs."""
+    """Keywords of one choice found within another's (after normalising): a caller saying more than
+    the longer one ("try again now" for "try again") could be heard as the shorter ("again").
+    (said within, choice's word) pairs. Harmless, and not listed, when the rest of the longer one
+    holds a keyword of its own choice longer than the shorter ("try" beside "again"): whatever the
+    caller says around them, the longest keyword found is still the longer one's choice's. Nor
+    when the shorter is an action's and the longer holds other words: an action is chosen only
+    when all that was said is its own words ("back please" is not sending, though "please" is)."""
     found = []
     options = list(options)
     for choice in options:
@@ -55,8 +61,14 @@ def overlaps(options: Iterable[Choice]) -> list[tuple[str, str]]:
             if other is choice or other.action == choice.action:
                 continue
             for word in choice.keywords:
+                shorter = normalise(word)
                 for longer in other.keywords:
-                    if normalise(word).strip() and normalise(word) in normalise(longer):
+                    if choice.action.kind in OPTION_ACTIONS and besides(normalise(longer), choice.keywords):
+                        continue
+                    if shorter.strip() and shorter in normalise(longer) and not any(
+                            len(normalise(own)) > len(shorter) and normalise(own).strip()
+                            and normalise(own) in normalise(longer).replace(shorter, " ")
+                            for own in other.keywords):
                         found.append((longer, word))
     return found
 
@@ -70,16 +82,15 @@ def by_speech(choices: Iterable[Choice], speech: str, refusals: tuple[str, ...] 
     said = normalise(speech)
     if said.strip().isdigit():   # in any script: an Arabic recogniser may write "2" as "٢"
         return by_key(choices, "".join(str(unicodedata.digit(c)) for c in said.strip()))
+    refused = any(normalise(word).strip() and normalise(word) in said for word in refusals)
     best, longest = None, 0
     for choice in choices:
+        if choice.action.kind in OPTION_ACTIONS and (refused or besides(said, choice.keywords)):
+            continue   # "no, don't send it", "yes, my husband": an action is taken only on its own words
         for word in choice.keywords:
             wanted = normalise(word)
             if wanted.strip() and wanted in said and len(wanted) > longest:
                 best, longest = choice, len(wanted)
-    if best is not None and best.action.kind in OPTION_ACTIONS and (
-            any(normalise(word).strip() and normalise(word) in said for word in refusals)
-            or len(besides(said, best.keywords)) > BESIDES_AN_ACTION):
-        return None   # "no, don't send it": an action is never taken on words that refuse it
     return best
 
 

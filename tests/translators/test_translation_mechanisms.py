@@ -226,6 +226,25 @@ def test_two_ways_to_the_same_choice_may_share_words():
     assert overlaps([again, again_please, say_again]) == [("say again", "again")]
 
 
+def test_a_word_within_another_choices_phrase_is_harmless_when_that_phrase_holds_a_longer_word_of_its_own():
+    """The Arabic «أعد» (repeat) lies within «أعد المحاولة» (try again): harmless when «المحاولة» is
+    itself a keyword of trying again, longer than «أعد», for then the longest keyword found in
+    "أعد لي المحاولة" is still trying again's; without it the pair is a problem."""
+    from ivr.callflow.actions import Action
+    from ivr.callflow.matching import Choice, by_speech, overlaps
+    repeat = Choice("*", Action("repeat"), None, "option.repeat", ("again",))
+    try_again = Choice("1", Action("try_again"), None, "option.try_again", ("try again",))
+    assert overlaps([repeat, try_again]) == [("try again", "again")]
+    try_again = Choice("1", Action("try_again"), None, "option.try_again", ("try again", "try it"))
+    assert overlaps([repeat, try_again]) == [("try again", "again")]   # "try it" is not within "try again"
+    try_again = Choice("1", Action("try_again"), None, "option.try_again", ("try again", "try"))
+    assert overlaps([repeat, try_again]) == [("try again", "again")]   # "try" is shorter than "again"
+    attempt = Choice("1", Action("try_again"), None, "option.try_again", ("attempt again", "attempt"))
+    assert overlaps([repeat, attempt]) == []
+    assert by_speech([repeat, attempt], "attempt it once again").action.kind == "try_again"
+    assert by_speech([repeat, attempt], "again please").action.kind == "repeat"
+
+
 # -- what callers say, as tests the translators own (locales/<locale>/phrases.yaml) -----------------
 
 # Phrasings that chose nothing, or the wrong thing, before (the reviews of #24, reproduced).
