@@ -286,11 +286,11 @@ def test_the_reproduced_phrasings_now_lead_where_the_caller_meant(code, place, t
 def test_a_phrase_that_leads_elsewhere_fails_the_check_naming_where_it_went(tmp_path):
     root = make_root(tmp_path / "line", line_settings())
     path = root / "locales" / "pl" / "phrases.yaml"
-    path.write_text(path.read_text().replace("  repeat: [powtórz,", "  repeat: [wróć, zagraj to jeszcze raz, powtórz,"))
+    path.write_text(path.read_text().replace("  repeat: [powtórz,", "  repeat: [wróć, zagraj to od początku, powtórz,"))
     result = run(root, "check")
     assert result.exit_code == 1
     assert "problem: language pl: 'wróć' (for repeat) leads to back at main, what_is, what_is_2 and" in result.output
-    assert "problem: language pl: 'zagraj to jeszcze raz' (for repeat) chooses nothing at main" in result.output
+    assert "problem: language pl: 'zagraj to od początku' (for repeat) chooses nothing at main" in result.output
 
 
 def test_a_yes_left_unquoted_is_named_not_matched_as_true(tmp_path):
