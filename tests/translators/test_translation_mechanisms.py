@@ -243,6 +243,11 @@ def test_a_word_within_another_choices_phrase_is_harmless_when_that_phrase_holds
     assert overlaps([repeat, attempt]) == []
     assert by_speech([repeat, attempt], "attempt it once again").action.kind == "try_again"
     assert by_speech([repeat, attempt], "again please").action.kind == "repeat"
+    send = Choice("1", Action("send_text"), None, "option.send_text", ("send", "please"))
+    say_again = Choice("*", Action("repeat"), None, "option.repeat", ("again please",))
+    assert overlaps([send, say_again]) == []   # sending needs every word said to be its own
+    assert by_speech([send, say_again], "again please").action.kind == "repeat"
+    assert by_speech([send, say_again], "send please").action.kind == "send_text"
 
 
 # -- what callers say, as tests the translators own (locales/<locale>/phrases.yaml) -----------------
