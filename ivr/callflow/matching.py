@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from ..config import Language
@@ -60,15 +61,14 @@ def overlaps(options: Iterable[Choice]) -> list[tuple[str, str]]:
         for other in options:
             if other is choice or other.action == choice.action:
                 continue
-            for word in choice.keywords:
-                shorter = normalise(word)
-                for longer in other.keywords:
-                    if choice.action.kind in OPTION_ACTIONS and besides(normalise(longer), choice.keywords):
+            own = spoken(other.keywords)
+            for word, shorter in zip(choice.keywords, own_words(choice.keywords)):
+                for longer, longer_said in zip(other.keywords, own_words(other.keywords)):
+                    if choice.action.kind in OPTION_ACTIONS and besides(longer_said, choice.keywords):
                         continue
-                    if shorter.strip() and shorter in normalise(longer) and not any(
-                            len(normalise(own)) > len(shorter) and normalise(own).strip()
-                            and normalise(own) in normalise(longer).replace(shorter, " ")
-                            for own in other.keywords):
+                    if shorter.strip() and shorter in longer_said and not any(
+                            len(word_of_its_own) > len(shorter) and word_of_its_own in longer_said.replace(shorter, " ")
+                            for word_of_its_own in own):
                         found.append((longer, word))
     return found
 
@@ -82,21 +82,33 @@ def by_speech(choices: Iterable[Choice], speech: str, refusals: tuple[str, ...] 
     said = normalise(speech)
     if said.strip().isdigit():   # in any script: an Arabic recogniser may write "2" as "٢"
         return by_key(choices, "".join(str(unicodedata.digit(c)) for c in said.strip()))
-    refused = any(normalise(word).strip() and normalise(word) in said for word in refusals)
+    refused = any(word in said for word in spoken(refusals))
     best, longest = None, 0
     for choice in choices:
         if choice.action.kind in OPTION_ACTIONS and (refused or besides(said, choice.keywords)):
             continue   # "no, don't send it", "yes, my husband": an action is taken only on its own words
-        for word in choice.keywords:
-            wanted = normalise(word)
-            if wanted.strip() and wanted in said and len(wanted) > longest:
+        for wanted in spoken(choice.keywords):
+            if wanted in said and len(wanted) > longest:
                 best, longest = choice, len(wanted)
     return best
 
 
-def besides(said: str, words: Iterable[str]) -> list[str]:
+def besides(said: str, words: tuple[str, ...]) -> list[str]:
     """The words of what was said (normalised) that are not among these keywords."""
-    for word in sorted((normalise(word) for word in words), key=len, reverse=True):
-        while word.strip() and word in said:
+    for word in sorted(spoken(words), key=len, reverse=True):
+        while word in said:
             said = said.replace(word, " ")
     return said.split()
+
+
+@lru_cache(maxsize=4096)
+def own_words(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Keywords as compared (normalise), one for each, in order."""
+    return tuple(normalise(word) for word in words)
+
+
+@lru_cache(maxsize=4096)
+def spoken(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The keywords (or words that refuse) as compared, those with a word in them: normalised once
+    for all the calls that hear them (they come from the catalogs, never from a caller)."""
+    return tuple(word for word in own_words(words) if word.strip())
