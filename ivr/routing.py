@@ -266,9 +266,6 @@ class Routes:
     def urgent_offered(self, area: str | None, failed: str | None, now: dt.datetime) -> bool:
         return self.area(area).routing.urgent_offered(failed, now)
 
-    def is_open(self, contact: Contact, area: str | None, now: dt.datetime) -> bool:
-        return self.area(area).routing.is_open(contact, now)
-
     def open_now(self, area: str | None, now: dt.datetime) -> frozenset[str]:
         """The contacts of ``area`` that take calls now: those with hours of their own while they
         are open, the others always (they answer whenever the routing sends callers there)."""

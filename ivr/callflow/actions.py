@@ -30,7 +30,7 @@ class Action:
 class Call:
     """What the engine knows of the call making a request: its moment, the caller's number and the
     line's (Twilio's From and To), and its reference in the usage figures (for at-most-once texts)."""
-    now: dt.datetime | None   # None only in the safety net, when even the time could not be had
+    now: dt.datetime   # (if even the time cannot be had, the safety net answers with the fallback TwiML)
     caller: str | None = None
     line_number: str | None = None
     ref: Any = None

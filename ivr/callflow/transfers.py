@@ -138,20 +138,19 @@ class Transfers:
     # -- the team's leg ------------------------------------------------------------
     @staticmethod
     def screen_url(contact: Contact, lang: str) -> str | None:
+        """The whisper's address: it needs only the caller's language (the whisper names it)."""
         if not contact.screen:
             return None
-        return f"{SCREEN_PATH}?" + urlencode({"contact": contact.key, "lang": lang})
+        return f"{SCREEN_PATH}?" + urlencode({"lang": lang})
 
     def whisper(self, args: Mapping[str, str]) -> Screen:
         """The whisper, for whoever answers: which line, which language, and the key to take the call."""
         lang = args.get("lang") if args.get("lang") in self.language_names else self.team_language.code
-        contact = args.get("contact") if args.get("contact") in self.contact_keys else None
-        return self._whispers(lang, contact)
+        return self._whispers(lang)
 
-    def _whisper(self, lang: str, contact: str | None) -> Screen:
-        answer = f"{SCREEN_PATH}/answer?" + urlencode({"contact": contact or "", "lang": lang})
+    def _whisper(self, lang: str) -> Screen:
         whisper = Utterance(WHISPER, self.team_language, ACCEPT_KEY, self.language_names[lang])
-        return Screen((whisper,), answer, self.config.transfer.screen_seconds,
+        return Screen((whisper,), f"{SCREEN_PATH}/answer", self.config.transfer.screen_seconds,
                       (Utterance(NOT_TAKEN, self.team_language),))
 
     @staticmethod
@@ -169,7 +168,7 @@ class Transfers:
         """Apologise and put the caller through to whoever answers now in ``area`` (the out-of-hours
         service if even that cannot be worked out), screened like any transfer; then the numbers."""
         try:
-            contact = self.routes.answering(area, call.now) if call.now else self.routes.urgent(area)
+            contact = self.routes.answering(area, call.now)
         except Exception:
             log.exception("routing failed in the safety net")
             contact = self.routes.urgent(area)

@@ -1,4 +1,5 @@
 """One line for all of Northern Ireland: each Trust's area, asked only when it changes who answers."""
+import logging
 import re
 
 import pytest
@@ -6,6 +7,7 @@ import pytest
 from ivr.config_reader import parse
 from ivr.files import ConfigError
 from ivr.callflow.actions import Call
+from ivr.routing import Routing
 
 from ..conftest import OUT_OF_HOURS, TOKEN, make_root, read_line, regional_settings, shipped_settings, twiml_of
 from ..twilio_api import RecordingHttpClient
@@ -233,6 +235,26 @@ def test_the_safety_net_puts_a_caller_through_in_their_area(regional, clock):
     twiml = twiml_of(app, engine.rescue("en-GB", Call(clock.now), "western"))
     assert first_number(GATEWAYS["western"]) in twiml
     assert NSPCC in twiml_of(app, engine.rescue("en-GB", Call(clock.now), None))
+
+
+def test_when_the_routing_fails_the_safety_net_rings_and_names_the_areas_own_services(phone_for, clock, monkeypatch,
+                                                                                        caplog):
+    settings = with_council_number(regional_settings())
+    western_out_of_hours = "+442871345171"   # an out-of-hours service of the area's own (made up for this test)
+    settings["areas"]["western"]["contacts"]["emergency_social_work"] = {
+        "name": "Western out of hours", "number": western_out_of_hours, "spoken": "028 7134 5171"}
+    app = phone_for(settings).client.application
+    engine = app.extensions["ivr.engine"]
+
+    def no_routing(self, now):
+        raise ValueError("the clock broke")
+    monkeypatch.setattr(Routing, "route_for", no_routing)
+    with caplog.at_level(logging.ERROR):
+        twiml = twiml_of(app, engine.rescue("en-GB", Call(clock.now), "western"))
+    assert "routing failed in the safety net" in caplog.text
+    assert f'url="/voice/screen?lang=en-GB">{western_out_of_hours}</Number>' in twiml   # screened, as any transfer
+    assert ">7131<" in twiml, "the numbers said afterwards are the area's (its Gateway Team's, 028 7131 4090)"
+    assert OUT_OF_HOURS not in twiml
 
 
 def test_the_static_fallback_of_a_regional_line_dials_nobody_and_says_where_to_call(regional):

@@ -41,6 +41,16 @@ def test_a_transfer_rings_the_caller_until_a_person_accepts(phone):
     assert number.get("url").startswith("/voice/screen?") and "lang=en-GB" in number.get("url")
 
 
+def test_the_team_leg_is_told_the_callers_language_and_nothing_else(phone):
+    # The team's leg needs only the language its whisper names: its addresses (in Twilio's logs of
+    # that leg) carry nothing more, so there is nothing a forged one could change.
+    transfer = phone.ring().press("2").press("0")   # Polish (key 2 at the language menu), then 0
+    whisper = team(transfer)
+    assert transfer.dial.find("Number").get("url") == "/voice/screen?lang=pl"
+    assert whisper.gather.get("action") == "/voice/screen/answer"
+    assert "Polish" in whisper.said[0]
+
+
 def test_the_team_accepts_the_caller_is_joined_and_the_call_ends_after(phone):
     transfer = phone.english().press("0")
     whisper = team(transfer)

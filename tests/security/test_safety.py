@@ -12,7 +12,7 @@ from ivr.routing import Routing
 from ivr.callflow.engine import Engine
 
 from ..conftest import GATEWAY, OUT_OF_HOURS, ROOT, TOKEN, twiml_of, with_hours
-from ..phone import BASE_URL, Phone
+from ..phone import BASE_URL, WITHHELD, Phone
 
 ROUTES = ["/voice", "/voice/key?node=main&lang=en-GB", "/voice/silence?node=main&lang=en-GB",
           "/voice/transfer/done?node=transfer_failed&lang=en-GB&contact=gateway", "/voice/fallback"]
@@ -210,6 +210,18 @@ def test_the_safety_net_apologises_and_puts_the_caller_through_to_whoever_answer
                              "I will put you through to someone who can help.")
     assert reply.dialled == [expected]
     assert reply.hears("on 0300 1234 333") and reply.hangs_up   # numbers said after the transfer
+
+
+@pytest.mark.safety_net
+def test_the_safety_nets_transfer_is_screened_in_the_callers_language_and_shows_a_withheld_caller_as_the_line(
+        phone, monkeypatch):
+    phone.call["From"] = WITHHELD
+    polish = phone.ring().press("2")
+    break_the_line(monkeypatch, "choose")
+    rescued = polish.press("1")
+    assert rescued.dialled == [GATEWAY]
+    assert rescued.dial.find("Number").get("url") == "/voice/screen?lang=pl", "whoever answers must accept first"
+    assert rescued.dial.get("callerId") == phone.call["To"], "a withheld number is not passed on (error 13214)"
 
 
 @pytest.mark.safety_net

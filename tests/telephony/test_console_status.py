@@ -4,7 +4,7 @@ import datetime as dt
 
 from ivr.config_reader import parse
 
-from ..conftest import OUT_OF_HOURS, hours_with, line_settings, local
+from ..conftest import OUT_OF_HOURS, hours_with, line_settings, local, regional_settings
 
 
 def test_the_console_says_why_and_when_that_changes(app):
@@ -53,3 +53,26 @@ def test_the_next_change_is_looked_for_three_weeks_ahead_by_default():
     # It opens again on Thursday 6 August at 09:00: 22 days after Wednesday 15 July, past the window.
     assert closed.next_change(local("2026-07-15 13:00")) is None
     assert closed.next_change(local("2026-07-15 13:00"), days=22) == local("2026-08-06 09:00")
+
+
+def test_a_transcript_says_why_a_number_is_rung_in_the_area_of_the_call_or_in_whichever_area_rings_it():
+    # (`ivr call` and the console's simulated calls print this beside each number dialled)
+    settings = regional_settings()
+    settings["areas"]["western"]["contacts"]["gateway"]["name"] = "Gateway Team"
+    routes = parse(settings).routes
+    tuesday, evening = local("2026-07-14 10:00"), local("2026-07-14 20:00")
+    southern = "Gateway Team, Southern Health and Social Care Trust"
+    assert routes.why("+448007837745", tuesday, "southern") == f"{southern}: office hours"
+    assert routes.why("+448007837745", tuesday) == f"{southern}: office hours", "found in the area that rings it"
+    # an area's own contact whose name does not say the area: the area is named after it
+    western = "Gateway Team: office hours (Western Health and Social Care Trust)"
+    assert routes.why("+442871314090", tuesday, "western") == western
+    assert routes.why("+442871314090", tuesday) == western
+    # the line's own contact is never given an area
+    assert routes.why(OUT_OF_HOURS, evening, "western") == "Regional Emergency Social Work Service: outside office hours"
+    # a number the area's routing does not choose now
+    assert routes.why("+448007837745", evening, "southern") == "a number of line.yaml"
+    assert routes.why("+448007837745", tuesday, "belfast") == "a number of line.yaml", "another area's number"
+    assert routes.why(OUT_OF_HOURS, tuesday, "southern") == (
+        "Regional Emergency Social Work Service: the caller chose it as urgent")
+    assert routes.why("+448007837745", evening) == "a number of line.yaml", "no area rings it now"
