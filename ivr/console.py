@@ -62,7 +62,7 @@ def status():
             figures = None
     return render_template(
         "console/status.html", moment=hours.local(moment), contact=routes.answering(None, moment),
-        reason=routes.reason(None, moment), areas=routes.now_in_each_area(moment), contacts=_contacts(),
+        reason=routes.reason(moment), areas=routes.now_in_each_area(moment), contacts=_contacts(),
         next_change=hours.next_change(moment), next_holiday=hours.next_bank_holiday(moment),
         closures=[c for c in hours.closures if c.end > moment], languages=languages, figures=figures,
         withheld=current_app.extensions["ivr.files"].withheld,

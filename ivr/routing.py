@@ -68,7 +68,7 @@ class OfficeHours:
         local = self.local(now)
         return next((closure for closure in self.closures if closure.covers(local)), None)
 
-    def moments(self, now: dt.datetime, days: int = 21) -> set[dt.datetime]:
+    def moments(self, now: dt.datetime, days: int) -> set[dt.datetime]:
         """Every moment within ``days`` at which the office may open or close."""
         local = self.local(now)
         found = set()
@@ -289,8 +289,9 @@ class Routes:
                 return view.routing.why(number, now) + (f" ({view.name})" if own else "")
         return views[0].routing.why(number, now)
 
-    def reason(self, area: str | None, now: dt.datetime) -> str:
-        return self.area(area).routing.reason(now)
+    def reason(self, now: dt.datetime) -> str:
+        """Why a call whose area is not known (on a line of one area: any call) goes where it goes now."""
+        return self.area(None).routing.reason(now)
 
     def now_in_each_area(self, now: dt.datetime) -> list[tuple[str, Contact, str]]:
         """Per area (and, on a regional number, for callers not sure of theirs): who answers now, and why."""
@@ -298,7 +299,7 @@ class Routes:
             return []
         rows = [(area.name, area.routing.route_for(now), area.routing.reason(now)) for area in self.areas.values()]
         if self.asks_area:
-            rows.append(("Callers not sure of the child's area", self.answering(None, now), self.reason(None, now)))
+            rows.append(("Callers not sure of the child's area", self.answering(None, now), self.reason(now)))
         return rows
 
     def contacts(self) -> Iterable[tuple[Area, Contact]]:

@@ -257,6 +257,40 @@ def test_when_the_routing_fails_the_safety_net_rings_and_names_the_areas_own_ser
     assert OUT_OF_HOURS not in twiml
 
 
+def test_an_areas_own_out_of_hours_service_that_takes_day_calls_is_offered_as_urgent_in_that_area_only(
+        phone_for, clock, menu):
+    settings = with_council_number(regional_settings())
+    western_out_of_hours = "+442871345171"   # made up for this test; no hours: whenever it is sent callers
+    settings["areas"]["western"]["contacts"]["emergency_social_work"] = {
+        "name": "Western out of hours", "number": western_out_of_hours, "spoken": "028 7134 5171"}
+    phone = phone_for(settings)
+    clock.set("2026-07-14 10:00")
+    urgent = offered("en-GB", "option.urgent", "2")
+
+    def failed_in(area):
+        reply = ask_for_a_person(phone)
+        for key in keys_to(menu, area):
+            reply = reply.press(key)
+        return reply.transfer_ends("busy")
+    western = failed_in("western")
+    assert urgent in western.said
+    assert western.press("2").dialled == [western_out_of_hours]
+    belfast = failed_in("belfast")
+    assert urgent not in belfast.said, "the line's own service keeps its hours"
+    assert not belfast.press("2").dialled
+
+
+def test_after_a_failed_transfer_the_services_open_are_those_of_the_callers_area(phone_for, clock):
+    settings = with_council_number(regional_settings())
+    # made up for this test: Belfast's callers may reach the helpline at any hour
+    settings["areas"]["belfast"]["contacts"]["nspcc"] = {**settings["contacts"]["nspcc"], "hours": "any time"}
+    phone = phone_for(settings)
+    clock.set("2026-07-14 22:30")   # the line's helpline is closed
+    also = translation("en-GB", "transfer_failed.also.nspcc").replace("{nspcc}", "0808 800 5000")
+    assert also in phone.ring(BELFAST_NUMBER).press("1").press("0").transfer_ends("busy").said
+    assert also not in ask_for_a_person(phone).transfer_ends("busy").said
+
+
 def test_the_static_fallback_of_a_regional_line_dials_nobody_and_says_where_to_call(regional):
     # It cannot know the time, and every service of the shipped line keeps hours of its own.
     fallback_twiml = regional.client.application.extensions["ivr.fallback_twiml"]
@@ -299,7 +333,7 @@ def test_the_status_page_shows_who_answers_now_in_each_area(make_app, clock):
     table = page[page.index('data-testid="areas"'):page.index("</table>", page.index('data-testid="areas"'))]
     for area, contact in GATEWAYS.items():
         assert contact["spoken"] in table
-    assert "NSPCC" in table and "not sure" in table
+    assert "NSPCC" in table and "Callers not sure of the child&#39;s area" in table
 
 
 def test_the_terminal_call_takes_the_area_of_the_call(command, tmp_path, clock):

@@ -64,6 +64,10 @@ def test_a_line_whose_out_of_hours_service_takes_calls_in_the_day_offers_it_as_u
     reply = phone.english().press("0").transfer_ends("busy")
     assert reply.said[-2:] == [TRY_AGAIN, URGENT_OPTION]
     assert reply.press("2").dialled == [OUT_OF_HOURS]
+    # and when that service could not take the call either, it is not offered again
+    again = reply.press("2").transfer_ends("busy")
+    assert again.said[0] == SORRY_RESWS and URGENT_OPTION not in again.said
+    assert again.press("1").dialled == [GATEWAY], "trying again rings whoever answers now"
 
 
 def test_try_again_dials_whoever_answers_now(phone, clock):
