@@ -112,14 +112,14 @@ class Transfers:
         return contact.key
 
     def done(self, state: CallState, call: Call, status: str | None, bridged: str | None,
-             first_report: bool = True) -> Attempt:
+             first_report: bool) -> Attempt:
         """Twilio reports how an attempt ended: end the call, or ring the next number, or (None)
         every number has been tried. ``first_report`` False: the same report again (a replay):
         answered alike, counted once."""
-        contact = self.routes.area(state.area).contacts.get(state.contact or "")
+        contact = self.routes.area(state.area).contacts.get(state.contact)
         if contact is None:   # only a forged URL: nothing was dialled from it
             return Attempt(None)
-        attempt = min(state.attempt, len(contact.numbers) - 1)
+        attempt = state.attempt   # (a forged one past the last number: every number has been tried)
         ended = outcome(status, bridged, contact.screen)
         log.debug("transfer to %s, number %d: %s", contact.key, attempt + 1, ended)
         events = (Event(Kind.TRANSFER_OUTCOME, f"{self.label(contact, state.area)}:{ended}"),) if first_report else ()

@@ -1,5 +1,6 @@
 """Always a person, never a voicemail: screened transfers with a whisper, numbers tried in turn,
 and what the team and the figures see. Both legs are driven with signed requests, as Twilio would."""
+import logging
 import re
 import secrets
 
@@ -119,6 +120,15 @@ def test_when_every_number_is_unanswered_the_caller_hears_so_and_what_next(phone
     assert "If it is urgent, call the police on 101." in caller.said
     again = caller.press("1")
     assert again.dialled == [GATEWAY] and "try=" not in again.dial.get("action")   # from the first number
+
+
+def test_at_debug_level_the_log_says_how_each_number_of_a_transfer_ended_naming_no_number(phone_for, caplog):
+    transfer = phone_for(two_numbers()).english().press("0")
+    with caplog.at_level(logging.DEBUG, logger="ivr.callflow.transfers"):
+        dial_ends(dial_ends(transfer, "no-answer", "false"), "completed", "false")
+    said = [record.getMessage() for record in caplog.records if record.name == "ivr.callflow.transfers"]
+    assert said == ["transfer to gateway, number 1: no-answer", "transfer to gateway, number 2: declined"]
+    assert GATEWAY not in caplog.text and SECOND not in caplog.text
 
 
 def test_a_contact_with_screening_off_is_put_straight_through(phone_for):
