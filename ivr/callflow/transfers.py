@@ -82,7 +82,7 @@ class Transfers:
         """Say ``lead`` and who answers, and ring their first number."""
         contact = contact or self.routes.answering(state.area, call.now)
         after = state.at(TRANSFER_FAILED, contact.key)   # keeps the language, the area and slower speech
-        return Turn(self._dials(after, tuple(lead), self.caller_id(call)),
+        return Turn(self._dials(after, self.caller_id(call), tuple(lead)),
                     (Event(Kind.TRANSFER, self.label(contact, state.area)),))
 
     def caller_id(self, call: Call) -> str | None:
@@ -126,10 +126,10 @@ class Transfers:
         if ended == "answered":
             return Attempt(Hangup(), events)
         if attempt + 1 < len(contact.numbers):
-            return Attempt(self._dials(state.trying(attempt + 1), (), self.caller_id(call)), events)
+            return Attempt(self._dials(state.trying(attempt + 1), self.caller_id(call)), events)
         return Attempt(None, events, contact.key)
 
-    def _dial(self, after: CallState, lead: tuple[str, ...], caller_id: str | None) -> Dial:
+    def _dial(self, after: CallState, caller_id: str | None, lead: tuple[str, ...] = ()) -> Dial:
         contact = self.routes.area(after.area).contacts[after.contact]
         spoken = tuple(self.words(after, lead)) if after.attempt == 0 else ()   # the next number: just ringing
         return Dial(spoken, contact.numbers[after.attempt], self.screen_url(contact, after.lang),

@@ -313,6 +313,7 @@ def test_the_figures_count_calls_and_transfers_by_area_and_nothing_identifying(m
     reply = ask_for_a_person(phone)
     for key in keys_to(menu, "western"):
         reply = reply.press(key)
+    reply.transfer_ends("busy")
     phone.call["CallSid"] = "CA" + "3" * 32
     ask_for_a_person(phone).press("0")
     recorder = app.extensions["ivr.usage"]
@@ -321,6 +322,7 @@ def test_the_figures_count_calls_and_transfers_by_area_and_nothing_identifying(m
     figures = usage.figures(recorder.store, day, day)
     assert figures.sections["transfers"] == {"belfast/gateway": 1, "western/gateway": 1, "nspcc": 1}
     assert figures.sections["area"] == {"belfast": 1, "western": 1, "not sure": 1}
+    assert figures.sections["transfer outcomes"] == {"western/gateway:busy": 1}
     rows = recorder.store.rows(day, day)
     assert not any(re.search(r"\+?\d{7,}", row.detail) for row in rows)
 

@@ -7,7 +7,7 @@ import secrets
 import pytest
 
 from ..conftest import GATEWAY, OUT_OF_HOURS, TOKEN, line_settings
-from ..phone import ABSENT, TEAM_LEG, Phone, metric, press_on_team_leg, team
+from ..phone import ABSENT, TEAM_LEG, WITHHELD, Phone, metric, press_on_team_leg, team
 
 LANGUAGE_NAMES = {"en-GB": "English", "pl": "Polish", "lt": "Lithuanian", "ga": "Irish", "ar": "Arabic",
                   "ro": "Romanian", "bg": "Bulgarian", "pt-PT": "Portuguese", "sk": "Slovak"}
@@ -106,9 +106,20 @@ def test_busy_on_the_first_number_then_answered_on_the_second(phone_for):
     assert dial_ends(second, "completed", "true").hangs_up
 
 
-def test_a_voicemail_on_the_first_number_moves_on_to_the_second(phone_for):
-    transfer = phone_for(two_numbers()).english().press("0")
+def test_a_voicemail_on_the_first_number_moves_on_to_the_second(make_app):
+    phone = Phone(make_app(two_numbers(), IVR_DEVELOPMENT=True).test_client(), TOKEN)   # (/metrics from here)
+    declined = metric(phone.client, "ivr_transfers_total", contact="gateway", outcome="declined")
+    transfer = phone.english().press("0")
     assert dial_ends(transfer, "completed", "false").dialled == [SECOND]
+    assert metric(phone.client, "ivr_transfers_total", contact="gateway", outcome="declined") == declined + 1, \
+        "the first number's outcome is counted while the second rings"
+
+
+def test_a_withheld_callers_second_number_also_shows_the_line(phone_for):
+    phone = phone_for(two_numbers())
+    phone.call["From"] = WITHHELD
+    second = dial_ends(phone.english().press("0"), "busy", "false")
+    assert second.dialled == [SECOND] and second.dial.get("callerId") == phone.call["To"]
 
 
 def test_when_every_number_is_unanswered_the_caller_hears_so_and_what_next(phone_for):
