@@ -41,7 +41,6 @@ Do = Callable[["Engine", Action, CallState, Call], Turn]
 
 @dataclass(frozen=True)
 class ActionKind:
-    name: str
     do: Do
     option: bool   # a menu.yaml option may `do:` it
 
@@ -52,7 +51,7 @@ EVERY_NODE = ("speak_to_someone", "repeat", "back", "slower")   # offered on eve
 
 def registered(name: str, option: bool = False) -> Callable[[Do], Do]:
     def register(do: Do) -> Do:
-        REGISTRY[name] = ActionKind(name, do, option)
+        REGISTRY[name] = ActionKind(do, option)
         return do
     return register
 

@@ -52,6 +52,14 @@ def test_the_team_leg_is_told_the_callers_language_and_nothing_else(phone):
     assert "Polish" in whisper.said[0]
 
 
+def test_the_team_hears_the_whisper_at_its_normal_pace_whatever_the_caller_chose(phone):
+    transfer = phone.english().press("9").press("0")   # 9: slower speech, for the caller
+    assert transfer.root.find(".//prosody") is not None
+    whisper = team(transfer)
+    assert whisper.root.find(".//prosody") is None
+    assert press_on_team_leg(whisper, "5").root.find(".//prosody") is None   # "not taken", to a wrong key
+
+
 def test_the_team_accepts_the_caller_is_joined_and_the_call_ends_after(phone):
     transfer = phone.english().press("0")
     whisper = team(transfer)

@@ -248,6 +248,9 @@ def test_a_word_within_another_choices_phrase_is_harmless_when_that_phrase_holds
     assert overlaps([send, say_again]) == []   # sending needs every word said to be its own
     assert by_speech([send, say_again], "again please").action.kind == "repeat"
     assert by_speech([send, say_again], "send please").action.kind == "send_text"
+    # and a harmless phrase does not hide the next one, where the action's word is all there is
+    bare = Choice("*", Action("repeat"), None, "option.repeat", ("again please", "please"))
+    assert overlaps([send, bare]) == [("please", "please")] * 2   # each within the other
 
 
 # -- what callers say, as tests the translators own (locales/<locale>/phrases.yaml) -----------------
