@@ -239,6 +239,8 @@ def test_a_word_within_another_choices_phrase_is_harmless_when_that_phrase_holds
     assert overlaps([repeat, try_again]) == [("try again", "again")]   # "try it" is not within "try again"
     try_again = Choice("1", Action("try_again"), None, "option.try_again", ("try again", "try"))
     assert overlaps([repeat, try_again]) == [("try again", "again")]   # "try" is shorter than "again"
+    try_again = Choice("1", Action("try_again"), None, "option.try_again", ("retry again", "retry"))
+    assert overlaps([repeat, try_again]) == [("retry again", "again")]   # "retry" is no longer than "again"
     attempt = Choice("1", Action("try_again"), None, "option.try_again", ("attempt again", "attempt"))
     assert overlaps([repeat, attempt]) == []
     assert by_speech([repeat, attempt], "attempt it once again").action.kind == "try_again"
