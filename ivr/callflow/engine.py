@@ -51,7 +51,7 @@ class Engine:
         self.known = dict(
             nodes=frozenset(menu.nodes) | {LANGUAGE_MENU, TRANSFER_FAILED},
             languages=frozenset(lang.code for lang in config.languages),
-            contacts=self.transfers.contact_keys, start=menu.start,
+            contacts=frozenset(contact.key for _, contact in self.routes.contacts()), start=menu.start,
             first_language=config.first_language.code,
             limit=max(config.input.max_silences, config.input.max_wrong_keys),
             tries=max(len(contact.numbers) for _, contact in self.routes.contacts()),

@@ -75,7 +75,6 @@ class Transfers:
         # Built once per state, like the menus (see Engine): nothing about the caller goes in.
         self._dials = functools.lru_cache(maxsize=1024)(self._dial)
         self._whispers = functools.lru_cache(maxsize=256)(self._whisper)
-        self.contact_keys = frozenset(contact.key for _, contact in self.routes.contacts())
 
     # -- the caller's leg --------------------------------------------------------
     def start(self, state: CallState, call: Call, contact: Contact | None = None, lead: Iterable[str] = ()) -> Turn:
