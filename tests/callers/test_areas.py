@@ -60,6 +60,24 @@ def ask_for_a_person(phone: Phone, to: str = REGIONAL):
     return phone.ring(to).press("1").press("0")
 
 
+def put_through_in(phone: Phone, menu, area: str):
+    """Ring the regional number, choose English, press 0, and choose ``area`` at the area question."""
+    reply = ask_for_a_person(phone)
+    for key in keys_to(menu, area):
+        reply = reply.press(key)
+    return reply
+
+
+WESTERN_OUT_OF_HOURS = "+442871345171"   # made up for these tests
+
+
+def with_western_out_of_hours(settings: dict) -> dict:
+    """The Western area with an out-of-hours service of its own (no hours: whenever it is sent callers)."""
+    settings["areas"]["western"]["contacts"]["emergency_social_work"] = {
+        "name": "Western out of hours", "number": WESTERN_OUT_OF_HOURS, "spoken": "028 7134 5171"}
+    return settings
+
+
 # -- a council's own number: no question -----------------------------------------------------
 
 def test_a_council_number_goes_straight_to_its_trust_in_hours(regional, clock):
@@ -114,9 +132,7 @@ def test_the_content_is_the_same_for_everyone_and_asks_nothing(regional, clock):
 
 @pytest.mark.parametrize("area", list(GATEWAYS))
 def test_each_area_chosen_rings_its_own_gateway_team(regional, clock, menu, area):
-    reply = ask_for_a_person(regional)
-    for key in keys_to(menu, area):
-        reply = reply.press(key)
+    reply = put_through_in(regional, menu, area)
     assert reply.dialled == [first_number(GATEWAYS[area])]
     assert "area=" + area in reply.dial.get("action"), "the area is kept for the rest of the call"
 
@@ -172,9 +188,7 @@ def test_back_from_the_area_question_returns_to_the_main_menu(regional):
 # -- everything else follows the area ----------------------------------------------------------
 
 def test_after_a_failed_transfer_the_caller_hears_their_areas_number_and_the_options(regional, menu):
-    reply = ask_for_a_person(regional)
-    for key in keys_to(menu, "southern"):
-        reply = reply.press(key)
+    reply = put_through_in(regional, menu, "southern")
     failed = reply.transfer_ends("busy")
     assert failed.said[0] == translation("en-GB", "transfer_failed.gateway").replace("{gateway}", "0800 783 7745")
     assert failed.said[1:] == [translation("en-GB", "transfer_failed.also.nspcc").replace("{nspcc}", "0808 800 5000"),
@@ -239,11 +253,7 @@ def test_the_safety_net_puts_a_caller_through_in_their_area(regional, clock):
 
 def test_when_the_routing_fails_the_safety_net_rings_and_names_the_areas_own_services(phone_for, clock, monkeypatch,
                                                                                         caplog):
-    settings = with_council_number(regional_settings())
-    western_out_of_hours = "+442871345171"   # an out-of-hours service of the area's own (made up for this test)
-    settings["areas"]["western"]["contacts"]["emergency_social_work"] = {
-        "name": "Western out of hours", "number": western_out_of_hours, "spoken": "028 7134 5171"}
-    app = phone_for(settings).client.application
+    app = phone_for(with_western_out_of_hours(with_council_number(regional_settings()))).client.application
     engine = app.extensions["ivr.engine"]
 
     def no_routing(self, now):
@@ -253,30 +263,20 @@ def test_when_the_routing_fails_the_safety_net_rings_and_names_the_areas_own_ser
         twiml = twiml_of(app, engine.rescue("en-GB", Call(clock.now), "western"))
     assert [r.getMessage() for r in caplog.records if r.name == "ivr.callflow.transfers"] == [
         "routing failed in the safety net"]
-    assert f'url="/voice/screen?lang=en-GB">{western_out_of_hours}</Number>' in twiml   # screened, as any transfer
+    assert f'url="/voice/screen?lang=en-GB">{WESTERN_OUT_OF_HOURS}</Number>' in twiml   # screened, as any transfer
     assert ">7131<" in twiml, "the numbers said afterwards are the area's (its Gateway Team's, 028 7131 4090)"
     assert OUT_OF_HOURS not in twiml
 
 
 def test_an_areas_own_out_of_hours_service_that_takes_day_calls_is_offered_as_urgent_in_that_area_only(
         phone_for, clock, menu):
-    settings = with_council_number(regional_settings())
-    western_out_of_hours = "+442871345171"   # made up for this test; no hours: whenever it is sent callers
-    settings["areas"]["western"]["contacts"]["emergency_social_work"] = {
-        "name": "Western out of hours", "number": western_out_of_hours, "spoken": "028 7134 5171"}
-    phone = phone_for(settings)
+    phone = phone_for(with_western_out_of_hours(with_council_number(regional_settings())))
     clock.set("2026-07-14 10:00")
     urgent = offered("en-GB", "option.urgent", "2")
-
-    def failed_in(area):
-        reply = ask_for_a_person(phone)
-        for key in keys_to(menu, area):
-            reply = reply.press(key)
-        return reply.transfer_ends("busy")
-    western = failed_in("western")
+    western = put_through_in(phone, menu, "western").transfer_ends("busy")
     assert urgent in western.said
-    assert western.press("2").dialled == [western_out_of_hours]
-    belfast = failed_in("belfast")
+    assert western.press("2").dialled == [WESTERN_OUT_OF_HOURS]
+    belfast = put_through_in(phone, menu, "belfast").transfer_ends("busy")
     assert urgent not in belfast.said, "the line's own service keeps its hours"
     assert not belfast.press("2").dialled
 
@@ -310,9 +310,7 @@ def test_the_figures_count_calls_and_transfers_by_area_and_nothing_identifying(m
     phone.call["CallSid"] = "CA" + "1" * 32
     ask_for_a_person(phone, to=BELFAST_NUMBER)
     phone.call["CallSid"] = "CA" + "2" * 32
-    reply = ask_for_a_person(phone)
-    for key in keys_to(menu, "western"):
-        reply = reply.press(key)
+    reply = put_through_in(phone, menu, "western")
     reply.transfer_ends("busy")
     phone.call["CallSid"] = "CA" + "3" * 32
     ask_for_a_person(phone).press("0")
@@ -412,9 +410,7 @@ def test_an_area_may_keep_its_own_office_hours(phone_for, clock, menu):
     settings["areas"]["western"]["office_hours"] = {"close": "16:30"}
     phone = phone_for(settings)
     clock.set("2026-07-14 16:45")   # the others are open; the Western Trust's team has gone home
-    reply = ask_for_a_person(phone)
-    for key in keys_to(menu, "western"):
-        reply = reply.press(key)
+    reply = put_through_in(phone, menu, "western")
     assert reply.dialled == [OUT_OF_HOURS]
 
 
@@ -456,9 +452,7 @@ def test_the_console_simulator_walks_a_call_from_an_area(make_app, clock):
 def test_the_metrics_count_transfers_by_area(make_app, menu):
     app = make_app(regional_settings(), IVR_DEVELOPMENT=True)
     phone = Phone(app.test_client(), TOKEN)
-    reply = ask_for_a_person(phone)
-    for key in keys_to(menu, "belfast"):
-        reply = reply.press(key)
+    reply = put_through_in(phone, menu, "belfast")
     reply.transfer_ends("busy")
     page = app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
     assert 'ivr_transfers_total{contact="belfast/gateway",outcome="busy"}' in page
