@@ -131,9 +131,10 @@ class Engine:
 
     def rescue(self, lang: str | None, call: Call, area: str | None = None) -> Document:
         """The safety net: apologise and put the caller through to whoever answers now (in the
-        caller's area when it is known; else whoever answers a caller not sure of it)."""
+        caller's area when it is known; else, an unknown key included, whoever answers a caller not
+        sure of it: Routes.area)."""
         language = self.config.language(lang) or self.config.first_language
-        return self.transfers.rescue(language, call, area if area in self.config.areas else None)
+        return self.transfers.rescue(language, call, area)
 
     # -- what is said ----------------------------------------------------------------
     def present(self, state: CallState, now, lead: Iterable[str] = (), options_only: bool = False,

@@ -249,6 +249,9 @@ def test_the_safety_net_puts_a_caller_through_in_their_area(regional, clock):
     twiml = twiml_of(app, engine.rescue("en-GB", Call(clock.now), "western"))
     assert first_number(GATEWAYS["western"]) in twiml
     assert NSPCC in twiml_of(app, engine.rescue("en-GB", Call(clock.now), None))
+    # an area the line does not have (a forged URL): as a caller not sure of it
+    assert twiml_of(app, engine.rescue("en-GB", Call(clock.now), "atlantis")) == \
+        twiml_of(app, engine.rescue("en-GB", Call(clock.now), None))
 
 
 def test_when_the_routing_fails_the_safety_net_rings_and_names_the_areas_own_services(phone_for, clock, monkeypatch,

@@ -80,6 +80,16 @@ def test_a_line_set_to_say_goodbye_says_both_numbers_and_hangs_up(phone_for):
     assert reply.hears("call 999")
 
 
+def test_a_caller_who_asked_for_slower_speech_hears_the_goodbye_slowly_too(phone_for):
+    # (found by mutation testing: the goodbye after the limit was said at the normal pace)
+    settings = line_settings()
+    settings["input"]["after_limit"] = "goodbye"
+    reply = phone_for(settings).english().press("9").silence().silence().silence()
+    assert reply.hangs_up and reply.hears("call 999")
+    assert {p.get("rate") for p in reply.root.iter("prosody")} == {"80%"}
+    assert len(list(reply.root.iter("prosody"))) == len(reply.says)
+
+
 def test_limits_and_timeout_come_from_line_yaml(phone_for):
     settings = line_settings()
     settings["input"].update(max_silences=1, max_wrong_keys=2, timeout_seconds=30)

@@ -78,6 +78,13 @@ def test_pressing_nothing_on_the_language_menu_gives_english(phone):
     reply = phone.ring().silence()
     assert reply.said[0] == "To speak to someone, press 0."
     assert all(say.get("language") == "en-GB" for say in reply.says)
+    assert reply.said == phone.ring().press("1").said   # the first menu, with what is said once a call
+
+
+def test_pressing_nothing_on_the_language_menu_gives_english_after_another_language_too(phone):
+    # (found by mutation testing) a Polish caller back on the language menu, pressing nothing
+    again = phone.ring().press("2").press("#")
+    assert again.silence().said == phone.ring().press("1").said
 
 
 def test_back_from_the_main_menu_returns_to_the_language_menu(phone):
