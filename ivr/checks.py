@@ -52,8 +52,10 @@ class Context:
     _account_check: Any = None
 
     def account_check(self):
-        if self._account_check is None and self.account is not None:
-            self._account_check = self.account()
+        """The account, read once however many rules ask; without one (not --live) nothing found."""
+        if self._account_check is None:
+            from .go_live import AccountCheck   # (twilio.rest: imported only where it is used)
+            self._account_check = self.account() if self.account else AccountCheck()
         return self._account_check
 
 
@@ -225,14 +227,12 @@ def languages_signed_off(files: LineFiles, context: Context) -> list[str]:
 
 def account_ready(files: LineFiles, context: Context) -> list[str]:
     """The Twilio account: the text sender can send texts (see ivr/go_live.py)."""
-    check = context.account_check()
-    return check.problems if check is not None else []
+    return context.account_check().problems
 
 
 def account_advice(files: LineFiles, context: Context) -> list[str]:
     """The Twilio account: a fallback URL off the line's host for each of its numbers."""
-    check = context.account_check()
-    return check.warnings if check is not None else []
+    return context.account_check().warnings
 
 
 START, CHECK, LIVE, WARN = Severity.START, Severity.CHECK, Severity.LIVE, Severity.WARN

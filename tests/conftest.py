@@ -253,10 +253,16 @@ def command(app):
     so that `check` works even when line.yaml is too broken to build the app.
     """
     def run(*args: str, config: Path | None = None, input: str | None = None):
-        env = {"IVR_ROOT": str(app.config["IVR_ROOT"]), "IVR_CONFIG": str(config or app.config["IVR_CONFIG"]),
-               **NO_TWILIO_ACCOUNT}
-        return CliRunner().invoke(FlaskGroup(), list(args), env=env, input=input)
+        return command_in(app.config["IVR_ROOT"], *args, config=config or app.config["IVR_CONFIG"], input=input)
     return run
+
+
+def command_in(root: Path, *args: str, env: dict | None = None, config: Path | None = None, input: str | None = None):
+    """Runs a `flask --app ivr` command on the line in ``root`` (its line.yaml unless ``config``),
+    with no Twilio account unless ``env`` gives one."""
+    environment = {"IVR_ROOT": str(root), "IVR_CONFIG": str(config or Path(root) / "line.yaml"),
+                   **NO_TWILIO_ACCOUNT, **(env or {})}
+    return CliRunner().invoke(FlaskGroup(), list(args), env=environment, input=input)
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@ do not steal each other's options, texts within their segments, and a readiness 
 import unicodedata
 
 import pytest
-from click.testing import CliRunner
-from flask.cli import FlaskGroup
 
 from ivr import checks, cli, sms
 
-from ..conftest import line_settings, make_root, read_line
+from ..conftest import command_in, line_settings, make_root, read_line
 from ..twilio_api import FakeAccount, RecordingHttpClient
 from ..words import first_keyword, set_translation, translation
 
@@ -16,11 +14,6 @@ CREDENTIALS = {"TWILIO_ACCOUNT_SID": "AC" + "5" * 32, "TWILIO_AUTH_TOKEN": "secr
 
 LISTENING = {2: "pl", 3: "lt", 5: "ar", 6: "ro", 7: "bg", 8: "pt-PT", 9: "sk"}
 
-
-def run(root, *args, env=None):
-    environment = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml"), "TWILIO_ACCOUNT_SID": "",
-                   "TWILIO_AUTH_TOKEN": "", "TWILIO_API_KEY": "", "TWILIO_API_SECRET": "", **(env or {})}
-    return CliRunner().invoke(FlaskGroup(), list(args), env=environment)
 
 
 def plain(text: str) -> str:
@@ -45,7 +38,7 @@ def test_check_fails_when_one_options_word_is_part_of_anothers(tmp_path):
     root = make_root(tmp_path / "line", line_settings())
     set_translation(root, "pl", "keywords.speak_to_someone", "rozmowa, ktoś, człowiek")
     set_translation(root, "pl", "keywords.advice_talking", "rozmowa z dzieckiem, rozmowy")
-    result = run(root, "check")
+    result = command_in(root, "check")
     assert result.exit_code == 1
     assert ("problem: language pl: menu advice: the keyword 'rozmowa' of one option is part of "
             "'rozmowa z dzieckiem' of another: make one of them distinct") in result.output
@@ -75,7 +68,7 @@ def test_a_text_too_long_fails_the_check(tmp_path):
     longer = translation("pl", "sms.body").replace(
         "Odpowiedzi nikt nie czyta.", "Odpowiedzi nikt nie czyta. Proszę zachować tę wiadomość w bezpiecznym miejscu.")
     set_translation(root, "pl", "sms.body", longer)
-    result = run(root, "check")
+    result = command_in(root, "check")
     assert result.exit_code == 1
     import re
     assert re.search(r"problem: language pl: sms\.body: the text takes [5-9] SMS segments \(UCS-2\), "
@@ -87,7 +80,7 @@ def test_the_english_text_keeps_within_two_segments(tmp_path):
     source = root / "prompts" / "en.yaml"
     source.write_text(source.read_text().replace("    Replies are not read.\n",
                                                  "    Replies to this text message are never read by anyone, at any hour of the day or night.\n"))
-    result = run(root, "check")
+    result = command_in(root, "check")
     assert result.exit_code == 1
     assert "problem: language en-GB: sms.body: the text takes 3 SMS segments (GSM-7), more than 2" in result.output
 
@@ -111,7 +104,7 @@ def test_every_language_keeps_the_texts_lines_and_a_neutral_first_line():
 def test_a_translation_that_loses_its_lines_fails_the_check(tmp_path):
     root = make_root(tmp_path / "line", line_settings())
     set_translation(root, "ro", "sms.body", " ".join(translation("ro", "sms.body").split("\n")))   # one paragraph
-    result = run(root, "check")
+    result = command_in(root, "check")
     assert result.exit_code == 1
     assert "problem: language ro: sms.body: 1 line(s), the English has 8: keep one item a line" in result.output
 
@@ -120,7 +113,7 @@ def test_a_sensitive_word_on_the_lock_screen_fails_the_check(tmp_path):
     root = make_root(tmp_path / "line", line_settings())
     lines = translation("pl", "sms.body").split("\n")
     set_translation(root, "pl", "sms.body", "\n".join(["Numery pomocy dla dzieci (NSPCC)"] + lines[1:]))
-    result = run(root, "check")
+    result = command_in(root, "check")
     assert result.exit_code == 1
     assert ("problem: language pl: sms.body: its first line (shown on a locked phone) holds 'dzieci', 'pomoc', "
             "'NSPCC' (sms.sensitive_words): 'Numery pomocy dla dzieci (NSPCC)'") in result.output
@@ -133,7 +126,7 @@ def test_the_consent_quotes_the_first_line_in_the_english_too(tmp_path):
     root = make_root(tmp_path / "line", line_settings())
     source = root / "prompts" / "en.yaml"
     source.write_text(source.read_text().replace("    Numbers you asked for\n", "    Your list of numbers\n"))
-    result = run(root, "check")
+    result = command_in(root, "check")
     assert result.exit_code == 1
     assert ("problem: language en-GB: text.consent: does not quote the first line of sms.body "
             "('Your list of numbers'), which is what a locked phone shows") in result.output
@@ -160,17 +153,20 @@ def test_check_live_passes_when_every_language_is_signed_off(tmp_path, monkeypat
     settings["texting"]["from"] = "+447911123456"   # the council's own sending number, not the example
     root = make_root(tmp_path / "line", settings)
     for code in ("pl", "lt", "ar", "ro", "bg", "pt-PT", "sk"):
-        signed = run(root, "translations", "sign-off", "--lang", code, "--as", "reviewed", "--by", "A. Translator, MCIL")
+        signed = command_in(root, "translations", "sign-off", "--lang", code, "--as", "reviewed", "--by", "A. Translator, MCIL")
         assert signed.exit_code == 0, signed.output
     account = FakeAccount(numbers={"+447911123456": {"sms": True},
                                    "+442890000000": {"voice_url": "https://line.council.example/voice",
                                                      "voice_fallback_url": "https://cse-1234.twil.io/fallback.xml"}})
-    monkeypatch.setattr(cli, "twilio_http_client", lambda: RecordingHttpClient(account))
-    result = run(root, "check", "--live", env=CREDENTIALS)
+    client = RecordingHttpClient(account)
+    monkeypatch.setattr(cli, "twilio_http_client", lambda: client)
+    result = command_in(root, "check", "--live", env=CREDENTIALS)
     assert result.exit_code == 0, result.output
+    asked = [(request["method"], request["url"], repr(sorted(request["params"].items()))) for request in client.requests]
+    assert asked and len(asked) == len(set(asked))   # the account read once, by both of its rules
     assert "warning: +44" not in result.output   # the fallback is on Twilio's, not the line's host
     set_translation(root, "pl", "option.back", "Wstecz: {choice}.")
-    changed = run(root, "check", "--live")
+    changed = command_in(root, "check", "--live")
     assert "problem: language pl: 1 translations changed since the sign-off: option.back" in changed.output
 
 
@@ -190,7 +186,7 @@ def test_check_live_reads_the_account_for_the_text_sender_and_the_fallback(tmp_p
     if sender is not None:
         numbers["+447911123456"] = sender
     monkeypatch.setattr(cli, "twilio_http_client", lambda: RecordingHttpClient(FakeAccount(numbers=numbers)))
-    result = run(root, "check", "--live", env=CREDENTIALS)
+    result = command_in(root, "check", "--live", env=CREDENTIALS)
     assert said in result.output, result.output
 
 
@@ -297,7 +293,7 @@ def test_a_phrase_that_leads_elsewhere_fails_the_check_naming_where_it_went(tmp_
     root = make_root(tmp_path / "line", line_settings())
     path = root / "locales" / "pl" / "phrases.yaml"
     path.write_text(path.read_text().replace("  repeat: [powtórz,", "  repeat: [wróć, zagraj to od początku, powtórz,"))
-    result = run(root, "check")
+    result = command_in(root, "check")
     assert result.exit_code == 1
     assert "problem: language pl: 'wróć' (for repeat) leads to back at main, what_is, what_is_2 and" in result.output
     assert "problem: language pl: 'zagraj to od początku' (for repeat) chooses nothing at main" in result.output
@@ -307,7 +303,7 @@ def test_a_yes_left_unquoted_is_named_not_matched_as_true(tmp_path):
     root = make_root(tmp_path / "line", line_settings())
     path = root / "prompts" / "phrases.yaml"
     path.write_text(path.read_text().replace('    - "yes"\n', "    - yes\n", 1))
-    result = run(root, "check")
+    result = command_in(root, "check")
     assert result.exit_code == 1
     assert ("problem: language en-GB: phrases.yaml: True under send_text is not text (YAML reads yes, no, on, off "
             "as true or false): put it in quotes") in result.output

@@ -3,12 +3,10 @@ import shutil
 import subprocess
 
 import pytest
-from click.testing import CliRunner
-from flask.cli import FlaskGroup
 
 from ivr.translations import read_catalog, status
 
-from ..conftest import line_settings, make_root, read_line
+from ..conftest import command_in, line_settings, make_root, read_line
 from ..words import set_translation, translation
 
 
@@ -16,10 +14,6 @@ from ..words import set_translation, translation
 def root(tmp_path):
     return make_root(tmp_path / "line", line_settings())
 
-
-def run(root, *args):
-    env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
-    return CliRunner().invoke(FlaskGroup(), list(args), env=env)
 
 
 def polish(root):
@@ -53,7 +47,7 @@ def test_update_keeps_translations_and_marks_changed_english_fuzzy(root):
                       .replace('text: "Warning signs: {choice}."',
                                'text: "Signs to look out for: {choice}."')
                       + "\ncontent.extra:\n  note: A new message.\n  text: Something new.\n")
-    result = run(root, "translations", "update")
+    result = command_in(root, "translations", "update")
     assert result.exit_code == 0, result.output
     assert "1 new, 1 changed in English (marked fuzzy)" in result.output
     catalog = polish(root)
@@ -62,12 +56,12 @@ def test_update_keeps_translations_and_marks_changed_english_fuzzy(root):
     assert entry(read_catalog(lithuanian_path, "lt"), "option.warning_signs").string == lithuanian_before
     written = (root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po").read_text()
     assert '#| msgid "Warning signs: {choice}."' in written   # the old English, for the translator
-    run(root, "translations", "update")   # and it stays there through the next update
+    command_in(root, "translations", "update")   # and it stays there through the next update
     assert '#| msgid "Warning signs: {choice}."' in (
         root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po").read_text()
     assert entry(catalog, "content.extra").string == ""
     assert not entry(catalog, "greeting.welcome").fuzzy
-    assert status_row(run(root, "translations", "status").output, "pl")[3] == "1"   # fuzzy
+    assert status_row(command_in(root, "translations", "status").output, "pl")[3] == "1"   # fuzzy
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="needs gettext's msgfmt (.ci/run installs it)")
@@ -80,7 +74,7 @@ def test_every_catalog_an_update_writes_passes_msgfmt_check(root):
                       .replace("    Go through the privacy settings with the child,",
                                "    Go through the privacy settings with your child,")
                       .replace('text: "Warning signs: {choice}."', 'text: "Signs to look out for: {choice}."'))
-    result = run(root, "translations", "update")
+    result = command_in(root, "translations", "update")
     assert result.exit_code == 0 and "0 new, 4 changed in English (marked fuzzy)" in result.output, result.output
     catalogs = sorted((root / "locales").glob("*/LC_MESSAGES/ivr.po"))
     assert len(catalogs) == 8
@@ -95,13 +89,13 @@ def test_every_catalog_an_update_writes_passes_msgfmt_check(root):
 def test_an_update_with_nothing_changed_rewrites_no_file(root):
     files = [root / "locales" / "ivr.pot", *sorted((root / "locales").glob("*/LC_MESSAGES/ivr.po"))]
     before = {path: path.read_bytes() for path in files}
-    result = run(root, "translations", "update")
+    result = command_in(root, "translations", "update")
     assert result.exit_code == 0, result.output
     assert {path: path.read_bytes() for path in files} == before   # not even the creation date
 
 
 def test_status_shows_every_language_its_voice_and_its_review_state(root):
-    result = run(root, "translations", "status")
+    result = command_in(root, "translations", "status")
     assert result.exit_code == 0
     for code in ("en-GB", "pl", "lt", "ga", "ar", "ro", "bg", "pt-PT", "sk"):
         assert status_row(result.output, code)
@@ -115,27 +109,27 @@ def status_row_text(output, code):
 
 
 def test_a_changed_polish_sentence_shows_in_the_status_until_signed_off(root):
-    run(root, "translations", "sign-off", "--lang", "pl", "--as", "draft", "--by", "the developers")
+    command_in(root, "translations", "sign-off", "--lang", "pl", "--as", "draft", "--by", "the developers")
     set_translation(root, "pl", "option.back", "Cofnij: {choice}.")
-    output = run(root, "translations", "status").output
+    output = command_in(root, "translations", "status").output
     assert status_row(output, "pl")[5] == "1"
     assert "pl: changed since sign-off: option.back" in output
-    result = run(root, "translations", "sign-off", "--lang", "pl", "--as", "reviewed", "--by", "A. Tłumacz")
+    result = command_in(root, "translations", "sign-off", "--lang", "pl", "--as", "reviewed", "--by", "A. Tłumacz")
     assert result.exit_code == 0, result.output
-    output = run(root, "translations", "status").output
+    output = command_in(root, "translations", "status").output
     assert status_row(output, "pl")[5] == "0"
     assert "reviewed by A. Tłumacz on" in status_row_text(output, "pl")
 
 
 def test_the_changed_sentence_is_heard_in_a_terminal_call(root):
     set_translation(root, "pl", "option.back", "Cofnij: {choice}.")
-    result = run(root, "call", "--keys", "22", "--at", "2026-07-14 10:00")   # Polish, the warning signs
+    result = command_in(root, "call", "--keys", "22", "--at", "2026-07-14 10:00")   # Polish, the warning signs
     choice = translation("pl", "choice.press").replace("{key}", translation("pl", "key.hash"))
     assert f"  [pl-PL] Cofnij: {choice}." in result.output.splitlines()
 
 
 def test_check_passes_on_what_ships(root):
-    result = run(root, "check")
+    result = command_in(root, "check")
     assert result.exit_code == 0, result.output
     assert "en-GB, pl, lt, ga, ar, ro, bg, pt-PT, sk" in result.output
 
@@ -147,19 +141,19 @@ def test_check_passes_on_what_ships(root):
 ])
 def test_check_fails_on_a_broken_translation_naming_it(root, locale, prompt, broken, problem):
     set_translation(root, locale, prompt, broken)
-    result = run(root, "check")   # the language is withheld from callers: a warning naming why
+    result = command_in(root, "check")   # the language is withheld from callers: a warning naming why
     assert problem.replace("problem: ", f"warning: language {locale}: withheld from callers (1 problem): ") \
         in result.output
-    live = run(root, "check", "--live")
+    live = command_in(root, "check", "--live")
     assert live.exit_code == 1
     assert f"problem: language {locale}: withheld from callers (1 problem): " + problem.removeprefix("problem: ") \
         in live.output
 
 
 def test_check_live_fails_on_a_stale_irish_recording(root):
-    run(root, "translations", "sign-off", "--lang", "ga", "--as", "draft", "--by", "the developers")
+    command_in(root, "translations", "sign-off", "--lang", "ga", "--as", "draft", "--by", "the developers")
     set_translation(root, "ga", "option.back", "Filleadh: {choice}.")
-    result = run(root, "check", "--live")
+    result = command_in(root, "check", "--live")
     assert result.exit_code == 1
     assert ("problem: language ga: withheld from callers (1 problem): language ga: option.back.1: its recording "
             "says other words than the prompt now does" in result.output)
@@ -180,7 +174,7 @@ def test_the_999_sentence_after_a_failed_transfer_is_the_greetings_hang_up_inclu
 def test_the_listen_through_page_of_one_language(root, tmp_path):
     """A reviewer who cannot ring the line hears each place of the call beside its words."""
     out = tmp_path / "listen"
-    result = run(root, "translations", "listen", "pl", "--out", str(out))
+    result = command_in(root, "translations", "listen", "pl", "--out", str(out))
     assert result.exit_code == 0, result.output
     page = (out / "listen-pl.html").read_text()
     places = page.count("<section")
@@ -192,4 +186,4 @@ def test_the_listen_through_page_of_one_language(root, tmp_path):
     assert "Here are some of the warning signs" in page
     assert "Main menu, option 2. The four signs are exactly those on the source page" in page
     assert 'lang="pl" dir="ltr"' in page
-    assert run(root, "translations", "listen", "xx").exit_code != 0
+    assert command_in(root, "translations", "listen", "xx").exit_code != 0

@@ -12,7 +12,7 @@ from flask.cli import FlaskGroup
 from ivr import create_app
 from ivr.translations import read_catalog, write_catalog
 
-from ..conftest import TOKEN, line_settings, make_root
+from ..conftest import command_in, TOKEN, line_settings, make_root
 from ..phone import Phone
 from ..words import translation
 
@@ -29,7 +29,7 @@ def english_changed(tmp_path, retranslated=("lt", "ga", "ar", "ro", "bg", "pt_PT
     source = root / "prompts" / "en.yaml"
     source.write_text(source.read_text().replace('text: "Warning signs: {choice}."',
                                                  'text: "Signs to look out for: {choice}."'))
-    result = run(root, "translations", "update")
+    result = command_in(root, "translations", "update")
     assert "0 new, 1 changed in English (marked fuzzy)" in result.output, result.output
     for folder in retranslated:
         path = root / "locales" / folder / "LC_MESSAGES" / "ivr.po"
@@ -41,11 +41,6 @@ def english_changed(tmp_path, retranslated=("lt", "ga", "ar", "ro", "bg", "pt_PT
         write_catalog(path, catalog)
     return root
 
-
-def run(root, *args):
-    env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml"), "TWILIO_ACCOUNT_SID": "",
-           "TWILIO_AUTH_TOKEN": ""}
-    return CliRunner().invoke(FlaskGroup(), list(args), env=env)
 
 
 def app_on(root, clock, **config):
@@ -87,11 +82,11 @@ def test_the_console_and_the_metrics_say_which_language_is_withheld(tmp_path, cl
 
 def test_check_warns_and_check_live_fails(tmp_path):
     root = english_changed(tmp_path)
-    checked = run(root, "check")
+    checked = command_in(root, "check")
     assert checked.exit_code == 0, checked.output
     assert ("warning: language pl: withheld from callers (1 problem): language pl: option.warning_signs: is "
             "marked fuzzy") in checked.output
-    live = run(root, "check", "--live")
+    live = command_in(root, "check", "--live")
     assert live.exit_code == 1
     assert "problem: language pl: withheld from callers (1 problem)" in live.output
 
