@@ -42,7 +42,6 @@ def english_changed(tmp_path, retranslated=("lt", "ga", "ar", "ro", "bg", "pt_PT
     return root
 
 
-
 def app_on(root, clock, **config):
     return create_app({"IVR_ROOT": root, "IVR_CONFIG": root / "line.yaml", "TWILIO_AUTH_TOKEN": TOKEN,
                        "IVR_DEVELOPMENT": False, "IVR_DRAFTS": False, "IVR_PROXY_HOPS": "", "IVR_CLOCK": clock,
@@ -89,6 +88,24 @@ def test_check_warns_and_check_live_fails(tmp_path):
     live = command_in(root, "check", "--live")
     assert live.exit_code == 1
     assert "problem: language pl: withheld from callers (1 problem)" in live.output
+
+
+def test_a_language_with_several_problems_is_one_line_naming_the_first_three(tmp_path):
+    # (found by mutation testing: only a single problem was ever shown)
+    root = english_changed(tmp_path)
+    path = root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po"
+    catalog = read_catalog(path, "pl")
+    for message in catalog:
+        if message.context in ("content.what_is", "option.back", "error.no_input"):
+            message.flags.add("fuzzy")
+    write_catalog(path, catalog)
+    withheld = [line for line in command_in(root, "check").output.splitlines() if "withheld from callers" in line]
+    assert withheld == ["warning: language pl: withheld from callers (4 problems): "
+                        "language pl: content.what_is: is marked fuzzy (its English changed since it was translated): "
+                        "translate it again and clear the flag; language pl: error.no_input: is marked fuzzy (its "
+                        "English changed since it was translated): translate it again and clear the flag; language "
+                        "pl: option.back: is marked fuzzy (its English changed since it was translated): translate "
+                        "it again and clear the flag; and 1 more"]
 
 
 def test_every_language_withheld_leaves_english_answering_without_a_language_menu(tmp_path, clock):
