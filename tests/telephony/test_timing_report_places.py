@@ -1,0 +1,64 @@
+"""What the timing report (`ivr timings`, and `check`'s budgets) measures at each place of a call:
+the words a caller of that language hears there, at the hour when most is said, for every
+contact of every area. A place measured with the wrong words would pass a budget the caller's
+call does not keep. (Found by mutation testing: these were only held by the slow journey tests.)"""
+import pytest
+
+from ..conftest import line_settings, make_root, read_line
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return read_line(strict=True).files
+
+
+def places(files, code: str) -> list[tuple[str, str, list]]:
+    return files.inventory.places(files.config.language(code))
+
+
+def test_the_report_names_the_places_before_the_first_menu_and_their_budgets(shipped):
+    assert [(kind, name) for kind, name, _ in places(shipped, "en-GB")[:7]] == [
+        ("opening", ""), ("message", "greeting"), ("language_menu", "language menu"), ("after_language", ""),
+        ("first_menu", "the first menu, to its last option"), ("menu", "main menu, the first time"),
+        ("message", "said once a call, after the first menu's options")]
+    # the other languages hear the greeting and the language menu once, measured in English
+    assert [kind for kind, _, _ in places(shipped, "pl")[:3]] == ["opening", "after_language", "first_menu"]
+
+
+def test_each_place_is_measured_in_the_callers_language(shipped):
+    opening, *after = places(shipped, "pl")
+    assert opening[2][-1].prompt == "language.choose" and opening[2][-1].language.code == "pl"   # up to its key
+    for kind, name, said in after:
+        assert said and {utterance.language.code for utterance in said} == {"pl"}, (kind, name)
+
+
+def test_the_first_menu_is_measured_at_the_hour_when_most_is_said(shipped):
+    """Out of hours, where 0 reaches a service with words of its own (welcome.answers...)."""
+    by_kind = {kind: said for kind, _, said in places(shipped, "en-GB")[:7]}   # (before the menus and messages)
+    prompts = [utterance.prompt for utterance in by_kind["after_language"]]
+    assert prompts[:3] == ["option.speak_to_someone", "greeting.danger", "welcome.answers.emergency_social_work"]
+    assert by_kind["first_menu"][-1].prompt == "option.text_me"   # to its last option
+    assert [utterance.prompt for utterance in by_kind["menu"]] == [
+        "option.what_is", "option.warning_signs", "option.advice", "option.text_me"]
+
+
+def test_every_areas_team_is_measured_after_a_failed_transfer_with_the_choices_it_offers(shipped):
+    choices = {name: [utterance.prompt for utterance in said] for kind, name, said in places(shipped, "en-GB")
+               if name.endswith(": the choices")}
+    for area in ("belfast", "northern", "south_eastern", "southern", "western"):
+        # in office hours, urgent calls go elsewhere (the police, or the out-of-hours service)
+        assert choices[f"after a failed transfer to gateway ({area}): the choices"] == ["option.try_again",
+                                                                                        "option.urgent"]
+    # the out-of-hours service has nobody else to offer as urgent
+    assert choices["after a failed transfer to emergency_social_work: the choices"] == ["option.try_again"]
+
+
+def test_a_line_with_one_language_is_measured_from_its_greeting(tmp_path):
+    settings = line_settings()
+    settings["languages"] = settings["languages"][:1]
+    files = read_line(make_root(tmp_path / "line", settings), strict=True).files
+    first, *_ = places(files, "en-GB")
+    assert first[:2] == ("after_language", "")
+    assert [utterance.prompt for utterance in first[2]][:3] == ["greeting.welcome", "option.speak_to_someone",
+                                                               "greeting.danger"]
+    assert "opening" not in [kind for kind, _, _ in places(files, "en-GB")]
