@@ -52,10 +52,10 @@ class Context:
     _account_check: Any = None
 
     def account_check(self):
-        """The account, read once however many rules ask; without one (not --live) nothing found."""
+        """The account (``account``: given for `check --live`, whose rules alone ask), read once
+        however many rules ask."""
         if self._account_check is None:
-            from .go_live import AccountCheck   # (twilio.rest: imported only where it is used)
-            self._account_check = self.account() if self.account else AccountCheck()
+            self._account_check = self.account()
         return self._account_check
 
 

@@ -13,6 +13,7 @@ from ivr.callflow.engine import Engine
 
 from ..conftest import GATEWAY, OUT_OF_HOURS, ROOT, TOKEN, twiml_of, with_hours
 from ..phone import BASE_URL, WITHHELD, Phone
+from ..words import translation
 
 ROUTES = ["/voice", "/voice/key?node=main&lang=en-GB", "/voice/silence?node=main&lang=en-GB",
           "/voice/transfer/done?node=transfer_failed&lang=en-GB&contact=gateway", "/voice/fallback"]
@@ -220,6 +221,8 @@ def test_the_safety_nets_transfer_is_screened_in_the_callers_language_and_shows_
     break_the_line(monkeypatch, "choose")
     rescued = polish.press("1")
     assert rescued.dialled == [GATEWAY]
+    assert rescued.said[0] == translation("pl", "error.safety_net"), "the apology in the caller's language"
+    assert {say.get("language") for say in rescued.says} == {"pl-PL"}
     assert rescued.dial.find("Number").get("url") == "/voice/screen?lang=pl", "whoever answers must accept first"
     assert rescued.dial.get("callerId") == phone.call["To"], "a withheld number is not passed on (error 13214)"
 
