@@ -130,9 +130,9 @@ class Inventory:
         found.append(("first_menu", "the first menu, to its last option", first[:options_end]))
         found.append(("menu", "main menu, the first time", first[len(lead) + len(before):options_end]))
         found.append(("message", "said once a call, after the first menu's options", first[options_end:]))
-        for node in self.menu.nodes.values():
-            if node.id in self.menu.area_nodes and not config.several_areas:
-                continue
+        asked = [node for node in self.menu.nodes.values()   # (the area question only where it is asked)
+                 if config.several_areas or node.id not in self.menu.area_nodes]
+        for node in asked:
             kind = "menu" if node.is_menu else "message"
             found.append((kind, f"{kind} {node.id}", script.menu_words(CallState(node.id, language.code))))
         measured = set()

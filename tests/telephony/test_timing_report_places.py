@@ -53,6 +53,16 @@ def test_every_areas_team_is_measured_after_a_failed_transfer_with_the_choices_i
     assert choices["after a failed transfer to emergency_social_work: the choices"] == ["option.try_again"]
 
 
+def test_the_area_question_is_measured_where_it_is_asked(shipped, tmp_path):
+    names = [name for _, name, _ in places(shipped, "en-GB")]
+    assert "menu area" in names and "menu area_south_east" in names   # the shipped line is regional
+    one_area = read_line(make_root(tmp_path / "line", line_settings()), strict=True).files   # nobody is asked
+    own = [name for _, name, _ in places(one_area, "en-GB")]
+    assert "menu area" not in own and "menu area_south_east" not in own
+    assert [name for name in names if name.startswith(("menu ", "message "))
+            and not name.startswith("menu area")] == [name for name in own if name.startswith(("menu ", "message "))]
+
+
 def test_a_line_with_one_language_is_measured_from_its_greeting(tmp_path):
     settings = line_settings()
     settings["languages"] = settings["languages"][:1]

@@ -203,7 +203,8 @@ def test_check_live_without_credentials_says_the_account_was_not_checked(command
 
 def test_check_live_names_the_example_sending_number_and_the_whole_sign_off_command(command):
     result = command("check", "--live")
-    assert "problem: texting.from: +447700900000 is an example number (Ofcom's drama range)" in result.output
+    assert ("problem: texting.from: +447700900000 is an example number (Ofcom's drama range): set a Twilio number "
+            "of yours before going live, or texts will fail") in result.output.splitlines()
     assert ('flask --app ivr translations sign-off --lang pl --as reviewed --by "Name, qualification"'
             in result.output)
 
