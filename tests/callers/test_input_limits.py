@@ -2,6 +2,7 @@
 import pytest
 
 from ..conftest import GATEWAY, OUT_OF_HOURS, line_settings
+from ..words import translation
 
 NO_INPUT = "Sorry, I did not hear a choice."
 WRONG_KEY = "Sorry, that is not one of the choices."
@@ -13,6 +14,13 @@ def test_silence_on_a_menu_says_so_and_reads_the_options_again(phone):
     assert reply.said[0] == NO_INPUT
     assert reply.hears("Warning signs: press 2.")
     assert not reply.hears("it is not your fault")   # what is said once a call is not said again
+
+
+def test_silence_on_a_menu_with_words_of_its_own_reads_its_options_only(phone):
+    # (found by mutation testing: only the main menu, which has no words before its options, was tried)
+    advice = phone.english().press("3")
+    assert advice.said[0] == translation("en-GB", "menu.advice")
+    assert advice.silence().said == [NO_INPUT, *advice.said[1:]]
 
 
 def test_a_wrong_key_says_so_differently_and_reads_the_options_again(phone):
