@@ -72,3 +72,17 @@ def test_a_line_with_one_language_is_measured_from_its_greeting(tmp_path):
     assert [utterance.prompt for utterance in first[2]][:3] == ["greeting.welcome", "option.speak_to_someone",
                                                                "greeting.danger"]
     assert "opening" not in [kind for kind, _, _ in places(files, "en-GB")]
+
+
+def test_a_line_whose_services_have_no_words_for_what_0_is_for_is_measured_too(tmp_path):
+    # (found by mutation testing) without welcome.answers... for any contact, the first menu is
+    # measured as it is said, without them
+    root = make_root(tmp_path / "line", line_settings())
+    source = root / "prompts" / "en.yaml"
+    text = source.read_text()
+    start = text.index("welcome.answers.emergency_social_work:")
+    source.write_text(text[:start] + text[text.index("\n\n", start) + 2:])
+    files = read_line(root, strict=True).files
+    first = next(said for kind, _, said in places(files, "en-GB") if kind == "after_language")
+    assert [utterance.prompt for utterance in first][:3] == ["option.speak_to_someone", "greeting.danger",
+                                                            "option.what_is"]
