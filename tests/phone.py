@@ -85,6 +85,11 @@ class Reply:
     def hears(self, fragment: str) -> bool:
         return fragment in self.text
 
+    @property
+    def rates(self) -> set[str]:
+        """The speech rates asked for (SSML prosody): empty at the normal pace, {"80%"} slower."""
+        return {prosody.get("rate") for prosody in self.root.iter("prosody")}
+
     # -- what the line does ----------------------------------------------------
     @property
     def gather(self) -> ET.Element | None:

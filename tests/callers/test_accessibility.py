@@ -113,10 +113,6 @@ def test_irish_is_keypad_only_and_its_prompts_never_say_say(phone):
 
 # -- slower speech --------------------------------------------------------------------
 
-def prosody_rates(reply):
-    return {p.get("rate") for p in reply.root.iter("prosody")}
-
-
 def test_slower_speech_star_and_hash_are_explained_once_a_call(phone):
     explained = "Press star to repeat, hash to go back, or 9 to slow down."
     assert phone.english().said.count(explained) == 1
@@ -126,28 +122,28 @@ def test_slower_speech_star_and_hash_are_explained_once_a_call(phone):
 
 def test_9_replays_more_slowly_and_the_rest_of_the_call_stays_slow(phone):
     signs = phone.english().press("2")
-    assert prosody_rates(signs) == set()
+    assert signs.rates == set()
     slow = signs.press("9")
     assert slow.said == signs.said
-    assert prosody_rates(slow) == {"80%"} and len(list(slow.root.iter("prosody"))) == len(slow.says)
+    assert slow.rates == {"80%"} and len(list(slow.root.iter("prosody"))) == len(slow.says)
     advice = slow.press("#").press("3")
-    assert prosody_rates(advice) == {"80%"}
-    assert prosody_rates(advice.press("4")) == {"80%"}
+    assert advice.rates == {"80%"}
+    assert advice.press("4").rates == {"80%"}
     transfer = advice.press("0")
-    assert prosody_rates(transfer) == {"80%"}
+    assert transfer.rates == {"80%"}
     failed = transfer.transfer_ends("no-answer")
-    assert prosody_rates(failed) == {"80%"}
-    assert prosody_rates(failed.press("#")) == {"80%"}
+    assert failed.rates == {"80%"}
+    assert failed.press("#").rates == {"80%"}
 
 
 def test_saying_slower_works_too_and_language_and_speed_survive_a_failed_transfer(phone):
     polish = phone.ring().press("2")
     slow = say(polish, first_keyword("pl", "option.slower"))
-    assert prosody_rates(slow) == {"80%"}
+    assert slow.rates == {"80%"}
     failed = slow.press("0").transfer_ends("busy")
-    assert {s.get("language") for s in failed.says} == {"pl-PL"} and prosody_rates(failed) == {"80%"}
+    assert {s.get("language") for s in failed.says} == {"pl-PL"} and failed.rates == {"80%"}
     again = failed.press("1")
-    assert again.dialled == [GATEWAY] and prosody_rates(again) == {"80%"}
+    assert again.dialled == [GATEWAY] and again.rates == {"80%"}
 
 
 def test_recordings_keep_their_own_pace(phone):
