@@ -122,10 +122,11 @@ def call(app, environ: dict, body: bytes) -> int:
 
 def in_process(rounds: int, calls: int) -> list[dict]:
     scratch = tempfile.mkdtemp(prefix="ivr-bench-")
-    # As deployed (ivr/wsgi.py): the real clock; the usage store a SQLite file like the default
-    # one, in a scratch folder so that the benchmark's calls are not counted in the figures.
-    line = create_app({"TWILIO_AUTH_TOKEN": TOKEN, "IVR_DATABASE_URL": f"sqlite:///{scratch}/usage.sqlite3",
-                       "IVR_USAGE_SECRET": "bench"})
+    # As deployed (ivr/wsgi.py): the real clock, the public address the requests are signed for;
+    # the usage store a SQLite file like the default one, in a scratch folder so that the
+    # benchmark's calls are not counted in the figures.
+    line = create_app({"TWILIO_AUTH_TOKEN": TOKEN, "IVR_PUBLIC_URL": BASE,
+                       "IVR_DATABASE_URL": f"sqlite:///{scratch}/usage.sqlite3", "IVR_USAGE_SECRET": "bench"})
     recorder = line.extensions["ivr.usage"]
     for handler in logging.getLogger().handlers:   # as costly as in production, but out of the report
         handler.setStream(open(os.devnull, "w"))
@@ -167,7 +168,8 @@ def cold(app, requests: list, calls: int) -> float:
     """CPU time of a request the line has not answered before: every cache of its answers emptied
     first (what a step costs the first time it is reached, or once the caches have forgotten it).
     The caches are the memos of the engine, its transfers and the renderer, and the URLs read; what
-    the engine makes once when it is built (every place's choices) is not counted."""
+    the line makes once when it starts (every place's choices, the speech of everything it can
+    say) is not counted."""
     engine, renderer = app.extensions["ivr.engine"], app.extensions["ivr.renderer"]
     spent = 0.0
     for index in range(calls):
@@ -314,6 +316,7 @@ STARTUP = textwrap.dedent("""
     for voice in sys.argv[2:]:
         known.voices[voice] = vocabulary.Voice(voice, voice.split(".")[1].rsplit("-", 2)[0], "Google", "listed", "Standard")
     app = create_app({"TWILIO_AUTH_TOKEN": "x", "IVR_ROOT": sys.argv[1], "IVR_CONFIG": sys.argv[1] + "/line.yaml",
+                      "IVR_PUBLIC_URL": "https://line.example.org",   # as deployed (ivr/wsgi.py)
                       "IVR_DATABASE_URL": "sqlite:///" + sys.argv[1] + "/usage.sqlite3"})
     seconds = time.perf_counter() - start
     rss = int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) / 1024

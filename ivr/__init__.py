@@ -107,7 +107,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ivr.guesses"] = Guesses(usage.store, usage.secret)
     facts.forget_old(config.hours.local(app.config["IVR_CLOCK"]()).date())
     engine = files.engine(texting.init_app(app, config, facts))
-    renderer = Renderer(files.wording, files.recordings, config.input.timeout_seconds, config.first_language)
+    # Everything the line can say is made into TwiML now, as it will be played from its public address.
+    renderer = Renderer(files.wording, files.recordings, config.input.timeout_seconds, config.first_language,
+                        [utterance for language in config.languages for utterance in files.inventory.utterances(language)],
+                        app.config["IVR_PUBLIC_URL"] or "")
     app.extensions.update({
         "ivr.files": files, "ivr.engine": engine, "ivr.renderer": renderer,
         # Built now, so the last resort needs nothing that could fail mid-call.

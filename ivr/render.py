@@ -3,12 +3,19 @@
 The only module that builds XML, always with twilio's TwiML builder. The TwiML of a document
 depends only on the document, the line's public address (``audio_base``: recordings are played
 from absolute URLs) and which recordings are there now: it is built once and kept.
+
+A document is built in two parts: its verbs (<Gather>, <Dial>, ...) with a ``<Said />`` where each
+group of what it says goes, and the speech of each utterance (its <Say> or <Play>s), which the
+builder makes once for everything the line can say (Inventory.utterances) when the line starts.
+ElementTree writes an element the same way wherever it stands, so the speech put in the place of
+``<Said />`` is what the builder would have written there: every document of a walk of the line
+is checked to be what ElementTree writes for its tree (tests/telephony/test_twilio_vocabulary.py).
 """
 from __future__ import annotations
 
 import functools
 from dataclasses import replace
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -34,37 +41,57 @@ TWILIO_ADDS_SECONDS = 5
 RING_TONE = "uk"
 # Prompts whose words are about their own language ("Gaeilge: brúigh 4"): said in no other.
 OWN_LANGUAGE_ONLY = ("language.choose",)
+SAID = "Said"                 # where a group of utterances goes in a document's verbs
+SAID_XML = f"<{SAID} />"      # as ElementTree writes it: replaced by the group's speech
+
+
+def said_the_same(utterance: Utterance, slow: bool, audio_base: str) -> tuple:
+    """What makes the speech of an utterance: utterances of one version (Utterance.version) say the
+    same words, as they play the same recordings, whichever area's call they are said in."""
+    return utterance.version, utterance.language.code, utterance.key, utterance.language_name, slow, audio_base
 
 
 class Renderer:
-    def __init__(self, wording: Wording, recordings: Recordings, gather_seconds: int, first_language: Language):
+    def __init__(self, wording: Wording, recordings: Recordings, gather_seconds: int, first_language: Language,
+                 utterances: Iterable[Utterance] = (), audio_base: str = ""):
+        """``utterances``: what the line can say, whose speech is made now for ``audio_base`` (the
+        line's public address, IVR_PUBLIC_URL), at normal and slower speed."""
         self.wording = wording
         self.recordings = recordings
         self.gather_seconds = gather_seconds   # line.yaml input.timeout_seconds
         self.first_language = first_language
         self._built = functools.lru_cache(maxsize=8192)(self._build)
+        # Speech not made at the start: another address, an utterance no inventory lists (the
+        # whisper's), or any after a recording is gone or back (Recordings.look).
+        self._spoken = functools.lru_cache(maxsize=16384)(self._speech)
+        self._made_generation = recordings.generation
+        self._made = {said_the_same(utterance, slow, audio_base): self._speech(utterance, slow, audio_base,
+                                                                             recordings.generation)
+                      for utterance in utterances for slow in (False, True)}
 
     def twiml(self, document: Document, audio_base: str = "") -> str:
         """``document`` as TwiML; recordings played from ``audio_base`` (empty: relative URLs)."""
         return self._built(document, audio_base, self.recordings.generation)
 
-    def _build(self, document: Document, audio_base: str, _generation: int) -> str:
-        # _generation is only part of the key: which recordings are there (Recordings.look).
+    def _build(self, document: Document, audio_base: str, generation: int) -> str:
+        # generation is part of the key: which recordings are there (Recordings.look).
         response = VoiceResponse()
+        groups: list[str] = []   # the speech of each <Said /> in the verbs, in order
         if isinstance(document, Gather):
-            self._gather(response, document, audio_base)
+            self._gather(response, document, audio_base, groups)
         elif isinstance(document, Dial):
-            self._dial(response, document, audio_base)
+            self._dial(response, document, audio_base, groups)
         elif isinstance(document, Screen):
-            self._screen(response, document, audio_base)
+            self._screen(response, document, audio_base, groups)
         elif isinstance(document, Hangup):
-            self._speak_all(response, document.said, document.slow, audio_base)
+            self._say(response, document.said, document.slow, audio_base, groups)
             response.hangup()
         elif not isinstance(document, Accept):   # (an empty answer: Twilio joins the two calls)
             raise TypeError(f"no TwiML for {type(document).__name__}")
-        return str(response)
+        verbs = str(response).split(SAID_XML)
+        return "".join(part + speech for part, speech in zip(verbs, groups)) + verbs[-1]
 
-    def _gather(self, response: VoiceResponse, document: Gather, audio_base: str) -> None:
+    def _gather(self, response: VoiceResponse, document: Gather, audio_base: str, groups: list[str]) -> None:
         """Speak while listening for one key (and speech); ``on_silence`` is fetched if none comes."""
         options = dict(action=document.action, method="POST", input="dtmf", num_digits=1,
                        timeout=self.gather_seconds,
@@ -74,12 +101,12 @@ class Renderer:
             options.update(input="dtmf speech", language=listening.language, speech_timeout="auto",
                            hints=", ".join(listening.hints))
         gather = response.gather(**options)
-        self._speak_all(gather, document.said, document.slow, audio_base)
+        self._say(gather, document.said, document.slow, audio_base, groups)
         response.redirect(document.on_silence, method="POST")
 
-    def _dial(self, response: VoiceResponse, document: Dial, audio_base: str) -> None:
+    def _dial(self, response: VoiceResponse, document: Dial, audio_base: str, groups: list[str]) -> None:
         """The caller hears a British ring until the call is joined, the whisper included (RING_TONE)."""
-        self._speak_all(response, document.said, document.slow, audio_base)
+        self._say(response, document.said, document.slow, audio_base, groups)
         options = {"timeout": document.number.ring_seconds - TWILIO_ADDS_SECONDS, "answer_on_bridge": True,
                    "ring_tone": RING_TONE}
         if document.action:
@@ -90,20 +117,39 @@ class Renderer:
         screen = {"url": document.screen_url, "method": "POST"} if document.screen_url else {}
         dial.number(document.number.number, **screen)
         if document.afterwards:
-            self._speak_all(response, document.afterwards, document.slow, audio_base)
+            self._say(response, document.afterwards, document.slow, audio_base, groups)
             response.hangup()
 
-    def _screen(self, response: VoiceResponse, document: Screen, audio_base: str) -> None:
+    def _screen(self, response: VoiceResponse, document: Screen, audio_base: str, groups: list[str]) -> None:
         gather = response.gather(action=document.action, method="POST", input="dtmf", num_digits=1,
                                  timeout=document.timeout, finish_on_key="")
-        self._speak_all(gather, document.said, False, audio_base)
-        self._speak_all(response, document.not_taken, False, audio_base)
+        self._say(gather, document.said, False, audio_base, groups)
+        self._say(response, document.not_taken, False, audio_base, groups)
         response.hangup()
 
     # -- speech ---------------------------------------------------------------
-    def _speak_all(self, parent, utterances: Iterable[Utterance], slow: bool, audio_base: str) -> None:
-        for utterance in utterances:
-            self._speak(parent, utterance, slow, audio_base)
+    def _say(self, parent, utterances: Sequence[Utterance], slow: bool, audio_base: str, groups: list[str]) -> None:
+        """A <Said /> in ``parent`` for the speech of ``utterances``, kept in ``groups``; none for no speech."""
+        speech = "".join(self.speech(utterance, slow, audio_base) for utterance in utterances)
+        if speech:
+            groups.append(speech)
+            parent.add_child(SAID)
+
+    def speech(self, utterance: Utterance, slow: bool, audio_base: str) -> str:
+        """The <Say> or <Play>s of ``utterance``, as TwiML: made at the start, or now."""
+        generation = self.recordings.generation
+        if generation == self._made_generation:
+            made = self._made.get(said_the_same(utterance, slow, audio_base))
+            if made is not None:
+                return made
+        return self._spoken(utterance, slow, audio_base, generation)
+
+    def _speech(self, utterance: Utterance, slow: bool, audio_base: str, _generation: int) -> str:
+        response = VoiceResponse()
+        self._speak(response, utterance, slow, audio_base)
+        if not response.verbs:
+            return ""
+        return response.to_xml(xml_declaration=False).removeprefix("<Response>").removesuffix("</Response>")
 
     def _speak(self, parent, utterance: Utterance, slow: bool, audio_base: str) -> None:
         """Recordings in the caller's language if there are (ivr/pieces.py), else speech in it. A language

@@ -78,6 +78,8 @@ class Wording:
         self.area_numbers = frozenset(
             [name for name in config.numbers if len({view.numbers.get(name) for view in views}) > 1]
             + [name for name in self.hours_names if len({_signature(self.hours_of(name, view)) for view in views}) > 1])
+        self._area_numbers = {prompt: frozenset(placeholders(source.text) & self.area_numbers)
+                              for prompt, source in catalog.source.items()}
 
     def hours_of(self, name: str, view: Area):
         """The periods of opening a placeholder says in ``view`` (None: at any time; "missing": the
@@ -107,10 +109,9 @@ class Wording:
             prompt = prompt + ANY_AREA
         return Utterance(prompt, language, key, area=view.key, per_area=bool(self.area_numbers_in(prompt) and view.key))
 
-    def area_numbers_in(self, prompt: str) -> set[str]:
+    def area_numbers_in(self, prompt: str) -> frozenset[str]:
         """The numbers that differ by area which ``prompt`` says."""
-        source = self.catalog.source.get(prompt)
-        return placeholders(source.text) & self.area_numbers if source else set()
+        return self._area_numbers.get(prompt, frozenset())
 
     def needs_twin(self, prompt: str, view: Area) -> bool:
         """Whether ``prompt`` says an area's number (or a contact's hours) that ``view`` does not have

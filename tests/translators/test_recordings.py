@@ -165,13 +165,16 @@ def test_recordings_make_remakes_only_what_is_stale(tmp_path):
     assert CliRunner().invoke(FlaskGroup(), ["check"], env=env).exit_code == 0
 
 
-def test_a_recording_deleted_while_the_line_runs_is_no_longer_offered(make_app, tmp_path, monkeypatch):
+@pytest.mark.parametrize("public_url", [None, BASE_URL], ids=["in development", "as deployed"])
+def test_a_recording_deleted_while_the_line_runs_is_no_longer_offered(make_app, tmp_path, monkeypatch, public_url):
     """The red team's M4: deleted at run time, a recording was still played to every caller from a
     URL answering 500, and /healthz said ok. Now the line looks every few seconds: the recording is
     not offered (Irish has no voice: its prompt is said in English, but not the Irish option of the
-    language menu, whose words would then be untrue), its URL is a 404, and /healthz says so."""
+    language menu, whose words would then be untrue), its URL is a 404, and /healthz says so.
+    As deployed (IVR_PUBLIC_URL), the speech of everything the line says is made when it starts
+    (ivr/render.py): what was made with the recording is not played once it is gone."""
     from ivr import recordings
-    app = make_app()
+    app = make_app(IVR_PUBLIC_URL=public_url)
     audio = own_audio(app.config["IVR_ROOT"])
     client = app.test_client()
     phone = Phone(client, TOKEN)
