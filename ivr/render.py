@@ -6,7 +6,7 @@ from absolute URLs) and which recordings are there now: it is built once and kep
 
 A document is built in two parts: its verbs (<Gather>, <Dial>, ...) with a ``<Said />`` where each
 group of what it says goes, and the speech of each utterance (its <Say> or <Play>s), which the
-builder makes once for everything the line can say (Inventory.utterances) when the line starts.
+builder makes once for what the line can say (Inventory.utterances) when the line starts (ivr/__init__.py).
 ElementTree writes an element the same way wherever it stands, so the speech put in the place of
 ``<Said />`` is what the builder would have written there: every document of a walk of the line
 is checked to be what ElementTree writes for its tree (tests/telephony/test_twilio_vocabulary.py).
@@ -55,19 +55,20 @@ class Renderer:
     def __init__(self, wording: Wording, recordings: Recordings, gather_seconds: int, first_language: Language,
                  utterances: Iterable[Utterance] = (), audio_base: str = ""):
         """``utterances``: what the line can say, whose speech is made now for ``audio_base`` (the
-        line's public address, IVR_PUBLIC_URL), at normal and slower speed."""
+        line's public address, IVR_PUBLIC_URL), at normal speed: slower speech, which a caller
+        asks for, is made when first asked for, so that each language adds little to the start."""
         self.wording = wording
         self.recordings = recordings
         self.gather_seconds = gather_seconds   # line.yaml input.timeout_seconds
         self.first_language = first_language
         self._built = functools.lru_cache(maxsize=8192)(self._build)
-        # Speech not made at the start: another address, an utterance no inventory lists (the
-        # whisper's), or any after a recording is gone or back (Recordings.look).
+        # Speech not made at the start: slower, another address, an utterance no inventory lists
+        # (the whisper's), or any after a recording is gone or back (Recordings.look).
         self._spoken = functools.lru_cache(maxsize=16384)(self._speech)
         self._made_generation = recordings.generation
-        self._made = {said_the_same(utterance, slow, audio_base): self._speech(utterance, slow, audio_base,
-                                                                             recordings.generation)
-                      for utterance in utterances for slow in (False, True)}
+        self._made = {said_the_same(utterance, False, audio_base): self._speech(utterance, False, audio_base,
+                                                                              recordings.generation)
+                      for utterance in utterances}
 
     def twiml(self, document: Document, audio_base: str = "") -> str:
         """``document`` as TwiML; recordings played from ``audio_base`` (empty: relative URLs)."""

@@ -109,6 +109,11 @@ class Wording:
             prompt = prompt + ANY_AREA
         return Utterance(prompt, language, key, area=view.key, per_area=bool(self.area_numbers_in(prompt) and view.key))
 
+    def says_hours(self, prompt: str) -> bool:
+        """Whether ``prompt`` says opening hours (in words CLDR's data for its language makes)."""
+        source = self.catalog.source.get(prompt)
+        return bool(source and placeholders(source.text) & self.hours_names)
+
     def area_numbers_in(self, prompt: str) -> frozenset[str]:
         """The numbers that differ by area which ``prompt`` says."""
         return self._area_numbers.get(prompt, frozenset())
