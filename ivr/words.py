@@ -80,6 +80,8 @@ class Wording:
             + [name for name in self.hours_names if len({_signature(self.hours_of(name, view)) for view in views}) > 1])
         self._area_numbers = {prompt: frozenset(placeholders(source.text) & self.area_numbers)
                               for prompt, source in catalog.source.items()}
+        self._versions = {(prompt, area): self._version(prompt, area)
+                          for prompt in catalog.source for area in (None, *config.areas)}
 
     def hours_of(self, name: str, view: Area):
         """The periods of opening a placeholder says in ``view`` (None: at any time; "missing": the
@@ -104,10 +106,16 @@ class Wording:
     def said(self, prompt: str, language: Language, area: str | None = None, key: str | None = None) -> Utterance:
         """``prompt`` as said in ``area``: its twin (ANY_AREA) where the area is not known and the
         prompt needs an area's number; recorded per area where the number differs by area."""
+        version = self._versions.get((prompt, area)) or self._version(prompt, area)
+        return Utterance(version[0], language, key, area=version[1], per_area=version[2])
+
+    def _version(self, prompt: str, area: str | None) -> tuple[str, str | None, bool]:
+        """The prompt said in ``area`` (its twin, or itself), the area whose numbers it says, and
+        whether those differ by area: worked out once for every prompt and area, when built."""
         view = self.config.area(area)
         if self.needs_twin(prompt, view):
             prompt = prompt + ANY_AREA
-        return Utterance(prompt, language, key, area=view.key, per_area=bool(self.area_numbers_in(prompt) and view.key))
+        return prompt, view.key, bool(self.area_numbers_in(prompt) and view.key)
 
     def says_hours(self, prompt: str) -> bool:
         """Whether ``prompt`` says opening hours (in words CLDR's data for its language makes)."""

@@ -58,6 +58,9 @@ class Script:
         places = (*menu.nodes, LANGUAGE_MENU, TRANSFER_FAILED)
         self._choices = {(node_id, language.code, urgent): self._list_choices(node_id, language, urgent)
                          for node_id in places for language in config.languages for urgent in (False, True)}
+        # Every word that chooses something at each place, as the recogniser's hints.
+        self._hints = {place: tuple(word for choice in choices for word in choice.keywords)
+                       for place, choices in self._choices.items()}
 
     def language(self, state: CallState) -> Language:
         return self.config.language(state.lang) or self.first_language
@@ -132,8 +135,7 @@ class Script:
         listening = self.listening(state, language)
         if not listening:
             return None
-        choices = self.choices(state.node, language, urgent)
-        return Listening(listening.language, tuple(word for c in choices for word in c.keywords))
+        return Listening(listening.language, self._hints[(state.node, language.code, urgent)])
 
     # -- what can be chosen -------------------------------------------------------------
     def choices(self, node_id: str, language: Language, urgent: bool) -> tuple[Choice, ...]:
