@@ -229,9 +229,9 @@ def with_hours(gateway="as shipped", emergency="as shipped") -> dict:
 
 @pytest.fixture
 def phone_for(make_app):
-    """A phone on a line with changed settings."""
-    def make(settings: dict) -> Phone:
-        return Phone(make_app(settings).test_client(), TOKEN)
+    """A phone on a line with changed settings (and app ``config``)."""
+    def make(settings: dict, **config) -> Phone:
+        return Phone(make_app(settings, **config).test_client(), TOKEN)
     return make
 
 

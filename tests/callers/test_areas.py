@@ -11,7 +11,7 @@ from ivr.routing import Routing
 
 from ..conftest import OUT_OF_HOURS, TOKEN, make_root, read_line, regional_settings, shipped_settings, twiml_of
 from ..twilio_api import RecordingHttpClient
-from ..phone import Phone
+from ..phone import BASE_URL, Phone
 from ..words import offered, translation
 
 BELFAST_NUMBER = "+442890000002"   # a council's own number, given to the Belfast area in these tests
@@ -197,6 +197,17 @@ def test_after_a_failed_transfer_the_caller_hears_their_areas_number_and_the_opt
                                offered("en-GB", "option.try_again", "1")]
     assert failed.press("1").dialled == [first_number(GATEWAYS["southern"])], "trying again asks nothing more"
     assert not failed.press("2").dialled   # in office hours, urgent means the police (said, never dialled)
+
+
+@pytest.mark.parametrize("area", list(GATEWAYS))
+def test_as_deployed_each_areas_callers_hear_their_own_areas_number(phone_for, menu, area):
+    """As deployed (IVR_PUBLIC_URL), the speech of what the line says is made when it starts, once
+    for each version of a prompt (ivr/render.py): one that says an area's number has a version for
+    each area, and the callers of each hear their own."""
+    phone = phone_for(with_council_number(regional_settings()), IVR_PUBLIC_URL=BASE_URL)
+    failed = put_through_in(phone, menu, area).transfer_ends("busy")
+    assert failed.said[0] == translation("en-GB", "transfer_failed.gateway").replace(
+        "{gateway}", GATEWAYS[area]["spoken"])
 
 
 class Sent:
