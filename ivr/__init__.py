@@ -107,13 +107,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ivr.guesses"] = Guesses(usage.store, usage.secret)
     facts.forget_old(config.hours.local(app.config["IVR_CLOCK"]()).date())
     engine = files.engine(texting.init_app(app, config, facts))
-    # What the line can say is made into TwiML now, as it will be played from its public address;
-    # but not what says opening hours (a few messages, deep in a call): their words need CLDR's data
-    # for the language, about 1 MB each, which is loaded only once a caller reaches them.
+    # What the line can say is made into TwiML now, as it will be played from its public address
+    # (without one, in development, requests name their own: nothing is made); but not what says
+    # opening hours (a few messages, deep in a call): their words need CLDR's data for the
+    # language, about 1 MB each, which is loaded only once a caller reaches them.
+    public = app.config["IVR_PUBLIC_URL"]
     renderer = Renderer(files.wording, files.recordings, config.input.timeout_seconds, config.first_language,
                         [utterance for language in config.languages for utterance in files.inventory.utterances(language)
-                         if not files.wording.says_hours(utterance.prompt)],
-                        app.config["IVR_PUBLIC_URL"] or "")
+                         if not files.wording.says_hours(utterance.prompt)] if public else [],
+                        public or "")
     app.extensions.update({
         "ivr.files": files, "ivr.engine": engine, "ivr.renderer": renderer,
         # Built now, so the last resort needs nothing that could fail mid-call.

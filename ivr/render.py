@@ -83,8 +83,8 @@ class Renderer:
         """``document`` as TwiML; recordings played from ``audio_base`` (empty: relative URLs)."""
         return self._built(document, audio_base, self.recordings.generation)
 
-    def _build(self, document: Document, audio_base: str, generation: int) -> str:
-        # generation is part of the key: which recordings are there (Recordings.look).
+    def _build(self, document: Document, audio_base: str, _generation: int) -> str:
+        # _generation is only part of the key: which recordings are there (Recordings.look).
         response = VoiceResponse()
         groups: list[str] = []   # the speech of each <Said /> in the verbs, in order
         if isinstance(document, Gather):
