@@ -78,8 +78,8 @@ class Wording:
         self.area_numbers = frozenset(
             [name for name in config.numbers if len({view.numbers.get(name) for view in views}) > 1]
             + [name for name in self.hours_names if len({_signature(self.hours_of(name, view)) for view in views}) > 1])
-        self._area_numbers = {prompt: frozenset(placeholders(source.text) & self.area_numbers)
-                              for prompt, source in catalog.source.items()}
+        # Each prompt's placeholders, read once: which numbers and hours it says.
+        self._placeholders = {prompt: frozenset(placeholders(source.text)) for prompt, source in catalog.source.items()}
         self._versions = {(prompt, area): self._version(prompt, area)
                           for prompt in catalog.source for area in (None, *config.areas)}
 
@@ -119,12 +119,11 @@ class Wording:
 
     def says_hours(self, prompt: str) -> bool:
         """Whether ``prompt`` says opening hours (in words CLDR's data for its language makes)."""
-        source = self.catalog.source.get(prompt)
-        return bool(source and placeholders(source.text) & self.hours_names)
+        return bool(self._placeholders.get(prompt, frozenset()) & self.hours_names)
 
     def area_numbers_in(self, prompt: str) -> frozenset[str]:
         """The numbers that differ by area which ``prompt`` says."""
-        return self._area_numbers.get(prompt, frozenset())
+        return self._placeholders.get(prompt, frozenset()) & self.area_numbers
 
     def needs_twin(self, prompt: str, view: Area) -> bool:
         """Whether ``prompt`` says an area's number (or a contact's hours) that ``view`` does not have
