@@ -67,7 +67,7 @@ def go(engine, action, state, call):
 
 @registered("language")
 def choose_language(engine, action, state, call):
-    chosen = replace(state.at(engine.menu.start), lang=action.target)
+    chosen = state.at(engine.menu.start, lang=action.target)
     return engine.present(chosen, call.now, welcome=True).after(Event(Kind.LANGUAGE, action.target))
 
 

@@ -9,7 +9,6 @@ what is said where ivr/callflow/script.py's, who answers ivr/routing.py's.
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 from typing import Iterable, Mapping
 
 from ..catalog import Catalog
@@ -104,7 +103,7 @@ class Engine:
     def silence(self, state: CallState, call: Call) -> Turn:
         if state.node == LANGUAGE_MENU:   # pressing nothing chooses the first language
             first = self.config.first_language.code
-            turn = self.present(replace(state.at(self.menu.start), lang=first), call.now, welcome=True)
+            turn = self.present(state.at(self.menu.start, lang=first), call.now, welcome=True)
             return turn.after(Event(Kind.LANGUAGE, first))
         node = self.menu.node(state.node)
         if node is not None and not node.is_menu and not state.prompted:

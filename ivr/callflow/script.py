@@ -56,10 +56,17 @@ class Script:
                           for language in config.languages for prompt in catalog.source
                           if prompt.startswith(KEYWORDS) and catalog.has(prompt, language.code)}
         places = (*menu.nodes, LANGUAGE_MENU, TRANSFER_FAILED)
-        self._choices = {(node_id, language.code, urgent): self._list_choices(node_id, language, urgent)
+        # Each choice, list of choices and list of hints is kept once, however many places have it
+        # (the same few recur at every place, with and without the urgent option): a worker's memory.
+        kept: dict = {}
+
+        def once(value):
+            return kept.setdefault(value, value)
+        self._choices = {(node_id, language.code, urgent):
+                         once(tuple(once(choice) for choice in self._list_choices(node_id, language, urgent)))
                          for node_id in places for language in config.languages for urgent in (False, True)}
         # Every word that chooses something at each place, as the recogniser's hints.
-        self._hints = {place: tuple(word for choice in choices for word in choice.keywords)
+        self._hints = {place: once(tuple(word for choice in choices for word in choice.keywords))
                        for place, choices in self._choices.items()}
 
     def language(self, state: CallState) -> Language:

@@ -60,10 +60,11 @@ class CallState:
     def __hash__(self) -> int:
         return self._hash
 
-    def at(self, node: str, contact: str | None = None) -> "CallState":
-        """A fresh visit to ``node``: counters start again; language and choices stay."""
-        return CallState(node, self.lang, contact=contact, slow=self.slow, texted=self.texted, place=self.place,
-                         area=self.area)
+    def at(self, node: str, contact: str | None = None, lang: str | None = None) -> "CallState":
+        """A fresh visit to ``node``: counters start again; the language (unless ``lang`` is chosen)
+        and choices stay."""
+        return CallState(node, lang or self.lang, contact=contact, slow=self.slow, texted=self.texted,
+                         place=self.place, area=self.area)
 
     def trying(self, attempt: int) -> "CallState":
         """The same transfer, ringing the contact's number ``attempt`` (0: the first)."""

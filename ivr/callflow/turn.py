@@ -47,6 +47,11 @@ class Document:
     def __hash__(self) -> int:
         return self._hash
 
+    def __init_subclass__(cls):
+        # @dataclass would give each kind of document a __hash__ of its own, field by field on every
+        # lookup; one given here is kept (the dataclasses module leaves an explicit __hash__ alone).
+        cls.__hash__ = Document.__hash__
+
 
 @dataclass(frozen=True, slots=True)
 class Gather(Document):
