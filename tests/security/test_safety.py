@@ -228,6 +228,22 @@ def test_the_safety_nets_transfer_is_screened_in_the_callers_language_and_shows_
 
 
 @pytest.mark.safety_net
+def test_the_safety_net_speaks_to_a_caller_of_a_recorded_language_from_its_recordings_before_and_after(
+        phone, monkeypatch):
+    # (found by mutation testing: the numbers said after the transfer lost the recordings' address)
+    irish = phone.ring().press("4")
+    break_the_line(monkeypatch, "choose")
+    rescued = irish.press("1")
+    assert rescued.dialled == [GATEWAY]
+    children = list(rescued.root)
+    after = children[children.index(rescued.dial) + 1:]
+    for said in (children[:children.index(rescued.dial)], after):
+        plays = [element.text for element in said if element.tag == "Play"]
+        assert plays and all(url.startswith(f"{BASE_URL}/audio/ga/") for url in plays), said
+    assert not rescued.says and after[-1].tag == "Hangup"
+
+
+@pytest.mark.safety_net
 def test_when_even_the_routing_fails_the_safety_net_dials_the_out_of_hours_service(phone, clock, monkeypatch):
     break_the_line(monkeypatch)
 
