@@ -382,3 +382,17 @@ def test_a_store_made_before_events_had_a_place_gains_the_column(tmp_path):
     store.create()
     store.write([(dt.date(2026, 7, 14), "abc", "call", "", False, 0)])
     assert len(store.rows(dt.date(2026, 7, 14), dt.date(2026, 7, 14))) == 1
+
+
+def test_a_worker_makes_the_speech_of_what_the_line_says_at_start_but_opening_hours_when_first_said(make_app):
+    # (found by mutation testing.) As deployed, a step is quick the first time because its speech
+    # was made when the worker started; the few prompts that say opening hours are left out, since
+    # their words need CLDR's data for each language, about 1 MB each (docs/performance.md).
+    from ..phone import BASE_URL
+    made = {(said[0].partition("@")[0], said[1])
+            for said in make_app(IVR_PUBLIC_URL=BASE_URL).extensions["ivr.renderer"]._made}
+    for code in ("en-GB", "pl", "ar"):
+        assert ("content.what_is", code) in made and ("option.speak_to_someone", code) in made
+        assert ("content.advice_parents_carers_3", code) not in made, "it says {office_hours}"
+        assert ("content.advice_parents_carers_5", code) not in made, "it says {hours_nspcc}"
+        assert ("goodbye.numbers", code) not in made, "it says each service's hours"
