@@ -236,8 +236,9 @@ def test_the_safety_net_speaks_to_a_caller_of_a_recorded_language_from_its_recor
     rescued = irish.press("1")
     assert rescued.dialled == [GATEWAY]
     children = list(rescued.root)
-    after = children[children.index(rescued.dial) + 1:]
-    for said in (children[:children.index(rescued.dial)], after):
+    dial = children.index(rescued.dial)
+    after = children[dial + 1:]
+    for said in (children[:dial], after):
         plays = [element.text for element in said if element.tag == "Play"]
         assert plays and all(url.startswith(f"{BASE_URL}/audio/ga/") for url in plays), said
     assert not rescued.says and after[-1].tag == "Hangup"

@@ -16,7 +16,7 @@ from ivr.twilio_number import NumberError, point
 from ivr.usage import events
 
 from ..conftest import GATEWAY, TOKEN, empty_store, local
-from ..phone import CALLER, Phone
+from ..phone import BASE_URL, CALLER, Phone
 from ..twilio_api import RecordingHttpClient
 
 ACCOUNT = "AC" + "2" * 32
@@ -388,7 +388,6 @@ def test_a_worker_makes_the_speech_of_what_the_line_says_at_start_but_opening_ho
     # (found by mutation testing.) As deployed, a step is quick the first time because its speech
     # was made when the worker started; the few prompts that say opening hours are left out, since
     # their words need CLDR's data for each language, about 1 MB each (docs/performance.md).
-    from ..phone import BASE_URL
     made = {(said[0].partition("@")[0], said[1])
             for said in make_app(IVR_PUBLIC_URL=BASE_URL).extensions["ivr.renderer"]._made}
     for code in ("en-GB", "pl", "ar"):
