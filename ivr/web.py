@@ -133,7 +133,9 @@ def safety_net(error: Exception):
         else:
             form = form_fields(request)
             call = Call(now(), form.get("From"), form.get("To"))
-            document = engine().rescue(request.args.get("lang"), call, request.args.get("area"))
+            # (read as CallState.parse reads them: the state itself may be what failed)
+            document = engine().rescue(request.args.get("lang"), call, request.args.get("area"),
+                                       slow=request.args.get("slow") == "1")
         body = current_app.extensions["ivr.renderer"].twiml(document, public_base(request))
     except Exception:
         log.exception("the safety net failed too; answering with the fallback")

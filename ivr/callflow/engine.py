@@ -128,12 +128,12 @@ class Engine:
         contact = attempt.contact or self.routes.answering(state.area, call.now).key
         return self.present(state.at(TRANSFER_FAILED, contact), call.now).after(*attempt.events)
 
-    def rescue(self, lang: str | None, call: Call, area: str | None = None) -> Document:
+    def rescue(self, lang: str | None, call: Call, area: str | None = None, slow: bool = False) -> Document:
         """The safety net: apologise and put the caller through to whoever answers now (in the
         caller's area when it is known; else, an unknown key included, whoever answers a caller not
-        sure of it: Routes.area)."""
+        sure of it: Routes.area), at the pace the caller asked for (``slow``)."""
         language = self.config.language(lang) or self.config.first_language
-        return self.transfers.rescue(language, call, area)
+        return self.transfers.rescue(language, call, area, slow)
 
     # -- what is said ----------------------------------------------------------------
     def present(self, state: CallState, now, lead: Iterable[str] = (), options_only: bool = False,

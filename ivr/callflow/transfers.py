@@ -163,9 +163,10 @@ class Transfers:
         return self.rescue_team_leg()
 
     # -- the safety net ----------------------------------------------------------
-    def rescue(self, language: Language, call: Call, area: str | None = None) -> Dial:
+    def rescue(self, language: Language, call: Call, area: str | None = None, slow: bool = False) -> Dial:
         """Apologise and put the caller through to whoever answers now in ``area`` (the out-of-hours
-        service if even that cannot be worked out), screened like any transfer; then the numbers."""
+        service if even that cannot be worked out), screened like any transfer; then the numbers.
+        ``slow``: the caller asked for slower speech."""
         try:
             contact = self.routes.answering(area, call.now)
         except Exception:
@@ -173,7 +174,8 @@ class Transfers:
             contact = self.routes.urgent(area)
         return Dial((Utterance("error.safety_net", language),), contact.numbers[0],
                     self.screen_url(contact, language.code),
-                    afterwards=(self.wording.said("goodbye.numbers", language, area),), caller_id=self.caller_id(call))
+                    afterwards=(self.wording.said("goodbye.numbers", language, area),), caller_id=self.caller_id(call),
+                    slow=slow)
 
     def rescue_team_leg(self) -> Hangup:
         """The safety net on the team's leg (the whisper): Twilio allows no <Dial> there ("TwiML

@@ -245,6 +245,19 @@ def test_the_safety_net_speaks_to_a_caller_of_a_recorded_language_from_its_recor
 
 
 @pytest.mark.safety_net
+def test_the_safety_net_speaks_as_slowly_as_the_caller_asked(phone, monkeypatch):
+    slower = phone.ring().press("2").press("9")          # Polish, then slower speech
+    assert slower.rates == {"80%"}
+    break_the_line(monkeypatch, "choose")
+    rescued = slower.press("1")
+    assert rescued.dialled == [GATEWAY]
+    children = list(rescued.root)
+    assert [child.tag for child in children] == ["Say", "Dial", "Say", "Hangup"]
+    for say in (children[0], children[2]):               # the apology, and the numbers after the transfer
+        assert [prosody.get("rate") for prosody in say.iter("prosody")] == ["80%"], ET.tostring(say)
+
+
+@pytest.mark.safety_net
 def test_when_even_the_routing_fails_the_safety_net_dials_the_out_of_hours_service(phone, clock, monkeypatch):
     break_the_line(monkeypatch)
 
