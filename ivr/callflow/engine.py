@@ -117,10 +117,11 @@ class Engine:
     def transfer(self, state: CallState, call: Call, contact=None, lead: Iterable[str] = ()) -> Turn:
         return self.transfers.start(state, call, contact, lead)
 
-    def transfer_done(self, state: CallState, call: Call, status: str | None, bridged: str | None = None,
-                      first_report: bool = True) -> Turn:
+    def transfer_done(self, state: CallState, call: Call, status: str | None, bridged: str | None,
+                      first_report: bool) -> Turn:
         """Twilio reports how a transfer went: end the call, try the next number, or offer what
-        else can be done (see ivr/callflow/transfers.py)."""
+        else can be done (see ivr/callflow/transfers.py). ``first_report`` False: the same report
+        again (a replay), answered alike and counted once."""
         attempt = self.transfers.done(state, call, status, bridged, first_report)
         if attempt.document is not None:
             return Turn(attempt.document, attempt.events)

@@ -295,6 +295,23 @@ def test_an_areas_own_out_of_hours_service_that_takes_day_calls_is_offered_as_ur
     assert not belfast.press("2").dialled
 
 
+def test_a_report_of_a_transfer_to_a_contact_the_line_no_longer_has_offers_whoever_answers_in_the_callers_area(
+        regional, clock, menu):
+    """A contact renamed in line.yaml while a caller was being put through: Twilio's report names the
+    old one. The caller hears who answers now in their own area could not take the call, and may try again."""
+    # (found by mutation testing: the caller was told the NSPCC helpline, who answers a caller of no
+    # known area, could not take the call, and no test noticed)
+    clock.set("2026-07-14 10:00")
+    western = put_through_in(regional, menu, "western")
+    assert western.dialled == [first_number(GATEWAYS["western"])]
+    action = western.dial.get("action")
+    assert "contact=gateway" in action and "area=western" in action
+    failed = regional.reply(action.replace("contact=gateway", "contact=renamed"),
+                            {"DialCallStatus": "busy", "DialCallSid": "CA" + "1" * 32, "DialBridged": "false"})
+    assert failed.said[0] == "Sorry, the Gateway Team could not take your call. Its number is 028 7131 4090."
+    assert failed.press("1").dialled == [first_number(GATEWAYS["western"])]
+
+
 def test_after_a_failed_transfer_the_services_open_are_those_of_the_callers_area(phone_for, clock):
     settings = with_council_number(regional_settings())
     # made up for this test: Belfast's callers may reach the helpline at any hour
