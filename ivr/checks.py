@@ -330,7 +330,7 @@ def load(root: Path, config_path: Path, strict: bool = True, drafts: bool = Fals
     return Checked(files, problems)
 
 
-def check(files: LineFiles, live: bool = False, context: Context | None = None) -> Findings:
+def check(files: LineFiles, live: bool, context: Context | None = None) -> Findings:
     """The CHECK rules (and with ``live`` the LIVE ones) of a line that starts: problems and warnings."""
     context = context or Context()
     found = Findings()

@@ -86,3 +86,22 @@ def test_a_line_whose_services_have_no_words_for_what_0_is_for_is_measured_too(t
     first = next(said for kind, _, said in places(files, "en-GB") if kind == "after_language")
     assert [utterance.prompt for utterance in first][:3] == ["option.speak_to_someone", "greeting.danger",
                                                             "option.what_is"]
+
+
+def test_each_place_is_named_once_and_a_service_every_area_shares_is_measured_once(shipped):
+    # (found by mutation testing: the regional out-of-hours service, the same in every area, was measured once
+    # per area, each under the same name, and no test noticed)
+    named = [(kind, name) for kind, name, _ in places(shipped, "en-GB")]
+    assert len(named) == len(set(named))
+    names = [name for _, name in named]
+    assert names.count("after a failed transfer to emergency_social_work: the choices") == 1
+
+
+def test_before_a_transfer_after_too_many_tries_is_measured_with_what_is_said_first(shipped):
+    # (found by mutation testing: it was measured as an ordinary transfer)
+    said = {name: [utterance.prompt for utterance in words] for kind, name, words in places(shipped, "en-GB")
+            if kind == "before_transfer"}
+    for contact in ("gateway (belfast)", "emergency_social_work"):
+        plain = said[f"before a transfer to {contact}"]
+        after_limit = said[f"before a transfer to {contact}, after too many tries"]
+        assert after_limit[0] == "transfer.after_limit" and after_limit[1:] == plain

@@ -49,6 +49,16 @@ def test_check_fails_when_one_options_word_is_part_of_anothers(tmp_path, code, s
             f"{longer!r} of another: make one of them distinct") in result.output
 
 
+def test_check_holds_the_urgent_option_after_a_failed_transfer_to_the_same_rule(tmp_path):
+    # (found by mutation testing: the check left out the option offered only in office hours)
+    root = make_root(tmp_path / "line", line_settings())
+    set_translation(root, "pl", "keywords.urgent", "pilne, ponownie")
+    result = command_in(root, "check")
+    assert result.exit_code == 1
+    assert ("problem: language pl: menu transfer_failed: the keyword 'ponownie' of one option is part of "
+            "'spróbuj ponownie' of another: make one of them distinct") in result.output
+
+
 def test_language_names_on_the_menu_are_what_an_english_recogniser_returns():
     line = read_line(strict=True).files
     for language in line.config.languages:

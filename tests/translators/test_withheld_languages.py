@@ -91,22 +91,34 @@ def test_check_warns_and_check_live_fails(tmp_path):
     assert "problem: language pl: withheld from callers (1 problem)" in live.output
 
 
-def test_a_language_with_several_problems_is_one_line_naming_the_first_three(tmp_path):
-    # (found by mutation testing: only a single problem was ever shown)
+def withheld_with_more_fuzzy(tmp_path, prompts: tuple[str, ...]) -> list[str]:
+    """check's warnings of Polish, withheld with ``prompts`` marked fuzzy besides the one whose English changed."""
     root = english_changed(tmp_path)
     path = root / "locales" / "pl" / "LC_MESSAGES" / "ivr.po"
     catalog = read_catalog(path, "pl")
     for message in catalog:
-        if message.context in ("content.what_is", "option.back", "error.no_input"):
+        if message.context in prompts:
             message.flags.add("fuzzy")
     write_catalog(path, catalog)
-    withheld = [line for line in command_in(root, "check").output.splitlines() if line.startswith("warning: language pl")]
+    return [line for line in command_in(root, "check").output.splitlines() if line.startswith("warning: language pl")]
+
+
+def test_a_language_with_several_problems_is_one_line_naming_the_first_three(tmp_path):
+    # (found by mutation testing: only a single problem was ever shown)
+    withheld = withheld_with_more_fuzzy(tmp_path, ("content.what_is", "option.back", "error.no_input"))
     assert withheld == ["warning: language pl: withheld from callers (4 problems): "
                         "language pl: content.what_is: is marked fuzzy (its English changed since it was translated): "
                         "translate it again and clear the flag; language pl: error.no_input: is marked fuzzy (its "
                         "English changed since it was translated): translate it again and clear the flag; language "
                         "pl: option.back: is marked fuzzy (its English changed since it was translated): translate "
                         "it again and clear the flag; and 1 more"]
+
+
+def test_a_language_with_exactly_three_problems_names_them_all_and_no_more(tmp_path):
+    # (found by mutation testing: "; and 0 more" after the third passed)
+    withheld = withheld_with_more_fuzzy(tmp_path, ("content.what_is", "option.back"))
+    assert len(withheld) == 1 and withheld[0].startswith("warning: language pl: withheld from callers (3 problems): ")
+    assert withheld[0].count("is marked fuzzy") == 3 and withheld[0].endswith("translate it again and clear the flag")
 
 
 def test_every_language_withheld_leaves_english_answering_without_a_language_menu(tmp_path, clock):
