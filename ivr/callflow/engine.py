@@ -129,7 +129,7 @@ class Engine:
         contact = attempt.contact or self.routes.answering(state.area, call.now).key
         return self.present(state.at(TRANSFER_FAILED, contact), call.now).after(*attempt.events)
 
-    def rescue(self, lang: str | None, call: Call, area: str | None = None, slow: bool = False) -> Document:
+    def rescue(self, lang: str | None, call: Call, area: str | None, slow: bool) -> Document:
         """The safety net: apologise and put the caller through to whoever answers now (in the
         caller's area when it is known; else, an unknown key included, whoever answers a caller not
         sure of it: Routes.area), at the pace the caller asked for (``slow``)."""

@@ -163,7 +163,7 @@ class Transfers:
         return self.rescue_team_leg()
 
     # -- the safety net ----------------------------------------------------------
-    def rescue(self, language: Language, call: Call, area: str | None = None, slow: bool = False) -> Dial:
+    def rescue(self, language: Language, call: Call, area: str | None, slow: bool) -> Dial:
         """Apologise and put the caller through to whoever answers now in ``area`` (the out-of-hours
         service if even that cannot be worked out), screened like any transfer; then the numbers.
         ``slow``: the caller asked for slower speech."""

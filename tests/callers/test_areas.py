@@ -257,12 +257,12 @@ def test_the_safety_net_puts_a_caller_through_in_their_area(regional, clock):
     clock.set("2026-07-14 10:00")
     app = regional.client.application
     engine = app.extensions["ivr.engine"]
-    twiml = twiml_of(app, engine.rescue("en-GB", Call(clock.now), "western"))
+    twiml = twiml_of(app, engine.rescue("en-GB", Call(clock.now), "western", slow=False))
     assert first_number(GATEWAYS["western"]) in twiml
-    assert NSPCC in twiml_of(app, engine.rescue("en-GB", Call(clock.now), None))
+    assert NSPCC in twiml_of(app, engine.rescue("en-GB", Call(clock.now), None, slow=False))
     # an area the line does not have (a forged URL): as a caller not sure of it
-    assert twiml_of(app, engine.rescue("en-GB", Call(clock.now), "atlantis")) == \
-        twiml_of(app, engine.rescue("en-GB", Call(clock.now), None))
+    assert twiml_of(app, engine.rescue("en-GB", Call(clock.now), "atlantis", slow=False)) == \
+        twiml_of(app, engine.rescue("en-GB", Call(clock.now), None, slow=False))
 
 
 def test_when_the_routing_fails_the_safety_net_rings_and_names_the_areas_own_services(phone_for, clock, monkeypatch,
@@ -274,7 +274,7 @@ def test_when_the_routing_fails_the_safety_net_rings_and_names_the_areas_own_ser
         raise ValueError("the clock broke")
     monkeypatch.setattr(Routing, "route_for", no_routing)
     with caplog.at_level(logging.ERROR):
-        twiml = twiml_of(app, engine.rescue("en-GB", Call(clock.now), "western"))
+        twiml = twiml_of(app, engine.rescue("en-GB", Call(clock.now), "western", slow=False))
     assert [r.getMessage() for r in caplog.records if r.name == "ivr.callflow.transfers"] == [
         "routing failed in the safety net"]
     assert f'url="/voice/screen?lang=en-GB">{WESTERN_OUT_OF_HOURS}</Number>' in twiml   # screened, as any transfer
