@@ -121,18 +121,20 @@ class Reply:
         assert redirect is not None, "no <Redirect> for silence"
         return self.phone.reply(redirect.text)
 
-    def transfer_ends(self, status: str, bridged=None, dialled_sid: str | None = None) -> "Reply":
+    def transfer_ends(self, status: str, bridged=None, dialled_sid: str | None = None,
+                      action: str | None = None) -> "Reply":
         """Twilio reports how the transfer ended. ``bridged``: whether the caller was joined to
         someone (by default: when the called side picked up and, screened, pressed 1); ABSENT: Twilio
         leaves DialBridged out (it came with the 2020-12-09 changelog, one version of whose entry
-        scopes it to some accounts). ``dialled_sid``: the called leg's CallSid (DialCallSid)."""
+        scopes it to some accounts). ``dialled_sid``: the called leg's CallSid (DialCallSid).
+        ``action``: the <Dial>'s action as changed by the test (else its own)."""
         assert self.dial is not None and self.dial.get("action"), "no transfer with an action"
         if bridged is None:
             bridged = "true" if status in ("completed", "answered") else "false"
         form = {"DialCallStatus": status, "DialCallSid": dialled_sid or "CA" + secrets.token_hex(16)}
         if bridged is not ABSENT:
             form["DialBridged"] = bridged
-        return self.phone.reply(self.dial.get("action"), form)
+        return self.phone.reply(action or self.dial.get("action"), form)
 
 
 def say(reply, words):

@@ -306,8 +306,7 @@ def test_a_report_of_a_transfer_to_a_contact_the_line_no_longer_has_offers_whoev
     assert western.dialled == [first_number(GATEWAYS["western"])]
     action = western.dial.get("action")
     assert "contact=gateway" in action and "area=western" in action
-    failed = regional.reply(action.replace("contact=gateway", "contact=renamed"),
-                            {"DialCallStatus": "busy", "DialCallSid": "CA" + "1" * 32, "DialBridged": "false"})
+    failed = western.transfer_ends("busy", action=action.replace("contact=gateway", "contact=renamed"))
     assert failed.said[0] == "Sorry, the Gateway Team could not take your call. Its number is 028 7131 4090."
     assert failed.press("1").dialled == [first_number(GATEWAYS["western"])]
 
