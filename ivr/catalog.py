@@ -7,7 +7,7 @@ context is the prompt id. A language that lacks a prompt is refused at start-up
 """
 from __future__ import annotations
 
-import functools
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -113,10 +113,24 @@ def _read_translations(path: Path) -> tuple[Mapping[str, str], frozenset[str]]:
                                       "or restore it from git"]) from None
 
 
-@functools.lru_cache(maxsize=64)
+# What each catalog holds, kept by its content: the commands and the tests build the line several
+# times in one process, and Babel's parser is the slowest part of a start. Keyed by the SHA-256 of
+# the file, not its bytes, so that a worker does not keep every catalog file besides what was read
+# from it. (Read-only: the result is shared.)
+_PARSED: dict[bytes, tuple[Mapping[str, str], frozenset[str]]] = {}
+_KEPT = 64
+
+
 def _parse_translations(data: bytes) -> tuple[Mapping[str, str], frozenset[str]]:
-    # Kept by content: the commands and the tests build the line several times in one process,
-    # and Babel's parser is the slowest part of a start. (Read-only: the result is shared.)
+    digest = hashlib.sha256(data).digest()
+    if digest not in _PARSED:
+        while len(_PARSED) >= _KEPT:
+            del _PARSED[next(iter(_PARSED))]   # the oldest
+        _PARSED[digest] = _parse(data)
+    return _PARSED[digest]
+
+
+def _parse(data: bytes) -> tuple[Mapping[str, str], frozenset[str]]:
     po = read_po(io.BytesIO(data), abort_invalid=True)
     texts = {m.context: tidy(m.string) for m in po
              if m.id and m.context and isinstance(m.string, str) and m.string.strip()}

@@ -16,6 +16,7 @@ from .callflow.engine import Engine
 from .callflow.graph import Menu
 from .callflow.graph import load as load_menu
 from .callflow.inventory import Inventory
+from .callflow.script import Script
 from .catalog import Catalog
 from .config import Language, LineConfig
 from .config_reader import load as load_config
@@ -47,7 +48,20 @@ class LineFiles:
     def engine(self, texter: Texter | None = None, texts_offered: bool | None = None) -> Engine:
         """The engine that answers calls: with ``texter``, texts are offered when it can send them
         (``texts_offered`` says otherwise: the timing report measures them as line.yaml sets them up)."""
-        return Engine(self.config, self.menu, self.catalog, self.wording, texter, texts_offered)
+        offered = texter is not None and texter.ready if texts_offered is None else texts_offered
+        return Engine(self.config, self.menu, self.script(offered), self.wording, texter)
+
+    def script(self, texts_offered: bool) -> Script:
+        """What is said and can be chosen at each place, made once for these files: the line's own
+        and the inventory's are one, unless texts line.yaml sets up cannot be sent (then callers are
+        not offered them, and the inventory still lists them)."""
+        if texts_offered not in self._scripts:
+            self._scripts[texts_offered] = Script(self.config, self.menu, self.catalog, self.wording, texts_offered)
+        return self._scripts[texts_offered]
+
+    @functools.cached_property
+    def _scripts(self) -> dict[bool, Script]:
+        return {}
 
     @functools.cached_property
     def inventory(self) -> Inventory:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 from typing import Iterable, Mapping
 
-from ..catalog import Catalog
 from ..config import LineConfig
 from ..texting import Texter
 from ..words import Wording
@@ -25,19 +24,19 @@ from .turn import Document, Event, Gather, Hangup, Kind, Turn
 
 
 class Engine:
-    """Built complete by ``LineFiles.engine`` and never changed after: ``texter`` sends the texts
-    (None: texts are not offered); ``texts_offered`` may say they are offered without one (the
-    timing report measures the line as line.yaml sets it up)."""
+    """Built complete by ``LineFiles.engine`` and never changed after: ``script`` says whether texts
+    are offered, ``texter`` sends them (None: none can be sent; the timing report measures a line
+    that offers them without one, as line.yaml sets it up)."""
 
-    def __init__(self, config: LineConfig, menu: Menu, catalog: Catalog, wording: Wording,
-                 texter: Texter | None = None, texts_offered: bool | None = None):
+    def __init__(self, config: LineConfig, menu: Menu, script: Script, wording: Wording,
+                 texter: Texter | None = None):
         self.config = config
         self.menu = menu
         self.wording = wording
         self.routes = config.routes
         self.texter = texter
-        self.texts_offered = texter is not None and texter.ready if texts_offered is None else texts_offered
-        self.script = Script(config, menu, catalog, wording, self.texts_offered)
+        self.script = script
+        self.texts_offered = script.texts_offered
         self.transfers = Transfers(config, wording, language_names(config.languages, config.first_language))
         unknown = {action.kind for action in menu.actions()} - set(actions.REGISTRY)
         if unknown:   # (menu.yaml's reader refuses them first: this holds the engine to the registry)
