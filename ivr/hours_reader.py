@@ -63,7 +63,8 @@ class HoursReading:
         section = self.mapping(value, f"{where}.bank_holidays")
         country, subdivision = section.get("country"), section.get("subdivision")
         try:
-            # Asked for one country only: listing every supported country would load them all.
+            # (Asking for one country still imports every country's module, 250 of them: the
+            # package's holidays/countries/__init__.py imports them all. About 9 MB a worker.)
             return holidays.country_holidays(str(country), subdiv=subdivision)
         except NotImplementedError as error:
             if "subdivision" in str(error):
