@@ -7,6 +7,7 @@ from gevent import monkey
 
 monkey.patch_all()
 
+import gc  # noqa: E402
 import multiprocessing  # noqa: E402
 import os  # noqa: E402
 
@@ -91,6 +92,16 @@ def when_ready(server):
     for left in os.listdir(os.environ["IVR_SPOOL_DIR"]):
         if left.startswith("events-") and store is not None:
             spool.recover(os.environ["IVR_SPOOL_DIR"], int(left[len("events-"):-len(".tsv")]), store, server.log)
+
+
+def pre_fork(server, worker):
+    """What the master built when it loaded the app (the line's tables, its speech, every module)
+    lives as long as the workers: kept out of their garbage collections, it is neither walked by
+    each collection nor written to by it, so its pages stay shared with the master instead of being
+    copied into every worker. The Python documentation's advice for a process that forks without
+    exec: "gc.freeze() right before fork()" (https://docs.python.org/3/library/gc.html#gc.freeze).
+    What it saves is measured in docs/performance.md (`make bench`, memory after the runs)."""
+    gc.freeze()
 
 
 def child_exit(server, worker):

@@ -14,8 +14,10 @@
    before (cold(): every cache of its answers emptied first), as a ratio to that run's baseline.
 2. End to end: both served by gunicorn on 127.0.0.1 (gunicorn.conf.py, the Procfile's
    worker count), loaded by `wrk` when it is installed: requests a second, p50/p99, the ratio.
-3. Start-up time and memory of one worker with 9 languages, and with 30 and 60
-   (extra languages generated from the Polish catalog, kept off the language menu).
+   Then the line's memory as deployed: its master's, and what each worker has of its own
+   (the app is loaded in the master and the workers forked from it share the rest).
+3. Start-up time and memory of one process building the line with 9 languages, and with 30
+   and 60 (extra languages generated from the Polish catalog, kept off the language menu).
 
 Targets (issues 7, 15 and 22): each webhook within 1.15x of the baseline in-process, and a
 step not answered before within 2x; at least 85% of its requests a second end to end;
@@ -299,6 +301,7 @@ def end_to_end(seconds: int) -> dict | None:
             base_run = wrk(ports["baseline"], path, query, form, seconds)
             results.append({"webhook": name, "line": line_run, "baseline": base_run,
                             "share": line_run["rps"] / base_run["rps"]})
+        memory = deployed_memory(servers[0].pid)
     finally:
         for server in servers:
             server.terminate()   # SIGTERM: the line writes the events still queued before it stops
@@ -310,7 +313,28 @@ def end_to_end(seconds: int) -> dict | None:
     # wrk does not count answers still in flight when a run ends (at most one a connection): their
     # events may be stored without being expected, which could hide as many lost ones.
     slack = CONNECTIONS * sum(each[row["webhook"]] for row in results)
-    return {"webhooks": results, "events_expected": expected, "events_stored": stored, "events_slack": slack}
+    return {"webhooks": results, "events_expected": expected, "events_stored": stored, "events_slack": slack,
+            "memory": memory}
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """A process's memory as the kernel counts it (/proc/PID/smaps_rollup): all it maps (Rss), and
+    what is its own, shared with no other process (Private_Clean + Private_Dirty)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        fields[name] = int(value.split()[0]) / 1024
+    return {"rss": fields["Rss"], "own": fields["Private_Clean"] + fields["Private_Dirty"]}
+
+
+def deployed_memory(master: int) -> dict | None:
+    """The server's memory after the runs: the app is loaded once, in gunicorn's master, and each
+    worker forked from it (gunicorn.conf.py, preload_app) shares what it has not changed since."""
+    children = Path(f"/proc/{master}/task/{master}/children")
+    if not children.exists():   # (a kernel without CONFIG_PROC_CHILDREN)
+        return None
+    workers = [memory_mb(int(pid)) for pid in children.read_text().split()]
+    return {"master": memory_mb(master), "workers": workers}
 
 
 # -- 3. start-up and memory -----------------------------------------------------------------
@@ -419,8 +443,13 @@ def main() -> None:
         print(f"   usage events: {stored} stored after a graceful stop, for {expected} recorded by the answers wrk "
               f"counted (and up to {slack} by answers in flight when a run ended, which wrk does not count): "
               f"at most {lost_at_most} lost   {mark(stored >= expected)} (none lost that the count can see)")
+        memory = report["end_to_end"]["memory"]
+        if memory:
+            own = statistics.median(worker["own"] for worker in memory["workers"])
+            print(f"   memory after the runs: the master {memory['master']['rss']:.0f} MB, and {len(memory['workers'])} "
+                  f"workers forked from it, each {own:.1f} MB of its own (the rest shared with the master)")
 
-    print("\n3. Start-up and memory of one worker")
+    print("\n3. Start-up and memory of one process building the line")
     report["startup"] = startup()
     for row in report["startup"]:
         print(f"   {row['languages']:>2} languages: {row['seconds']:.2f} s, {row['rss_mb']:.0f} MB")
