@@ -64,7 +64,8 @@ class HoursReading:
         country, subdivision = section.get("country"), section.get("subdivision")
         try:
             # (Asking for one country still imports every country's module, 250 of them: the
-            # package's holidays/countries/__init__.py imports them all. About 9 MB a worker.)
+            # package's holidays/countries/__init__.py imports them all: about 9 MB, loaded once
+            # in gunicorn's master and shared by the workers forked from it.)
             return holidays.country_holidays(str(country), subdiv=subdivision)
         except NotImplementedError as error:
             if "subdivision" in str(error):
