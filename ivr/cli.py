@@ -16,9 +16,8 @@ import click
 
 from twilio.base.exceptions import TwilioException
 
-from . import (checks, config_path, fallback_asset, go_live, listen, project_root, recording_script, recordings,
-               smoke_call, timings,
-               translations, twilio_number, usage, walk)
+from . import (checks, config_path, fallback_asset, listen, paths, project_root, recording_script,
+               recordings, smoke_call, timings, translations, twilio_number, usage, walk)
 from .files import ConfigError
 from .line_files import AUDIO_DIR, LineFiles
 from .phone_numbers import is_e164
@@ -344,7 +343,7 @@ def smoke_call_command(from_number, to_number, codes, listen):
                 raise click.BadParameter(f"{number!r} is not a phone number in E.164 form", param_hint=what)
         if to_number is None:
             pointing = [n.phone_number for n in client.incoming_phone_numbers.list(limit=1000)
-                        if (n.voice_url or "").rstrip("/").endswith(go_live.LINE_PATH)]
+                        if (n.voice_url or "").rstrip("/").endswith(paths.CALL)]
             if len(pointing) != 1:
                 raise click.BadParameter(f"{len(pointing)} numbers of the account point at a line: say which is this "
                                          "line's", param_hint="--to")

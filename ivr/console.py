@@ -15,7 +15,7 @@ from babel import Locale, UnknownLocaleError
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from . import metrics, translations, twilio_alerts, usage
+from . import metrics, paths, translations, twilio_alerts, usage
 from .access import council_only
 from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, Caller, Step, Wait
 from .webhook import engine, now
@@ -102,7 +102,7 @@ def start():
     call = {"sid": "CA" + secrets.token_hex(16), "at": body.get("at") or ""}
     if body.get("area") in engine().config.areas:   # as if on that area's own number
         call["area"] = body["area"]
-    return _answer(call, "/voice", {})
+    return _answer(call, paths.CALL, {})
 
 
 @bp.post("/api/step")
@@ -115,7 +115,7 @@ def step():
         if outcome not in DIAL_OUTCOMES:
             abort(400)
         dial = Wait("dial", wait.get("action"), number=str(wait.get("number") or ""),
-                    screen=wait.get("screen") if str(wait.get("screen") or "").startswith("/voice/") else None)
+                    screen=wait.get("screen") if str(wait.get("screen") or "").startswith(paths.CALL + "/") else None)
         reported: dict[str, str] = {}
 
         def team(caller: Caller) -> list:
@@ -127,7 +127,7 @@ def step():
         return jsonify(call=call, events=[], wait={"kind": "end", "why": "the caller hangs up"})
     gather = Wait("gather", wait.get("action"), wait.get("on_silence"), bool(wait.get("speech")))
     _, url, params = Caller.answer(gather, None if choice is None else str(choice)[:200])
-    if not url or not str(url).startswith("/voice"):
+    if not url or not str(url).startswith(paths.CALL):
         return jsonify(call=call, events=[], wait={"kind": "end", "why": "nothing follows, so the call ends"})
     return _answer(call, url, params)
 

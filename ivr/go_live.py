@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
+from . import paths
 from .config import LineConfig
 
-LINE_PATH = "/voice"   # the webhook a number points at to reach the line
 
 
 @dataclass
@@ -51,10 +51,10 @@ def check_account(client: Client, config: LineConfig) -> AccountCheck:
         elif not (sender.capabilities or {}).get("sms"):
             found.problems.append(f"texting.from: {texting.sender} cannot send texts (Twilio lists it without SMS): "
                                   "every text would fail (error 21606); use a mobile number of the account")
-    line_numbers = [n for n in numbers if urlsplit(n.voice_url or "").path.rstrip("/").endswith(LINE_PATH)]
+    line_numbers = [n for n in numbers if urlsplit(n.voice_url or "").path.rstrip("/").endswith(paths.CALL)]
     if not line_numbers:
         found.warnings.append("no number of this Twilio account points at a line yet (a voice URL ending in "
-                              f"{LINE_PATH}): `flask --app ivr twilio-number NUMBER BASE_URL --apply`")
+                              f"{paths.CALL}): `flask --app ivr twilio-number NUMBER BASE_URL --apply`")
     for number in line_numbers:
         fallback = number.voice_fallback_url or ""
         if not fallback:

@@ -25,13 +25,13 @@ import logging
 from flask import Blueprint, Response, current_app
 from twilio.twiml.messaging_response import MessagingResponse
 
+from . import paths
 from .call_facts import REPLIED, TEXTED, phone_ref
 from .webhook import CallStep, webhook
 
 log = logging.getLogger(__name__)
 bp = Blueprint("replies", __name__)
 
-PATH = "/sms/reply"
 # Twilio's default opt-out, opt-in and help words (the support article above), answered by Twilio.
 TWILIO_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
                 "START", "YES", "UNSTOP", "HELP", "INFO"}
@@ -41,7 +41,7 @@ def empty() -> Response:
     return Response(str(MessagingResponse()), mimetype="text/xml")
 
 
-@bp.post(PATH)
+@bp.post(paths.TEXT_REPLY)
 @webhook
 def reply(step: CallStep):
     """Answer the first text a phone sends the line, once; nothing else, whatever goes wrong."""

@@ -24,7 +24,7 @@ from urllib.parse import urlencode, urljoin
 
 from twilio.request_validator import RequestValidator
 
-from . import vocabulary
+from . import paths, vocabulary
 from .callflow.graph import KEYS   # a phone's keypad
 from .context import SIMULATED_AREA, SIMULATED_NOW, SIMULATED_TEXTS, SIMULATION
 from .sms import segments
@@ -44,7 +44,6 @@ DIAL_OUTCOMES = ("accepts", "voicemail", "busy", "no-answer", "failed")
 # "If the <Say> nested inside of a <Gather> verb provides an invalid voice, Twilio will treat this
 # as a failure and hit the fallback URL" (TwiML changelog, 2024-07-22). The simulation's fallback is
 # the line's own; a council's may be a TwiML Bin with the same words (`flask --app ivr fallback-twiml`).
-FALLBACK_URL = "/voice/fallback"
 CALLER = "+447700900123"   # a UK mobile of Ofcom's drama range: nobody's number
 # A withheld caller's From: "If a caller ID is withheld or otherwise unavailable, you may receive a
 # string that contains anonymous, unknown, or other descriptions" (https://www.twilio.com/docs/voice/twiml).
@@ -197,7 +196,7 @@ class Caller:
                 # "TwiML documents that execute on the called party's end ... cannot issue a new
                 # Dial" (Twilio error 13201): that leg ends, never joined to the caller.
                 return Step(events, Wait("end", why=f"{REFUSED_ON_TEAM_LEG} ({refused[0]}): that leg ends"))
-            if refused and url == FALLBACK_URL:
+            if refused and url == paths.FALLBACK:
                 # "For an error retrieving a Voice Request URL, an error is logged and a pre-recorded
                 # message is played back to the caller indicating that an error has occurred" (Twilio's blog,
                 # "A hidden gem: fallback URLs"): the fallback failing too leaves the caller nothing else.
@@ -207,7 +206,7 @@ class Caller:
             if refused:
                 events.append(Event("end", f"Twilio refuses this TwiML ({refused[0]}): the call goes to the "
                                            "fallback URL"))
-                url, params = FALLBACK_URL, {"ErrorUrl": urljoin(self.base_url + "/", url)}
+                url, params = paths.FALLBACK, {"ErrorUrl": urljoin(self.base_url + "/", url)}
                 continue
             verbs = list(ET.fromstring(response.data))
             next_url = None
@@ -261,7 +260,7 @@ class Caller:
             if on_event:
                 on_event(event)
 
-        url, params = "/voice", {}
+        url, params = paths.CALL, {}
         for _ in range(max_steps):
             step = self.step(url, params)
             for event in step.events:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
+from . import paths
 from .phone_numbers import is_e164
 
 
@@ -59,17 +60,17 @@ def wanted_settings(base_url: str, fallback_url: str | None = None, fallback_met
         raise NumberError(f"the base URL {base_url!r} must be the line's public https address, "
                           "like https://line.example.org (Twilio signs and should reach it over HTTPS)")
     base = base_url.rstrip("/")
-    for given in ("/voice/fallback", "/voice/status", "/voice"):   # the webhook's own address, given as the base
+    for given in (paths.FALLBACK, paths.STATUS, paths.CALL):   # the webhook's own address, given as the base
         if base.endswith(given):
             base = base[: -len(given)]
             break
     return {
-        "voice_url": f"{base}/voice", "voice_method": "POST",
-        "voice_fallback_url": https_url(fallback_url, "the fallback URL") if fallback_url else f"{base}/voice/fallback",
+        "voice_url": base + paths.CALL, "voice_method": "POST",
+        "voice_fallback_url": https_url(fallback_url, "the fallback URL") if fallback_url else base + paths.FALLBACK,
         "voice_fallback_method": fallback_method if fallback_url else "POST",
-        "status_callback": f"{base}/voice/status", "status_callback_method": "POST",
+        "status_callback": base + paths.STATUS, "status_callback_method": "POST",
         # Texts sent to the number (replies to the line's text): answered once, saying nobody reads them.
-        "sms_url": f"{base}/sms/reply", "sms_method": "POST",
+        "sms_url": base + paths.TEXT_REPLY, "sms_method": "POST",
     }
 
 

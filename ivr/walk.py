@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from . import paths
 from .line_files import LineFiles
 from .simulator import Caller, OverHttp, Step
 
@@ -41,7 +42,7 @@ def walk(base_url: str, token: str, files: LineFiles, called: str = "+4428900000
     health = _health(base_url)
     done.append(Walked("health (/healthz)", f"status {health.get('status')}"))
 
-    greeting = _expect("greeting (/voice)", caller.step("/voice", {}), "gather")
+    greeting = _expect("greeting (/voice)", caller.step(paths.CALL, {}), "gather")
     done.append(Walked("greeting (/voice)", _heard(greeting, "greeting (/voice)")))
     step = greeting
     if files.config.multilingual:
@@ -75,7 +76,7 @@ def walk(base_url: str, token: str, files: LineFiles, called: str = "+4428900000
                          f"transfer, got: {ended.wait.why or ended.wait.kind}")
     done.append(Walked("the transfer ends (Dial action)", "answered: the line hangs up"))
 
-    status = caller.post("/voice/status", {"CallStatus": "completed", "CallDuration": "95"})
+    status = caller.post(paths.STATUS, {"CallStatus": "completed", "CallDuration": "95"})
     if status.status_code != 204:
         raise WalkFailed(f"the call ends (/voice/status): expected 204, got HTTP {status.status_code}")
     done.append(Walked("the call ends (/voice/status)", "204"))

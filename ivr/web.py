@@ -11,11 +11,11 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from . import metrics
+from . import metrics, paths
 from .call_facts import CallFacts
 from .callflow.actions import Call
 from .callflow.state import whole_number
-from .callflow.transfers import ANSWERED, SCREEN_PATH
+from .callflow.transfers import ANSWERED
 from .callflow.turn import Event, Kind
 from .context import SIMULATED_AREA
 from .signatures import form_fields, public_base
@@ -27,13 +27,13 @@ bp = Blueprint("voice", __name__)
 CALL_ENDED = ("completed", "busy", "failed", "no-answer", "canceled")
 
 
-@bp.post("/voice")
+@bp.post(paths.CALL)
 @webhook
 def incoming(step: CallStep):
     return step.answer(step.engine.incoming(step.call, area=SIMULATED_AREA.get()))
 
 
-@bp.post("/voice/key")
+@bp.post(paths.KEY)
 @webhook
 def key(step: CallStep):
     form = step.form
@@ -41,13 +41,13 @@ def key(step: CallStep):
                                              speech=form.get("SpeechResult")))
 
 
-@bp.post("/voice/silence")
+@bp.post(paths.SILENCE)
 @webhook
 def silence(step: CallStep):
     return step.answer(step.engine.silence(step.state, step.call))
 
 
-@bp.post("/voice/transfer/done")
+@bp.post(paths.TRANSFER_DONE)
 @webhook
 def transfer_done(step: CallStep):
     form = step.form
@@ -76,14 +76,14 @@ def bridged(step: CallStep, status: str | None, dialled_sid: str | None, reporte
     return "true" if accepted else "false"
 
 
-@bp.post(SCREEN_PATH)
+@bp.post(paths.SCREEN)
 @webhook
 def screen(step: CallStep):
     """The team's leg: whoever answers a transfer hears who is calling, and must press 1."""
     return step.twiml(step.engine.transfers.whisper(step.args))
 
 
-@bp.post(f"{SCREEN_PATH}/answer")
+@bp.post(paths.SCREEN_ANSWER)
 @webhook
 def screen_answer(step: CallStep):
     transfers = step.engine.transfers
@@ -101,7 +101,7 @@ def leg(step: CallStep, call_sid: str | None) -> CallRef | None:
     return current_app.extensions["ivr.usage"].call(call_sid, step.engine.config.hours.local(step.call.now).date())
 
 
-@bp.post("/voice/status")
+@bp.post(paths.STATUS)
 @webhook
 def call_status(step: CallStep):
     """Twilio's status callback: the call has ended. Only its length is kept, in a bucket."""
@@ -113,7 +113,7 @@ def call_status(step: CallStep):
     return Response(status=204)
 
 
-@bp.route("/voice/fallback", methods=["GET", "POST"])
+@bp.route(paths.FALLBACK, methods=["GET", "POST"])
 @webhook
 def fallback(step: CallStep):
     """For Twilio's VoiceFallbackUrl: the same TwiML `flask --app ivr fallback-twiml` prints."""
@@ -128,7 +128,7 @@ def safety_net(error: Exception):
     if metrics.counted():
         metrics.SAFETY_NET.inc()
     try:
-        if request.path.startswith(SCREEN_PATH):
+        if request.path.startswith(paths.SCREEN):
             document = engine().transfers.rescue_team_leg()
         else:
             form = form_fields(request)

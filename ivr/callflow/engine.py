@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from typing import Iterable, Mapping
 
+from .. import paths
 from ..config import LineConfig
 from ..texting import Texter
 from ..words import Wording
@@ -156,7 +157,7 @@ class Engine:
                 welcome: bool, open_now: frozenset[str] | None, answering: str | None) -> Gather:
         language = self.script.language(state)
         spoken = self.script.menu_words(state, lead, options_only, urgent, welcome, open_now, answering)
-        return Gather(tuple(spoken), state.url("key"), state.url("silence"),
+        return Gather(tuple(spoken), state.url(paths.KEY), state.url(paths.SILENCE),
                       self.script.hints(state, language, urgent), state.slow)
 
     def _after_limit(self, state: CallState, call: Call) -> Turn:

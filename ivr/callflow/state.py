@@ -74,7 +74,8 @@ class CallState:
         return replace(self, silences=self.silences + silences, wrong_keys=self.wrong_keys + wrong_keys,
                        prompted=self.prompted if prompted is None else prompted)
 
-    def url(self, step: str) -> str:
+    def url(self, path: str) -> str:
+        """``path`` (one of ivr/paths.py's) with this state as its query: the next step of the call."""
         query = {"node": self.node, "lang": self.lang}
         if self.silences:
             query["silences"] = self.silences
@@ -93,7 +94,7 @@ class CallState:
         if self.area:
             query["area"] = self.area
         query["n"] = self.place + 1   # the next step of the call
-        return f"/voice/{step}?{urlencode(query)}"
+        return f"{path}?{urlencode(query)}"
 
     @classmethod
     def parse(cls, args: Mapping[str, str], nodes: Collection[str], languages: Collection[str],

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 from urllib.parse import urlencode
 
+from .. import paths
 from ..config import Language, LineConfig
 from ..phone_numbers import is_e164
 from ..routing import ANY_TIME, Contact, Routes
@@ -41,7 +42,6 @@ LINE_DOWN = "error.line_down"          # the static fallback, when it can put no
 WHISPER = "screen.whisper"             # said to the person answering, before the caller is joined
 NOT_TAKEN = "screen.not_taken"         # said to them when no key (or a wrong one) came
 TEAM_PROMPTS = (WHISPER, NOT_TAKEN)    # said in the teams' language only
-SCREEN_PATH = "/voice/screen"          # the team's leg: the whisper, and its key (…/answer)
 
 
 def outcome(status: str | None, bridged: str | None, screened: bool) -> str:
@@ -132,7 +132,7 @@ class Transfers:
         contact = self.routes.area(after.area).contacts[after.contact]
         spoken = tuple(self.words(after, lead)) if after.attempt == 0 else ()   # the next number: just ringing
         return Dial(spoken, contact.numbers[after.attempt], self.screen_url(contact, after.lang),
-                    action=after.url("transfer/done"), slow=after.slow, caller_id=caller_id)
+                    action=after.url(paths.TRANSFER_DONE), slow=after.slow, caller_id=caller_id)
 
     # -- the team's leg ------------------------------------------------------------
     @staticmethod
@@ -140,7 +140,7 @@ class Transfers:
         """The whisper's address: it needs only the caller's language (the whisper names it)."""
         if not contact.screen:
             return None
-        return f"{SCREEN_PATH}?" + urlencode({"lang": lang})
+        return f"{paths.SCREEN}?" + urlencode({"lang": lang})
 
     def whisper(self, args: Mapping[str, str]) -> Screen:
         """The whisper, for whoever answers: which line, which language, and the key to take the call."""
@@ -149,7 +149,7 @@ class Transfers:
 
     def _whisper(self, lang: str) -> Screen:
         whisper = Utterance(WHISPER, self.team_language, ACCEPT_KEY, self.language_names[lang])
-        return Screen((whisper,), f"{SCREEN_PATH}/answer", self.config.transfer.screen_seconds,
+        return Screen((whisper,), paths.SCREEN_ANSWER, self.config.transfer.screen_seconds,
                       (Utterance(NOT_TAKEN, self.team_language),))
 
     @staticmethod
