@@ -343,7 +343,7 @@ def smoke_call_command(from_number, to_number, codes, listen):
                 raise click.BadParameter(f"{number!r} is not a phone number in E.164 form", param_hint=what)
         if to_number is None:
             pointing = [n.phone_number for n in client.incoming_phone_numbers.list(limit=1000)
-                        if (n.voice_url or "").rstrip("/").endswith(paths.CALL)]
+                        if paths.reaches_line(n.voice_url)]
             if len(pointing) != 1:
                 raise click.BadParameter(f"{len(pointing)} numbers of the account point at a line: say which is this "
                                          "line's", param_hint="--to")

@@ -22,7 +22,6 @@ from . import paths
 from .config import LineConfig
 
 
-
 @dataclass
 class AccountCheck:
     problems: list[str] = field(default_factory=list)
@@ -51,7 +50,7 @@ def check_account(client: Client, config: LineConfig) -> AccountCheck:
         elif not (sender.capabilities or {}).get("sms"):
             found.problems.append(f"texting.from: {texting.sender} cannot send texts (Twilio lists it without SMS): "
                                   "every text would fail (error 21606); use a mobile number of the account")
-    line_numbers = [n for n in numbers if urlsplit(n.voice_url or "").path.rstrip("/").endswith(paths.CALL)]
+    line_numbers = [n for n in numbers if paths.reaches_line(n.voice_url)]
     if not line_numbers:
         found.warnings.append("no number of this Twilio account points at a line yet (a voice URL ending in "
                               f"{paths.CALL}): `flask --app ivr twilio-number NUMBER BASE_URL --apply`")

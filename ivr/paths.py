@@ -5,6 +5,8 @@ it before going live, walk the line or simulate a call use them. A Twilio number
 these paths (``ivr twilio-number``): changing one breaks every number set up before (the tests
 post to them as written, to hold them to that).
 """
+from urllib.parse import urlsplit
+
 CALL = "/voice"                          # a number's voice URL: a call comes in
 KEY = "/voice/key"                       # the <Gather>'s action: what the caller pressed or said
 SILENCE = "/voice/silence"               # the <Redirect> after a <Gather> that heard nothing
@@ -14,3 +16,8 @@ SCREEN_ANSWER = "/voice/screen/answer"   # the team's key on that leg
 STATUS = "/voice/status"                 # a number's status callback: the call has ended
 FALLBACK = "/voice/fallback"             # a number's fallback URL (the same TwiML as `ivr fallback-twiml`)
 TEXT_REPLY = "/sms/reply"                # a number's messaging URL: a reply to the line's text
+
+
+def reaches_line(voice_url: str | None) -> bool:
+    """Whether a number's voice URL is a line's: its path ends in CALL, whatever its host."""
+    return urlsplit(voice_url or "").path.rstrip("/").endswith(CALL)

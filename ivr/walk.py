@@ -42,8 +42,9 @@ def walk(base_url: str, token: str, files: LineFiles, called: str = "+4428900000
     health = _health(base_url)
     done.append(Walked("health (/healthz)", f"status {health.get('status')}"))
 
-    greeting = _expect("greeting (/voice)", caller.step(paths.CALL, {}), "gather")
-    done.append(Walked("greeting (/voice)", _heard(greeting, "greeting (/voice)")))
+    named = f"greeting ({paths.CALL})"
+    greeting = _expect(named, caller.step(paths.CALL, {}), "gather")
+    done.append(Walked(named, _heard(greeting, named)))
     step = greeting
     if files.config.multilingual:
         key = files.config.menu_key(files.first_language)
@@ -78,8 +79,8 @@ def walk(base_url: str, token: str, files: LineFiles, called: str = "+4428900000
 
     status = caller.post(paths.STATUS, {"CallStatus": "completed", "CallDuration": "95"})
     if status.status_code != 204:
-        raise WalkFailed(f"the call ends (/voice/status): expected 204, got HTTP {status.status_code}")
-    done.append(Walked("the call ends (/voice/status)", "204"))
+        raise WalkFailed(f"the call ends ({paths.STATUS}): expected 204, got HTTP {status.status_code}")
+    done.append(Walked(f"the call ends ({paths.STATUS})", "204"))
     return done
 
 
