@@ -290,3 +290,16 @@ def hours_with(closures):
     settings = line_settings()
     settings["office_hours"]["closures"] = closures
     return parse(settings)
+
+
+@pytest.fixture
+def regional(phone_for):
+    """A phone on the shipped line set up for a regional number, with a Belfast council's own number too."""
+    from .areas import with_council_number
+    return phone_for(with_council_number(regional_settings()))
+
+
+@pytest.fixture
+def menu():
+    """The shipped line's menus (prompts/menu.yaml)."""
+    return read_line().files.menu
