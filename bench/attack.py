@@ -40,7 +40,8 @@ from twilio.request_validator import RequestValidator
 import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.run import CALL, ROOT, TOKEN, free_port, serve  # noqa: E402
+from bench.end_to_end import free_port, serve  # noqa: E402
+from bench.webhooks import CALL, ROOT, TOKEN  # noqa: E402
 
 SLOW_CLIENTS = 100
 IDLE_BODIES = 5000
