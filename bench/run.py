@@ -12,8 +12,9 @@
    too (its queue is flushed inside the run). The figure is the median run, with the spread
    of the ratio over the runs. After each run, the cost of a step the line has not answered
    before (cold(): every cache of its answers emptied first), as a ratio to that run's baseline.
-2. End to end (bench/end_to_end.py): both served by gunicorn on 127.0.0.1 (gunicorn.conf.py, the Procfile's
-   worker count), loaded by `wrk` when it is installed: requests a second, p50/p99, the ratio.
+2. End to end (bench/end_to_end.py): both served by gunicorn on 127.0.0.1 (gunicorn.conf.py,
+   the Procfile's worker count), loaded by `wrk` when it is installed: requests a second,
+   p50/p99, the ratio.
    Then the line's memory as deployed: its master's, and what each worker has of its own
    (the app is loaded in the master and the workers forked from it share the rest).
 3. Start-up time and memory of one process building the line with 9 languages, and with 30
@@ -60,7 +61,6 @@ EXTRA_LANGUAGES = [   # (code, Google voice region) for the start-up growth; cat
     "te-IN", "mr-IN", "gu-IN", "kn-IN", "ml-IN", "pa-IN", "ur-PK", "fa-IR", "he-IL", "sw-KE", "zu-ZA",
     "ko-KR", "ja-JP", "mn-MN", "ka-GE", "hy-AM", "az-AZ", "kk-KZ",
 ]
-
 
 
 # -- 1. in-process ---------------------------------------------------------------------

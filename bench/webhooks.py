@@ -32,7 +32,6 @@ def nth_call(query: str, index: int) -> tuple[str, str]:
     return (f"{query}&n={1 + index % STEPS}" if query else query), f"CA{index:032x}"
 
 
-
 def environ_for(method: str, path: str, query: str, form: dict | None, call_sid: str | None = None
                 ) -> tuple[dict, bytes]:
     url = f"{BASE}{path}" + (f"?{query}" if query else "")
@@ -46,7 +45,6 @@ def environ_for(method: str, path: str, query: str, form: dict | None, call_sid:
     environ = builder.get_environ()
     body = environ["wsgi.input"].read()
     return environ, body
-
 
 
 def call(app, environ: dict, body: bytes) -> int:

@@ -9,7 +9,7 @@ from ivr.config_reader import parse
 from ivr.files import ConfigError
 
 from ..areas import BELFAST_NUMBER, GATEWAYS, ask_for_a_person, put_through_in, with_council_number
-from ..conftest import TOKEN, make_root, read_line, regional_settings
+from ..conftest import TOKEN, command_in, make_root, read_line, regional_settings
 from ..phone import Phone
 
 
@@ -101,16 +101,8 @@ def test_the_metrics_count_transfers_by_area(make_app, menu):
 
 # -- check on a regional line --------------------------------------------------------------------
 
-def check(root, *options):
-    """`flask --app ivr check` on the line in ``root``."""
-    from click.testing import CliRunner
-    from flask.cli import FlaskGroup
-    env = {"IVR_ROOT": str(root), "IVR_CONFIG": str(root / "line.yaml")}
-    return CliRunner().invoke(FlaskGroup(), ["check", *options], env=env)
-
-
 def test_check_passes_on_the_regional_set_up_within_the_budgets(tmp_path):
-    result = check(make_root(tmp_path / "regional", regional_settings()))
+    result = command_in(make_root(tmp_path / "regional", regional_settings()), "check")
     assert result.exit_code == 0, result.output
     assert "OVER" not in result.output and "over its budget" not in result.output
 
@@ -120,10 +112,10 @@ def test_check_names_a_missing_piece_that_numbers_are_said_from(tmp_path):
     root = make_root(tmp_path / "regional", regional_settings())
     audio = own_audio(root)
     (audio / "ga" / "digit.7.wav").unlink()   # in the Western Trust's number, and every other with a 7
-    result = check(root)   # Irish is withheld from callers, and check says why
+    result = command_in(root, "check")   # Irish is withheld from callers, and check says why
     assert ("warning: language ga: withheld from callers (1 problem): language ga: digit.7: "
             "has no recording") in result.output
-    live = check(root, "--live")
+    live = command_in(root, "check", "--live")
     assert live.exit_code != 0
     assert "problem: language ga: withheld from callers (1 problem): language ga: digit.7: " \
         "has no recording" in live.output
