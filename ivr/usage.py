@@ -155,7 +155,13 @@ class UsageStore:
         upsert = (f"INSERT INTO {daily.name} (day, kind, detail, out_of_hours, count) VALUES "
                   f"({', '.join([marker] * 5)}) ON CONFLICT (day, kind, detail, out_of_hours) DO UPDATE SET "
                   f"count = {daily.name}.count + excluded.count")   # (SQLite 3.24+ and PostgreSQL alike)
-        totals = [(*key, count) for key, count in counted.items()]
+        # Counts taken in one order, whatever order the calls went in: two instances' writers adding
+        # to the same counts otherwise each held one the other wanted, and PostgreSQL ended one of
+        # them ("deadlock detected"), its events dropped. "The best defense against deadlocks is
+        # generally to avoid them by being certain that all applications using a database acquire
+        # locks on multiple objects in a consistent order" (PostgreSQL's manual, Explicit Locking,
+        # https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-DEADLOCKS).
+        totals = [(*key, count) for key, count in sorted(counted.items())]
         if dialect.name == "sqlite":   # SQLAlchemy keeps SQLite dates as ISO text
             rows = [(day.isoformat(), *rest) for day, *rest in rows]
             totals = [(day.isoformat(), *rest) for day, *rest in totals]

@@ -1,11 +1,14 @@
 """The usage store never holds up a call: locked (SQLite's file, PostgreSQL's table) while calls go
 on against the production set-up, calls are answered as fast as before, /healthz says the store is
 failing, and every event lost is counted in the log."""
+import datetime as dt
 import json
 import secrets
 import sqlite3
 import threading
 import time
+
+from ivr import usage
 
 from ..conftest import needs_postgresql
 from ..server import Server
@@ -119,6 +122,59 @@ def test_a_locked_postgresql_table_holds_up_no_call(tmp_path, postgresql_schema)
     assert any(h["store"] == "failing" for h in health), health
     assert dropped(server) > 0
 
+
+
+@needs_postgresql
+def test_two_instances_adding_to_the_same_daily_counts_at_once_lose_no_event(postgresql_schema):
+    """Two instances' writers add to the same day's counts at once, each in the order its calls
+    went. Seen in CI (two instances behind nginx): one writer held "ended" and waited for "heard",
+    the other held "heard" and waited for "ended"; PostgreSQL ended one ("deadlock detected") and
+    that write's events were dropped, so two calls had no end in the figures. Here the other
+    instance's write holds the first count and the test waits until our writer is held up, then
+    takes the second count: the writer must take the counts in the same order, and wait."""
+    name, url, admin = postgresql_schema
+    store = usage.UsageStore(url)
+    store.create()
+    day = dt.date(2026, 12, 7)
+    ended = (day, "a" * 16, "ended", "1 to 3 minutes", False, 9)
+    heard = (day, "b" * 16, "heard", "main", False, 4)
+    store.write([ended, heard])   # both counts exist: the writes below add to them
+    first, second = sorted([ended, heard], key=lambda row: (row[0], row[2], row[3], row[4]))
+    add = (f"UPDATE {name}.usage_daily SET count = count + 1 "
+           "WHERE day = %s AND kind = %s AND detail = %s AND out_of_hours = %s")
+    failed = []
+
+    def write():   # the rows in the other order: as a call heard the menu after another call ended
+        try:
+            store.write([second, first])
+        except Exception as error:
+            failed.append(error)
+    other = usage.engine_for(url, 10).connect()
+    try:
+        with other.begin():
+            other.exec_driver_sql(add, (first[0], first[2], first[3], first[4]))
+            writer = threading.Thread(target=write)
+            writer.start()
+            waiting = 0
+            for _ in range(100):   # until our writer waits for a lock in usage_daily
+                with admin.connect() as connection:
+                    waiting = connection.exec_driver_sql(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND query LIKE '%%usage_daily%%'").scalar()
+                if waiting:
+                    break
+                time.sleep(0.05)
+            assert waiting, "the writer never waited for the other instance's count"
+            other.exec_driver_sql(add, (second[0], second[2], second[3], second[4]))
+        writer.join(10)
+    finally:
+        other.close()
+        store.engine.dispose()
+    assert not failed, failed
+    with admin.connect() as connection:
+        counts = dict(connection.exec_driver_sql(f"SELECT kind, count FROM {name}.usage_daily").all())
+        stored = connection.exec_driver_sql(f"SELECT count(*) FROM {name}.usage_events").scalar()
+    assert counts == {"ended": 3, "heard": 3} and stored == 4
 
 def test_a_stop_while_the_store_is_locked_says_how_many_events_it_could_not_write(tmp_path):
     """The red team's M3: a graceful stop while the store was locked lost all its queued events
