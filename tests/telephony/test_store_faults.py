@@ -1,6 +1,6 @@
 """The usage store never holds up a call: locked (SQLite's file, PostgreSQL's table) while calls go
 on against the production set-up, calls are answered as fast as before, /healthz says the store is
-failing, and every event lost is counted in the log."""
+failing, and every event lost is counted in the log. Nor do two instances writing at once lose events."""
 import datetime as dt
 import json
 import secrets
