@@ -83,8 +83,6 @@ class Guesses:
                 guesses.c.client == key, guesses.c.at >= now - WINDOW_SECONDS)).scalar_one()
 
 
-
-
 def council_only() -> Response | None:
     """A Flask before_request hook: None lets the request through."""
     name_the_request()

@@ -90,10 +90,12 @@ def database_url(configured_path: str, root) -> str:
 
 def engine_for(url: str, wait_seconds: float) -> sa.Engine:
     """An engine whose every wait is bounded: SQLite waits out a lock ``wait_seconds`` at most,
-    PostgreSQL ends a statement after as long (a locked table). No pool: each use opens its own
-    connection, in whichever process and thread it runs (the writes run in real threads under
-    gevent, see ivr/offload.py; gunicorn forks workers after loading the app), so no connection is
-    ever shared between two of them."""
+    PostgreSQL ends a statement after as long (a locked table), and ends a session of ours that
+    stops in the middle of a transaction (its machine gone, the network cut) after half as long,
+    so that the locks it held do not hold up every other instance's writes until TCP notices
+    (hours). No pool: each use opens its own connection, in whichever process and thread it runs
+    (the writes run in real threads under gevent, see ivr/offload.py; gunicorn forks workers after
+    loading the app), so no connection is ever shared between two of them."""
     if url.startswith("sqlite"):
         return sa.create_engine(url, poolclass=NullPool, connect_args={"timeout": wait_seconds})
     if not url.startswith("postgresql"):
@@ -104,6 +106,11 @@ def engine_for(url: str, wait_seconds: float) -> sa.Engine:
     def bounded_statements(connection, _record):   # (set here: the URL may carry options of its own)
         with connection.cursor() as cursor:
             cursor.execute(f"SET statement_timeout = {int(wait_seconds * 1000)}")
+            # A session idle in an open transaction for longer is ended: "This allows any locks to be
+            # released" (PostgreSQL's manual, idle_in_transaction_session_timeout,
+            # https://www.postgresql.org/docs/current/runtime-config-client.html). The line's own
+            # transactions send their statements back to back, never idle between them.
+            cursor.execute(f"SET idle_in_transaction_session_timeout = {int(wait_seconds * 500)}")
         connection.commit()
     return engine
 

@@ -176,6 +176,35 @@ def test_two_instances_adding_to_the_same_daily_counts_at_once_lose_no_event(pos
         stored = connection.exec_driver_sql(f"SELECT count(*) FROM {name}.usage_events").scalar()
     assert counts == {"ended": 3, "heard": 3} and stored == 4
 
+
+@needs_postgresql
+def test_a_writer_cut_off_mid_write_holds_up_the_other_instances_for_a_moment_only(postgresql_schema):
+    """An instance whose machine goes (or whose network is cut) after adding to a count and before
+    committing leaves its session idle in the transaction, holding the count. PostgreSQL kept it
+    until TCP gave up on the lost peer (hours): every other instance's write waited WRITE_SECONDS
+    and was dropped, all that time. Now such a session of ours ends after half that wait."""
+    name, url, admin = postgresql_schema
+    store = usage.UsageStore(url)
+    store.create()
+    day = dt.date(2026, 12, 7)
+    store.write([(day, "a" * 16, "call", "", False, 0)])
+    lost = usage.engine_for(url, usage.WRITE_SECONDS).connect()   # the other instance's writer, as the line makes it
+    lost.begin()
+    lost.exec_driver_sql(f"UPDATE {name}.usage_daily SET count = count + 1 WHERE kind = 'call'")
+    # ... and then nothing more from it.
+    started = time.monotonic()
+    try:
+        store.write([(day, "b" * 16, "call", "", False, 0)])
+    finally:
+        waited = time.monotonic() - started
+        lost.invalidate()   # (its session is gone, or about to be)
+        store.engine.dispose()
+    assert waited < usage.WRITE_SECONDS
+    with admin.connect() as connection:
+        calls = connection.exec_driver_sql(f"SELECT count FROM {name}.usage_daily WHERE kind = 'call'").scalar()
+        stored = connection.exec_driver_sql(f"SELECT count(*) FROM {name}.usage_events").scalar()
+    assert (calls, stored) == (2, 2)   # the lost instance's addition never counted: it was not committed
+
 def test_a_stop_while_the_store_is_locked_says_how_many_events_it_could_not_write(tmp_path):
     """The red team's M3: a graceful stop while the store was locked lost all its queued events
     without a log line. Now the stop says, in one line per worker, how many it could not write."""
