@@ -115,6 +115,7 @@ def engine_for(url: str, wait_seconds: float) -> sa.Engine:
     return engine
 
 
+CREATE_LOCK = 7_243_011_902   # the advisory lock under which an instance makes the store's tables (any constant)
 WRITE_SECONDS = 5   # what one write of events may wait for the store before its events are dropped
 
 
@@ -127,14 +128,20 @@ class UsageStore:
     def create(self) -> None:
         if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///file:"):   # a path, not a URI
             os.makedirs(os.path.dirname(self.url[len("sqlite:///"):]) or ".", exist_ok=True)
-        metadata.create_all(self.engine)
-        # A store made before events had a place: add the column (old events count as step 0).
-        columns = {column["name"] for column in sa.inspect(self.engine).get_columns(events.name)}
-        if "place" not in columns:
-            with self.engine.begin() as connection:
+        with self.engine.begin() as connection:   # (PostgreSQL's DDL is transactional, SQLite's too)
+            if connection.dialect.name == "postgresql":
+                # Instances starting together on a new database: one makes the tables while the
+                # others wait, then find them made. Each checking, then making, clashed ("already
+                # exists") and logged that its events would be dropped. The lock is released at commit
+                # (PostgreSQL's manual, Advisory Lock Functions, pg_advisory_xact_lock).
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CREATE_LOCK})")
+            metadata.create_all(connection)
+            # A store made before events had a place: add the column (old events count as step 0).
+            columns = {column["name"] for column in sa.inspect(connection).get_columns(events.name)}
+            if "place" not in columns:
                 connection.exec_driver_sql(f"ALTER TABLE {events.name} ADD COLUMN place INTEGER NOT NULL DEFAULT 0")
-        with self.engine.begin() as connection:   # a store from before the daily counts: count it once
             if connection.execute(sa.select(daily.c.day).limit(1)).first() is None:
+                # A store from before the daily counts: count it once.
                 connection.execute(daily.insert().from_select(
                     ["day", "kind", "detail", "out_of_hours", "count"],
                     sa.select(events.c.day, events.c.kind, events.c.detail, events.c.out_of_hours, sa.func.count())

@@ -1,6 +1,7 @@
 """The usage store never holds up a call: locked (SQLite's file, PostgreSQL's table) while calls go
 on against the production set-up, calls are answered as fast as before, /healthz says the store is
-failing, and every event lost is counted in the log. Nor do two instances writing at once lose events."""
+failing, and every event lost is counted in the log. Nor do two instances writing at once lose events,
+or starting at once clash; and a store an older version made is brought up to date."""
 import datetime as dt
 import json
 import secrets
@@ -204,6 +205,61 @@ def test_a_writer_cut_off_mid_write_holds_up_the_other_instances_for_a_moment_on
         calls = connection.exec_driver_sql(f"SELECT count FROM {name}.usage_daily WHERE kind = 'call'").scalar()
         stored = connection.exec_driver_sql(f"SELECT count(*) FROM {name}.usage_events").scalar()
     assert (calls, stored) == (2, 2)   # the lost instance's addition never counted: it was not committed
+
+
+@needs_postgresql
+def test_instances_starting_together_on_a_new_database_each_find_the_store_ready(postgresql_schema):
+    """The first deploy of several instances: each makes the store's tables if they are not there.
+    Each checked, then made them; those that lost the race failed ("already exists"), logged that
+    the store could not be opened and every event would be dropped (untrue), and /healthz said
+    degraded. Four at once, into a new schema each round."""
+    name, url, admin = postgresql_schema
+    failed = []
+    for round_ in range(5):
+        schema = f"{name}_{round_}"
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        stores = [usage.UsageStore(url.replace(f"%3D{name}", f"%3D{schema}")) for _ in range(4)]
+        together = threading.Barrier(len(stores))
+
+        def start(store):
+            together.wait()
+            try:
+                store.create()
+            except Exception as error:
+                failed.append(f"{type(error).__name__}: {str(error).splitlines()[0]}")
+        threads = [threading.Thread(target=start, args=(store,)) for store in stores]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        for store in stores:
+            assert store.writable()
+            store.engine.dispose()
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    assert not failed, failed
+
+
+def test_a_store_made_before_places_and_daily_counts_is_brought_up_to_date_once(tmp_path):
+    """A store an older version made (events without their step, no daily counts): opened by this
+    one, its events gain step 0 and are counted by day, once, however often it starts again."""
+    path = tmp_path / "usage.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE usage_events (id INTEGER PRIMARY KEY AUTOINCREMENT, day DATE NOT NULL, "
+                "call VARCHAR(16) NOT NULL, kind VARCHAR(20) NOT NULL, detail VARCHAR(80) NOT NULL, "
+                "out_of_hours BOOLEAN NOT NULL)")
+    old.executemany("INSERT INTO usage_events (day, call, kind, detail, out_of_hours) VALUES (?, ?, ?, ?, ?)",
+                    [("2026-11-30", "a" * 16, "call", "", 0), ("2026-11-30", "b" * 16, "call", "", 0),
+                     ("2026-11-30", "b" * 16, "heard", "main", 0)])
+    old.commit()
+    old.close()
+    for _ in range(2):
+        store = usage.UsageStore(f"sqlite:///{path}")
+        store.create()
+    day = dt.date(2026, 11, 30)
+    assert usage.daily_figures(store, day, day).calls == 2
+    assert [row.place for row in store.rows(day, day)] == [0, 0, 0]
 
 def test_a_stop_while_the_store_is_locked_says_how_many_events_it_could_not_write(tmp_path):
     """The red team's M3: a graceful stop while the store was locked lost all its queued events
