@@ -105,9 +105,8 @@ def when_ready(server):
     """Events a previous run left on disk (the machine stopped): stored now."""
     from ivr import spool
     store = _usage_store(server)
-    for left in os.listdir(os.environ["IVR_SPOOL_DIR"]):
-        if left.startswith("events-") and store is not None:
-            spool.recover(os.environ["IVR_SPOOL_DIR"], int(left[len("events-"):-len(".tsv")]), store, server.log)
+    if store is not None:
+        spool.recover_left(os.environ["IVR_SPOOL_DIR"], store, server.log)
 
 
 def pre_fork(server, worker):

@@ -92,3 +92,36 @@ def recover(folder: Path, pid: int, store, log) -> int:
                       "stored (%s): lost", pid, len(events), type(error).__name__)
     path.unlink(missing_ok=True)
     return len(events)
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` is running on this machine."""
+    try:
+        # "If sig is 0, then no signal is sent, but existence and permission checks are still
+        # performed" (the kill(2) manual page).
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True   # another user's
+    return True
+
+
+def recover_left(folder: Path, store, log) -> int:
+    """At a start: store what workers that ended left in the folder (the machine stopped mid-write).
+    A file whose worker is still running belongs to another gunicorn on this machine sharing the
+    folder: storing it here stored its events twice (that worker stores them too) and deleted its
+    file. It is left alone. Returns how many events were stored."""
+    stored = 0
+    for name in sorted(os.listdir(folder)):
+        number = name.removeprefix("events-").removesuffix(".tsv")
+        if not (name == f"events-{number}.tsv" and number.isdigit()):
+            continue
+        pid = int(number)
+        if running(pid):
+            log.warning("usage figures: the spool of process %d is left alone: it is running (another "
+                        "gunicorn sharing IVR_SPOOL_DIR stores its own)", pid)
+            continue
+        stored += recover(folder, pid, store, log)
+    return stored
+

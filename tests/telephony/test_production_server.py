@@ -168,6 +168,33 @@ def test_a_worker_killed_by_the_kernel_loses_none_of_the_events_it_had_queued(tm
     assert recovered, "the master did not say what it recovered"
 
 
+def test_a_start_stores_what_ended_workers_left_and_leaves_a_running_ones_spool_alone(tmp_path):
+    """Two gunicorns on one machine may share IVR_SPOOL_DIR (a folder kept across restarts, as the
+    README suggests). One starting stored every file it found there: also the events a running
+    worker of the other had queued, which that worker then stored again, and it deleted that
+    worker's file. A start stores what workers that ended left, and only that."""
+    import datetime as dt
+    from ivr.spool import Spool
+    folder = tmp_path / "spool"
+    folder.mkdir()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])   # the other's worker
+    ended = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                               text=True, check=True).stdout)   # a worker of a run that stopped mid-write
+    day = dt.date.today().isoformat()
+    for pid, call in ((other.pid, "a" * 16), (ended, "b" * 16)):
+        Spool(folder).path(pid).write_text(f"{day}\t{call}\tcall\t\t0\t0\n")
+    try:
+        server = Server(tmp_path / "line", workers=1, IVR_SPOOL_DIR=str(folder))
+        assert server.stop() == 0
+    finally:
+        other.kill()
+        other.wait()
+    with sqlite3.connect(server.database) as db:
+        stored = {call for (call,) in db.execute("SELECT call FROM usage_events")}
+    assert stored == {"b" * 16}
+    assert Spool(folder).path(other.pid).read_text() == f"{day}\t{'a' * 16}\tcall\t\t0\t0\n"
+    assert not Spool(folder).path(ended).exists()
+
 @pytest.mark.parametrize("header", ["SCRIPT_NAME: /elsewhere", "PATH_INFO: /voice/fallback", "SCRIPT-NAME: /x"])
 def test_headers_that_would_move_the_apps_path_are_not_trusted_even_from_loopback(server, header):
     """gunicorn trusts SCRIPT_NAME and PATH_INFO headers from forwarded_allow_ips by default: a
