@@ -61,6 +61,7 @@ class CallFacts:
         self._engine: sa.Engine | None = None
         self._pid = None
         self._here: set[tuple[str, str]] = set()   # without a database: (call, fact), in this process
+        self._forgot_on: dt.date | None = None   # the day old facts were last deleted (by this process or its parent)
 
     @property
     def engine(self) -> sa.Engine | None:
@@ -73,6 +74,10 @@ class CallFacts:
         return self._engine
 
     def forget_old(self, today: dt.date) -> None:
+        """Delete the facts of days more than KEPT_DAYS before ``today``: at the start, and then at
+        the first claim of each day (facts were kept until the next start: a phone that had replied
+        once got no automatic answer again, for weeks)."""
+        self._forgot_on = today
         if self.engine is None:
             return
         engine = self.engine
@@ -91,6 +96,8 @@ class CallFacts:
             new = (call.id, fact) not in self._here
             self._here.add((call.id, fact))
             return new
+        if self._forgot_on != call.day:
+            self.forget_old(call.day)
         engine = self.engine
         try:
             off_the_loop(lambda: _run(engine, facts.insert().values(call=call.id, fact=fact, day=call.day)),

@@ -68,6 +68,21 @@ def test_twilios_own_words_are_left_to_twilio(make_app):
     assert text_in(app, "stop texting me please") == [ENGLISH]   # not a keyword: the one answer
 
 
+
+def test_a_phone_is_answered_again_once_its_two_days_are_over_without_a_restart(make_app, clock):
+    """The line keeps what it knows of a phone for two days (ivr/replies.py says so to the council).
+    Old facts were deleted only when the line started: a phone that had replied once got no automatic
+    answer again, and its number's hash was kept, for as long as the line ran."""
+    app = make_app()
+    assert text_in(app) == [ENGLISH]
+    clock.set("2026-07-16 10:00")   # two days on: still known
+    assert text_in(app, "hello again") == []
+    clock.set("2026-07-17 09:00")   # three: forgotten
+    assert text_in(app, "it is me again") == [ENGLISH]
+    with app.extensions["ivr.facts"].engine.connect() as connection:
+        days = {day for (day,) in connection.execute(sa.text("SELECT day FROM call_facts"))}
+    assert dt.date(2026, 7, 14) not in {dt.date.fromisoformat(str(day)) for day in days}
+
 def test_an_unsigned_or_forged_reply_is_refused(make_app):
     app = make_app()
     assert text_in(app, signature="forged") == 403
