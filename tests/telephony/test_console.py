@@ -7,7 +7,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from ..words import offered, translation
-from ..conftest import empty_store, local
+from ..conftest import POSTGRESQL, empty_store, local
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright = pytest.importorskip("playwright.sync_api")
@@ -207,9 +207,7 @@ def test_wrong_passwords_slow_a_client_down_but_never_lock_out_the_right_one(mak
     instances count together), and after 5 each request of that client waits first, longer for each
     (up to 10 s): the right password is always let in, after its wait."""
     import logging
-    from ivr import access
-    waits = []
-    monkeypatch.setattr(access, "pause", waits.append)
+    waits = waiting(monkeypatch)
     shared = {"IVR_CONSOLE_PASSWORD": "correct horse battery", "IVR_USAGE_SECRET": "s" * 32,
               "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}"}
     one, two = make_app(**shared).test_client(), make_app(**shared).test_client()
@@ -229,6 +227,67 @@ def test_wrong_passwords_slow_a_client_down_but_never_lock_out_the_right_one(mak
     assert "wrong password from 192.0.2.66" in caplog.text and "its request waits" in caplog.text
     assert "guess-" not in caplog.text
 
+
+
+def waiting(monkeypatch, time_passes: bool = True) -> list[float]:
+    """The waits of the console's password checks, as a list, without waiting: the line's clock
+    moves on by each wait (or, ``time_passes`` false, stands still: requests arriving meanwhile)."""
+    from ivr import access
+    waits, clock = [], [1_800_000_000.0]
+    monkeypatch.setattr(access, "wall", lambda: clock[0])
+
+    def pause(seconds):
+        waits.append(seconds)
+        clock[0] += seconds if time_passes else 0
+    monkeypatch.setattr(access, "pause", pause)
+    return waits
+
+
+def test_guesses_sent_at_once_are_checked_one_turn_at_a_time(make_app, monkeypatch):
+    """The red team's L1 again: a client's wait was worked out before its earlier guesses were
+    counted, so twenty guesses sent at once were all checked at once (found by a review: 17 of 20
+    within 0.3 s, then each wave of twenty within 10 s). Now each check takes its turn: past the
+    first five, a client gets no second check while one is waiting; it is refused at once (429)."""
+    waits = waiting(monkeypatch, time_passes=False)   # all twenty arrive while the sixth waits
+    app = make_app(IVR_CONSOLE_PASSWORD="correct horse battery")
+    client = app.test_client()
+    attacker = {"environ_base": {"REMOTE_ADDR": "192.0.2.66"}, "base_url": "https://line.example.org"}
+    answers = [client.get("/metrics", auth=("x", f"guess-{n}"), **attacker) for n in range(20)]
+    assert [answer.status_code for answer in answers] == [401] * 6 + [429] * 14
+    assert waits == [1.0]                                   # only the sixth was checked, after its wait
+    assert answers[-1].headers["Retry-After"] == "10"
+    assert client.get("/metrics", auth=("x", "correct horse battery"), **attacker).status_code == 429   # its turn later
+    assert client.get("/metrics", auth=("x", "correct horse battery"), environ_base={"REMOTE_ADDR": "192.0.2.7"},
+                      base_url="https://line.example.org").status_code == 200   # another client: at once
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_workers_take_a_clients_turns_one_at_a_time(database, tmp_path, request):
+    """Four workers (or instances) each taking turns for one client's twenty guesses at the same
+    moment: five are checked at once, one after a wait, and the rest are refused, whichever worker
+    each reaches."""
+    from ivr import access, usage
+    if database == "postgresql":
+        if not POSTGRESQL.startswith(("postgres://", "postgresql://")):
+            pytest.skip("needs DATABASE_URL of a PostgreSQL server (.ci/run's second pass)")
+        url = request.getfixturevalue("postgresql_schema")[1]
+    else:
+        url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    usage.UsageStore(url).create()
+    workers = [access.Guesses(usage.UsageStore(url), b"s" * 32) for _ in range(4)]
+    together, turns = threading.Barrier(20), []
+
+    def guess(n):
+        together.wait()
+        turns.append(workers[n % 4].turn("192.0.2.66", 1_800_000_000.0))
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(turns, key=lambda wait: -1 if wait is None else wait) == [None] * 14 + [0.0] * 5 + [1.0]
+    for worker in workers:
+        worker.engine.dispose()
 
 def test_the_console_names_languages_and_shows_arabic_right_to_left(page, development):
     page.goto(development + "/console/")
