@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "::1")
 WRONG_PASSWORDS = 5     # wrong passwords a client may give in WINDOW_SECONDS at full speed; after
 WINDOW_SECONDS = 300    # that, each of its requests waits first, longer for each wrong one, up to
-MAX_DELAY = 10          # this many seconds: never locked out, and guessing is slow for everyone
+MAX_DELAY = 10          # this many seconds, and while one waits its others are refused (429). Once
+                        # it stops guessing, the right password is let in after one wait; an address
+                        # shared with someone guessing (an office's NAT) shares their turns meanwhile
 
 guesses = sa.Table(
     "console_guesses", metadata,
@@ -72,10 +74,9 @@ class Guesses:
     def right(self, client: str, checked_at: float) -> None:
         """The check taken for ``checked_at`` found the right password: it is no guess."""
         key = self.key(client)
-        if key in self._here and checked_at in self._here[key]:
+        if checked_at in self._here.get(key, ()):
             self._here[key].remove(checked_at)
-            return
-        if self.engine is not None:
+        if self.engine is not None:   # (also when counted here: the store may have taken it after all, late)
             try:
                 off_the_loop(lambda: self._forget(key, checked_at), timeout=2)
             except Exception as error:

@@ -6,12 +6,14 @@ spool folder, gunicorn.conf.py's IVR_SPOOL_DIR) with one `write` (O_APPEND: a wh
 nothing). Once the writer has stored, or counted as dropped, everything queued, it empties the file;
 otherwise it notes how far it got (``#done <n>``). When a worker ends, gunicorn's master
 (gunicorn.conf.py, `child_exit`) stores what its file holds after the last note and logs how
-many events it recovered; a graceful stop leaves nothing to recover. The lines hold what the store
-holds, nothing more: a hash of the CallSid, never a number.
+many events it recovered; a graceful stop leaves nothing to recover. At a start it stores what
+files nobody holds (``recover_left``): each worker holds a lock on its own while it runs. The lines
+hold what the store holds, nothing more: a hash of the CallSid, never a number.
 """
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 from pathlib import Path
 
@@ -37,6 +39,10 @@ class Spool:
         if self._pid != pid:   # each process its own file (gunicorn forks after loading the app)
             self.folder.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path(pid), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            # Held for as long as this process runs: a start leaves the file alone (recover_left).
+            # "Locks created by flock() are associated with an open file description" and are
+            # released when it is closed, as it is when the process ends (the flock(2) manual page).
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             self._pid, self.written = pid, 0
         return self._fd
 
@@ -94,34 +100,30 @@ def recover(folder: Path, pid: int, store, log) -> int:
     return len(events)
 
 
-def running(pid: int) -> bool:
-    """Whether process ``pid`` is running on this machine."""
-    try:
-        # "If sig is 0, then no signal is sent, but existence and permission checks are still
-        # performed" (the kill(2) manual page).
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True   # another user's
-    return True
-
-
 def recover_left(folder: Path, store, log) -> int:
     """At a start: store what workers that ended left in the folder (the machine stopped mid-write).
-    A file whose worker is still running belongs to another gunicorn on this machine sharing the
-    folder: storing it here stored its events twice (that worker stores them too) and deleted its
-    file. It is left alone. Returns how many events were stored."""
+    A file whose worker still runs belongs to another gunicorn on this machine sharing the folder:
+    storing it here stored its events twice (that worker stores them too) and deleted its file. Each
+    worker holds a lock on its file for as long as it runs (``Spool._file``; the kernel lets it go
+    when the process ends, however it ends), so a file nobody holds is left by a worker that ended,
+    even if another process has its number now. Returns how many events were stored."""
     stored = 0
     for name in sorted(os.listdir(folder)):
         number = name.removeprefix("events-").removesuffix(".tsv")
         if not (name == f"events-{number}.tsv" and number.isdigit()):
             continue
-        pid = int(number)
-        if running(pid):
-            log.warning("usage figures: the spool of process %d is left alone: it is running (another "
-                        "gunicorn sharing IVR_SPOOL_DIR stores its own)", pid)
+        try:
+            fd = os.open(Path(folder) / name, os.O_RDONLY)
+        except FileNotFoundError:
             continue
-        stored += recover(folder, pid, store, log)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.warning("usage figures: the spool of process %s is left alone: its worker is running (another "
+                            "gunicorn sharing IVR_SPOOL_DIR stores its own)", number)
+                continue
+            stored += recover(folder, int(number), store, log)
+        finally:
+            os.close(fd)
     return stored
-

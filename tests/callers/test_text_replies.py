@@ -83,6 +83,24 @@ def test_a_phone_is_answered_again_once_its_two_days_are_over_without_a_restart(
         days = {day for (day,) in connection.execute(sa.text("SELECT day FROM call_facts"))}
     assert dt.date(2026, 7, 14) not in {dt.date.fromisoformat(str(day)) for day in days}
 
+
+def test_a_console_call_on_a_later_day_forgets_nothing_of_the_calls_going_on(make_app, clock):
+    """The console plays a call on any day the council picks. Its first fact on a day weeks ahead
+    deleted, as two days old, the facts of every call going on now, on every instance (found by a
+    review: a transfer's acceptance, a text sent, a phone's reply)."""
+    from ivr.context import SIMULATION
+    app = make_app()
+    facts, secret = app.extensions["ivr.facts"], app.extensions["ivr.usage"].secret
+    now = phone_ref(secret, MOBILE, dt.date(2026, 7, 14))
+    assert facts.claim(now, "replied") is True
+    played = SIMULATION.set(True)
+    try:
+        assert facts.claim(phone_ref(secret, "+447700900999", dt.date(2026, 12, 25)), "replied") is True
+    finally:
+        SIMULATION.reset(played)
+    assert facts.claim(phone_ref(secret, "+447700900888", dt.date(2026, 7, 13)), "replied") is True   # (midnight)
+    assert facts.known(now, "replied") is True
+
 def test_an_unsigned_or_forged_reply_is_refused(make_app):
     app = make_app()
     assert text_in(app, signature="forged") == 403

@@ -172,16 +172,27 @@ def test_a_start_stores_what_ended_workers_left_and_leaves_a_running_ones_spool_
     """Two gunicorns on one machine may share IVR_SPOOL_DIR (a folder kept across restarts, as the
     README suggests). One starting stored every file it found there: also the events a running
     worker of the other had queued, which that worker then stored again, and it deleted that
-    worker's file. A start stores what workers that ended left, and only that."""
+    worker's file. A start stores what workers that ended left, and only that: also a file whose
+    number another process has now (after a restart of the machine)."""
     import datetime as dt
     from ivr.spool import Spool
     folder = tmp_path / "spool"
     folder.mkdir()
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])   # the other's worker
+    day = dt.date.today().isoformat()
+    line = f"{day}\t{'a' * 16}\tcall\t\t0\t0\n"
+    # the other gunicorn's worker, as it writes:
+    other = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+        import os, sys, time
+        from ivr.spool import Spool
+        spool = Spool(sys.argv[1])
+        os.write(spool._file(), sys.argv[2].encode())
+        print("ready", flush=True)
+        time.sleep(120)
+    """), str(folder), line], cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, text=True)
+    assert other.stdout.readline().strip() == "ready"
     ended = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                                text=True, check=True).stdout)   # a worker of a run that stopped mid-write
-    day = dt.date.today().isoformat()
-    for pid, call in ((other.pid, "a" * 16), (ended, "b" * 16)):
+    for pid, call in ((ended, "b" * 16), (os.getpid(), "c" * 16)):   # (this process: a number reused)
         Spool(folder).path(pid).write_text(f"{day}\t{call}\tcall\t\t0\t0\n")
     try:
         server = Server(tmp_path / "line", workers=1, IVR_SPOOL_DIR=str(folder))
@@ -191,9 +202,10 @@ def test_a_start_stores_what_ended_workers_left_and_leaves_a_running_ones_spool_
         other.wait()
     with sqlite3.connect(server.database) as db:
         stored = {call for (call,) in db.execute("SELECT call FROM usage_events")}
-    assert stored == {"b" * 16}
-    assert Spool(folder).path(other.pid).read_text() == f"{day}\t{'a' * 16}\tcall\t\t0\t0\n"
-    assert not Spool(folder).path(ended).exists()
+    assert stored == {"b" * 16, "c" * 16}
+    assert Spool(folder).path(other.pid).read_text() == line
+    assert not Spool(folder).path(ended).exists() and not Spool(folder).path(os.getpid()).exists()
+
 
 @pytest.mark.parametrize("header", ["SCRIPT_NAME: /elsewhere", "PATH_INFO: /voice/fallback", "SCRIPT-NAME: /x"])
 def test_headers_that_would_move_the_apps_path_are_not_trusted_even_from_loopback(server, header):
