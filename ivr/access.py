@@ -14,7 +14,7 @@ from flask import Response, abort, current_app, request
 
 from .context import name_the_request
 from .offload import off_the_loop
-from .usage import engine_for, metadata
+from .usage import engine_for, metadata, one_at_a_time
 
 pause = time.sleep   # (gevent's, under gunicorn: a waiting request holds up nothing else)
 wall = time.time
@@ -84,8 +84,7 @@ class Guesses:
 
     def _take(self, key: str, now: float) -> float | None:
         with self.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":   # one client's turns are taken one at a time
-                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(int(key[:15], 16))))
+            one_at_a_time(connection, int(key[:15], 16))   # one client's turns are taken one at a time
             # (SQLite: this write takes the database's write lock, held to the end of the transaction)
             connection.execute(guesses.delete().where(guesses.c.at < now - WINDOW_SECONDS))
             taken = list(connection.execute(sa.select(guesses.c.at).where(guesses.c.client == key)).scalars())
@@ -145,4 +144,3 @@ def council_only() -> Response | None:
 def asked_for_password() -> Response:
     return Response("This page needs the console's password.\n", 401, mimetype="text/plain",
                     headers={"WWW-Authenticate": 'Basic realm="CSE line console", charset="UTF-8"'})
-

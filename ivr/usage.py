@@ -115,6 +115,14 @@ def engine_for(url: str, wait_seconds: float) -> sa.Engine:
     return engine
 
 
+def one_at_a_time(connection: sa.Connection, key: int) -> None:
+    """In PostgreSQL, waits within ``connection``'s transaction until no other transaction holds
+    ``key``, and holds it until this one ends (an advisory lock: PostgreSQL's manual, Advisory Lock
+    Functions, pg_advisory_xact_lock). SQLite needs none: one writer at a time has the whole file."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+
+
 CREATE_LOCK = 7_243_011_902   # the advisory lock under which an instance makes the store's tables (any constant)
 WRITE_SECONDS = 5   # what one write of events may wait for the store before its events are dropped
 
@@ -129,12 +137,10 @@ class UsageStore:
         if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///file:"):   # a path, not a URI
             os.makedirs(os.path.dirname(self.url[len("sqlite:///"):]) or ".", exist_ok=True)
         with self.engine.begin() as connection:   # (PostgreSQL's DDL is transactional, SQLite's too)
-            if connection.dialect.name == "postgresql":
-                # Instances starting together on a new database: one makes the tables while the
-                # others wait, then find them made. Each checking, then making, clashed ("already
-                # exists") and logged that its events would be dropped. The lock is released at commit
-                # (PostgreSQL's manual, Advisory Lock Functions, pg_advisory_xact_lock).
-                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CREATE_LOCK})")
+            # Instances starting together on a new database: one makes the tables while the others
+            # wait, then find them made. Each checking, then making, clashed ("already exists") and
+            # logged that its events would be dropped.
+            one_at_a_time(connection, CREATE_LOCK)
             metadata.create_all(connection)
             # A store made before events had a place: add the column (old events count as step 0).
             columns = {column["name"] for column in sa.inspect(connection).get_columns(events.name)}

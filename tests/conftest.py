@@ -135,6 +135,23 @@ needs_postgresql = pytest.mark.skipif(not POSTGRESQL.startswith(("postgres://", 
                                       reason="needs DATABASE_URL of a PostgreSQL server (.ci/run's second pass)")
 
 
+def at_once(work, arguments: list) -> list:
+    """``work`` of each of ``arguments``, each in a thread of its own, all let go at the same moment
+    (as several workers or instances would); what each returned, in the order they finished."""
+    import threading
+    together, results = threading.Barrier(len(arguments)), []
+
+    def run(argument):
+        together.wait()
+        results.append(work(argument))
+    threads = [threading.Thread(target=run, args=(argument,)) for argument in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
 @pytest.fixture
 def postgresql_schema():
     """A schema of its own in the shared PostgreSQL, so that a test's figures are counted alone:

@@ -68,7 +68,6 @@ def test_twilios_own_words_are_left_to_twilio(make_app):
     assert text_in(app, "stop texting me please") == [ENGLISH]   # not a keyword: the one answer
 
 
-
 def test_a_phone_is_answered_again_once_its_two_days_are_over_without_a_restart(make_app, clock):
     """The line keeps what it knows of a phone for two days (ivr/replies.py says so to the council).
     Old facts were deleted only when the line started: a phone that had replied once got no automatic
@@ -100,6 +99,7 @@ def test_a_console_call_on_a_later_day_forgets_nothing_of_the_calls_going_on(mak
         SIMULATION.reset(played)
     assert facts.claim(phone_ref(secret, "+447700900888", dt.date(2026, 7, 13)), "replied") is True   # (midnight)
     assert facts.known(now, "replied") is True
+
 
 def test_an_unsigned_or_forged_reply_is_refused(make_app):
     app = make_app()

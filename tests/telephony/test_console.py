@@ -7,7 +7,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from ..words import offered, translation
-from ..conftest import POSTGRESQL, empty_store, local
+from ..conftest import at_once, empty_store, local, needs_postgresql
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright = pytest.importorskip("playwright.sync_api")
@@ -228,7 +228,6 @@ def test_wrong_passwords_slow_a_client_down_but_never_lock_out_the_right_one(mak
     assert "guess-" not in caplog.text
 
 
-
 def waiting(monkeypatch, time_passes: bool = True) -> list[float]:
     """The waits of the console's password checks, as a list, without waiting: the line's clock
     moves on by each wait (or, ``time_passes`` false, stands still: requests arriving meanwhile)."""
@@ -261,30 +260,19 @@ def test_guesses_sent_at_once_are_checked_one_turn_at_a_time(make_app, monkeypat
                       base_url="https://line.example.org").status_code == 200   # another client: at once
 
 
-@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=needs_postgresql)])
 def test_workers_take_a_clients_turns_one_at_a_time(database, tmp_path, request):
     """Four workers (or instances) each taking turns for one client's twenty guesses at the same
     moment: five are checked at once, one after a wait, and the rest are refused, whichever worker
     each reaches."""
     from ivr import access, usage
     if database == "postgresql":
-        if not POSTGRESQL.startswith(("postgres://", "postgresql://")):
-            pytest.skip("needs DATABASE_URL of a PostgreSQL server (.ci/run's second pass)")
         url = request.getfixturevalue("postgresql_schema")[1]
     else:
         url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
     usage.UsageStore(url).create()
     workers = [access.Guesses(usage.UsageStore(url), b"s" * 32) for _ in range(4)]
-    together, turns = threading.Barrier(20), []
-
-    def guess(n):
-        together.wait()
-        turns.append(workers[n % 4].turn("192.0.2.66", 1_800_000_000.0))
-    threads = [threading.Thread(target=guess, args=(n,)) for n in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    turns = at_once(lambda worker: worker.turn("192.0.2.66", 1_800_000_000.0), [workers[n % 4] for n in range(20)])
     assert sorted(turns, key=lambda wait: -1 if wait is None else wait) == [None] * 14 + [0.0] * 5 + [1.0]
     for worker in workers:
         worker.engine.dispose()
@@ -308,6 +296,7 @@ def test_a_right_password_is_no_guess_even_when_the_store_answered_late(tmp_path
         known.right("192.0.2.7", at + known.turn("192.0.2.7", at))
     monkeypatch.undo()
     assert known.turn("192.0.2.7", 1_800_000_200.0) == 0.0   # nothing counted against it
+
 
 def test_the_console_names_languages_and_shows_arabic_right_to_left(page, development):
     page.goto(development + "/console/")

@@ -178,8 +178,8 @@ def test_a_start_stores_what_ended_workers_left_and_leaves_a_running_ones_spool_
     from ivr.spool import Spool
     folder = tmp_path / "spool"
     folder.mkdir()
-    day = dt.date.today().isoformat()
-    line = f"{day}\t{'a' * 16}\tcall\t\t0\t0\n"
+    def line(call: str) -> str:   # a call's first event, as a worker's spool holds it
+        return f"{dt.date.today().isoformat()}\t{call}\tcall\t\t0\t0\n"
     # the other gunicorn's worker, as it writes:
     other = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
         import os, sys, time
@@ -188,12 +188,12 @@ def test_a_start_stores_what_ended_workers_left_and_leaves_a_running_ones_spool_
         os.write(spool._file(), sys.argv[2].encode())
         print("ready", flush=True)
         time.sleep(120)
-    """), str(folder), line], cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, text=True)
+    """), str(folder), line("a" * 16)], cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, text=True)
     assert other.stdout.readline().strip() == "ready"
     ended = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                                text=True, check=True).stdout)   # a worker of a run that stopped mid-write
     for pid, call in ((ended, "b" * 16), (os.getpid(), "c" * 16)):   # (this process: a number reused)
-        Spool(folder).path(pid).write_text(f"{day}\t{call}\tcall\t\t0\t0\n")
+        Spool(folder).path(pid).write_text(line(call))
     try:
         server = Server(tmp_path / "line", workers=1, IVR_SPOOL_DIR=str(folder))
         assert server.stop() == 0
@@ -203,7 +203,7 @@ def test_a_start_stores_what_ended_workers_left_and_leaves_a_running_ones_spool_
     with sqlite3.connect(server.database) as db:
         stored = {call for (call,) in db.execute("SELECT call FROM usage_events")}
     assert stored == {"b" * 16, "c" * 16}
-    assert Spool(folder).path(other.pid).read_text() == line
+    assert Spool(folder).path(other.pid).read_text() == line("a" * 16)
     assert not Spool(folder).path(ended).exists() and not Spool(folder).path(os.getpid()).exists()
 
 

@@ -11,7 +11,7 @@ import time
 
 from ivr import usage
 
-from ..conftest import needs_postgresql
+from ..conftest import at_once, needs_postgresql
 from ..server import Server
 
 CALL = {"AccountSid": "AC" + "0" * 32, "From": "+447700900123", "To": "+442890000000"}
@@ -124,7 +124,6 @@ def test_a_locked_postgresql_table_holds_up_no_call(tmp_path, postgresql_schema)
     assert dropped(server) > 0
 
 
-
 @needs_postgresql
 def test_two_instances_adding_to_the_same_daily_counts_at_once_lose_no_event(postgresql_schema):
     """Two instances' writers add to the same day's counts at once, each in the order its calls
@@ -220,19 +219,13 @@ def test_instances_starting_together_on_a_new_database_each_find_the_store_ready
         with admin.begin() as connection:
             connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
         stores = [usage.UsageStore(url.replace(f"%3D{name}", f"%3D{schema}")) for _ in range(4)]
-        together = threading.Barrier(len(stores))
 
         def start(store):
-            together.wait()
             try:
                 store.create()
             except Exception as error:
                 failed.append(f"{type(error).__name__}: {str(error).splitlines()[0]}")
-        threads = [threading.Thread(target=start, args=(store,)) for store in stores]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        at_once(start, stores)
         for store in stores:
             assert store.writable()
             store.engine.dispose()
