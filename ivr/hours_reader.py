@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import holidays
-
-from . import line_schema
+from . import bank_holidays, line_schema
 from .routing import Closure, OfficeHours
 from .schema import WEEKDAYS
 
@@ -63,10 +61,7 @@ class HoursReading:
         section = self.mapping(value, f"{where}.bank_holidays")
         country, subdivision = section.get("country"), section.get("subdivision")
         try:
-            # (Asking for one country still imports every country's module, 250 of them: the
-            # package's holidays/countries/__init__.py imports them all: about 9 MB, loaded once
-            # in gunicorn's master and shared by the workers forked from it.)
-            return holidays.country_holidays(str(country), subdiv=subdivision)
+            return bank_holidays.calendar(str(country), subdivision)
         except NotImplementedError as error:
             if "subdivision" in str(error):
                 self.problem(f"{where}.bank_holidays.subdivision",

@@ -1,5 +1,8 @@
 """Who "speak to someone" reaches: office hours, weekends, daylight saving, bank holidays, closures."""
 import datetime as dt
+import json
+import subprocess
+import sys
 import time
 
 import pytest
@@ -7,7 +10,7 @@ import pytest
 from ivr import utc_now
 from ivr.config_reader import parse
 
-from ..conftest import GATEWAY, OUT_OF_HOURS, hours_with, line_settings, local, with_hours
+from ..conftest import GATEWAY, OUT_OF_HOURS, ROOT, hours_with, line_settings, local, with_hours
 
 UTC = dt.timezone.utc
 
@@ -89,6 +92,34 @@ def test_the_working_days_around_them_are_open(phone, clock, day):
 def test_the_day_after_the_weekend_boyne_is_closed_but_not_the_monday_before(phone, clock):
     assert dialled_at(phone, clock, "2026-07-13 09:30") == OUT_OF_HOURS
     assert dialled_at(phone, clock, "2026-07-06 09:30") == GATEWAY
+
+
+# Each process prints the bank holidays of 2026 to 2030 it was given, and how many countries'
+# modules of the holidays package it imported to give them.
+BANK_HOLIDAYS = """
+import datetime as dt, json, sys
+{first}
+days = [dt.date(2026, 1, 1) + dt.timedelta(n) for n in range(5 * 366)]
+print(json.dumps({{"days": {{str(day): calendar.get(day) for day in days if calendar.get(day)}},
+                  "countries": sum(name.startswith("holidays.countries.") for name in sys.modules)}}))
+"""
+PACKAGE_ALONE = "import holidays; calendar = holidays.country_holidays('GB', subdiv='NIR')"
+THE_LINE = "from ivr import config_reader; calendar = config_reader.load('line.yaml').hours.bank_holidays"
+
+
+@pytest.mark.parametrize("before", ["", "import holidays.countries"])
+def test_a_start_loads_one_countrys_bank_holidays_the_same_days_the_package_gives(before):
+    """Not all 250 countries' (70 ms and 8 MB of each start, ivr/bank_holidays.py); also when
+    something else in the process has loaded them all first."""
+    def run(first):
+        out = subprocess.run([sys.executable, "-c", BANK_HOLIDAYS.format(first=first)], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+        return json.loads(out.strip().splitlines()[-1])
+    package, line = run(PACKAGE_ALONE), run(f"{before}\n{THE_LINE}")
+    assert line["days"] == package["days"]
+    assert "2026-07-13" in line["days"] and "2030-03-18" in line["days"]   # substitute days
+    assert package["countries"] > 200
+    assert line["countries"] == (package["countries"] if before else 1)
 
 
 def test_closures_close_a_whole_day_or_a_range(phone_for, clock):
