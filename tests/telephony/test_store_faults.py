@@ -1,7 +1,8 @@
 """The usage store never holds up a call: locked (SQLite's file, PostgreSQL's table) while calls go
 on against the production set-up, calls are answered as fast as before, /healthz says the store is
 failing, and every event lost is counted in the log. Nor do two instances writing at once lose events,
-or starting at once clash; and a store an older version made is brought up to date."""
+or starting at once clash, or asking for a call's fact again raise an error in the database; and a
+store an older version made is brought up to date."""
 import datetime as dt
 import json
 import secrets
@@ -9,7 +10,11 @@ import sqlite3
 import threading
 import time
 
+import pytest
+import sqlalchemy as sa
+
 from ivr import usage
+from ivr.call_facts import CallFacts
 
 from ..conftest import at_once, needs_postgresql
 from ..server import Server
@@ -232,6 +237,25 @@ def test_instances_starting_together_on_a_new_database_each_find_the_store_ready
         with admin.begin() as connection:
             connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
     assert not failed, failed
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=needs_postgresql)])
+def test_a_fact_asked_for_again_is_known_without_an_error_in_the_database(database, tmp_path, request):
+    """Twilio's replays and other instances ask again for a call's fact (a text sent, a transfer
+    accepted). The table's key refused each such row: the right answer, but PostgreSQL logged an
+    ERROR for every one in the council's server log, a thousand in one CI run."""
+    url = request.getfixturevalue("postgresql_schema")[1] if database == "postgresql" else \
+        f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    usage.UsageStore(url).create()
+    instances = [CallFacts(usage.UsageStore(url)) for _ in range(4)]
+    errors = []
+    for facts in instances:
+        sa.event.listen(facts.engine, "handle_error", lambda context: errors.append(context.original_exception))
+    call, other = usage.CallRef("c" * 16, dt.date(2026, 7, 14)), usage.CallRef("d" * 16, dt.date(2026, 7, 14))
+    assert sorted(at_once(lambda facts: facts.claim(call, "texted"), instances * 2)) == [False] * 7 + [True]
+    assert instances[0].claim(call, "texted") is False and instances[1].claim(other, "texted") is True
+    assert instances[2].claim(call, "accepted") is True and instances[3].known(call, "texted") is True
+    assert errors == []
 
 
 def test_a_store_made_before_places_and_daily_counts_is_brought_up_to_date_once(tmp_path):
