@@ -29,5 +29,5 @@ def calendar(country: str, subdivision: str | None) -> holidays.HolidayBase:
     if COUNTRIES not in sys.modules:
         spec = importlib.machinery.ModuleSpec(COUNTRIES, None, is_package=True)
         spec.submodule_search_locations = [str(Path(holidays.__file__).parent / "countries")]
-        sys.modules[COUNTRIES] = importlib.util.module_from_spec(spec)
+        sys.modules[COUNTRIES] = holidays.countries = importlib.util.module_from_spec(spec)   # (as an import binds it)
     return holidays.country_holidays(country, subdiv=subdivision)
