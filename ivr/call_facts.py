@@ -102,17 +102,18 @@ class CallFacts:
             # delete the facts of calls going on now. Nor back, as calls around midnight take turns.)
             self.forget_old(call.day)
         engine = self.engine
-        # INSERT ... ON CONFLICT DO NOTHING RETURNING: "ON CONFLICT DO NOTHING simply avoids
-        # inserting a row", and RETURNING gives "each row actually inserted" (PostgreSQL's manual,
-        # INSERT; SQLite's alike, RETURNING since 3.35), so a row back says the fact is new. A plain
-        # INSERT refused by the key said the same, but PostgreSQL logged an ERROR for each fact
-        # known twice (every replay, every instance asking again: a thousand in one CI run).
-        # (Not the rowcount: SQLAlchemy's is -1 for this statement with psycopg.)
-        dialect = importlib.import_module(f"sqlalchemy.dialects.{engine.dialect.name}")   # (loaded with the engine)
-        statement = (dialect.insert(facts).values(call=call.id, fact=fact, day=call.day)
-                     .on_conflict_do_nothing().returning(facts.c.fact))
+        # INSERT ... ON CONFLICT DO NOTHING: "ON CONFLICT DO NOTHING simply avoids inserting a row"
+        # (PostgreSQL's manual, INSERT; SQLite's alike since 3.24, as the daily counts need), so one
+        # row inserted says the fact is new. A plain INSERT refused by the key said the same, but
+        # PostgreSQL logged an ERROR for each fact known twice (every replay, every instance asking
+        # again: a thousand in one CI run). SQLAlchemy keeps an INSERT's rowcount only when asked
+        # (preserve_rowcount; CursorResult.rowcount's documentation): without it, psycopg's is -1.
+        # Not RETURNING, which SQLite has only since 3.35 (Python 3.11 on RHEL 8 has 3.26).
         try:
-            return bool(off_the_loop(lambda: _run(engine, statement), timeout=WAIT_SECONDS * 2))
+            dialect = importlib.import_module(f"sqlalchemy.dialects.{engine.dialect.name}")   # (loaded with the engine)
+            statement = (dialect.insert(facts).values(call=call.id, fact=fact, day=call.day)
+                         .on_conflict_do_nothing().execution_options(preserve_rowcount=True))
+            return off_the_loop(lambda: _run(engine, statement), timeout=WAIT_SECONDS * 2) == 1
         except Exception as error:
             log.warning("call facts: %r could not be recorded (%s)", fact, type(error).__name__)
             return None
@@ -160,9 +161,9 @@ class CallFacts:
             return None
 
 
-def _run(engine: sa.Engine, statement) -> list | None:
-    """One statement in a transaction of its own; the rows it returns, if any (run in a real thread
-    under gevent: see ivr/offload.py)."""
+def _run(engine: sa.Engine, statement) -> list | int:
+    """One statement in a transaction of its own; the rows it returns, or the rows it changed (run
+    in a real thread under gevent: see ivr/offload.py)."""
     with engine.begin() as connection:
         result = connection.execute(statement)
-        return result.fetchall() if result.returns_rows else None
+        return result.fetchall() if result.returns_rows else result.rowcount

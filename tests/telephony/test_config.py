@@ -66,6 +66,10 @@ def test_the_shipped_line_yaml_is_valid():
      "office_hours.bank_holidays.subdivision", "not a subdivision"),
     (lambda s: s["office_hours"].update(bank_holidays={"country": "ZZ"}),
      "office_hours.bank_holidays.country", "not a country"),
+    (lambda s: s["office_hours"].update(bank_holidays={"country": "utils"}),   # a module of the package
+     "office_hours.bank_holidays.country", "not a country"),
+    (lambda s: s["office_hours"].update(bank_holidays={"country": "HolidayBase"}),   # a class of it
+     "office_hours.bank_holidays.country", "not a country"),
     (lambda s: s["routing"].update(in_hours="gatewy"), "routing.in_hours", "not a contact"),
     (lambda s: s["routing"].update(override="nobody"), "routing.override", "not a contact"),
     (lambda s: s.pop("contacts"), "contacts", "missing"),

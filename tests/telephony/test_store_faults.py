@@ -239,7 +239,15 @@ def test_instances_starting_together_on_a_new_database_each_find_the_store_ready
     assert not failed, failed
 
 
-@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=needs_postgresql)])
+def as_sqlite_before_3_35(_connection, _cursor, statement, *_):
+    """SQLite before 3.35.0 (Python 3.11 on RHEL 8 has 3.26) knows no RETURNING: a syntax error
+    (SQLite's release history, 3.35.0: "Add support for the RETURNING clause")."""
+    if " RETURNING " in f" {statement.upper()} ":
+        raise sqlite3.OperationalError('near "RETURNING": syntax error')
+
+
+@pytest.mark.parametrize("database", ["sqlite", "sqlite before 3.35",
+                                      pytest.param("postgresql", marks=needs_postgresql)])
 def test_a_fact_asked_for_again_is_known_without_an_error_in_the_database(database, tmp_path, request):
     """Twilio's replays and other instances ask again for a call's fact (a text sent, a transfer
     accepted). The table's key refused each such row: the right answer, but PostgreSQL logged an
@@ -251,8 +259,11 @@ def test_a_fact_asked_for_again_is_known_without_an_error_in_the_database(databa
     errors = []
     for facts in instances:
         sa.event.listen(facts.engine, "handle_error", lambda context: errors.append(context.original_exception))
+        if database == "sqlite before 3.35":
+            sa.event.listen(facts.engine, "before_cursor_execute", as_sqlite_before_3_35)
     call, other = usage.CallRef("c" * 16, dt.date(2026, 7, 14)), usage.CallRef("d" * 16, dt.date(2026, 7, 14))
-    assert sorted(at_once(lambda facts: facts.claim(call, "texted"), instances * 2)) == [False] * 7 + [True]
+    claims = at_once(lambda facts: facts.claim(call, "texted"), instances * 2)
+    assert (claims.count(True), claims.count(False)) == (1, 7), claims   # (None: the database could not say)
     assert instances[0].claim(call, "texted") is False and instances[1].claim(other, "texted") is True
     assert instances[2].claim(call, "accepted") is True and instances[3].known(call, "texted") is True
     assert errors == []
