@@ -105,6 +105,12 @@ def translations_listen(code, out_dir):
     language = files.config.language(code)
     if language is None:
         raise click.BadParameter(f"{code!r} is not a language in line.yaml", param_hint="CODE")
+    missing = sorted(prompt for prompt in files.inventory.required_prompts() if not files.catalog.has(prompt, code))
+    if missing:   # (a new contact's or option's sentences, say: nothing to hear there yet)
+        raise click.ClickException(
+            f"{code}: {len(missing)} sentence{'s' if len(missing) > 1 else ''} the line needs "
+            f"{'have' if len(missing) > 1 else 'has'} no translation yet ({', '.join(missing[:3])}"
+            f"{' ...' if len(missing) > 3 else ''}): run `ivr translations update`, translate them, then listen again")
     try:
         page = listen.build(files, language, out_dir or project_root() / "var" / "listen" / code)
     except recordings.RecordingError as error:
@@ -282,7 +288,7 @@ def twilio_http_client():
                                                 "(the rates the estimate uses).")
 def timings_command(show_all, estimate, calibrate):
     """Seconds of audio a caller hears at each place, per language, against the budgets."""
-    files = _files(strict=False, withhold=False)
+    files = _files(strict=False)   # (the languages callers hear: one not ready is named as withheld, not timed)
     stopwatch = timings.Stopwatch(estimate_only=estimate)
     if calibrate:
         try:

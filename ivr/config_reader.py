@@ -47,7 +47,9 @@ class _Reader(ContactsReading, HoursReading):
         self.problems: list[str] = []
 
     def problem(self, key: str, text: str) -> None:
-        self.problems.append(f"{key}: {text}")
+        line = f"{key}: {text}"
+        if line not in self.problems:   # (a shared setting read for each area is named once)
+            self.problems.append(line)
 
     def mapping(self, value: Any, key: str, required: bool = True) -> dict:
         if value is None and not required:

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 from . import line_schema
 from .phone_numbers import grouped, national_forms
 from .routing import NAMED_HOURS, Area, Contact, Dialled, OfficeHours, Routing
-from .schema import MISSING, NAME
+from .schema import MISSING, NAME, did_you_mean
 
 
 class ContactsReading:
@@ -97,7 +97,9 @@ class ContactsReading:
         section = self.mapping(value, "areas")
         if not section:
             self.problem("areas", "lists no area: remove it for a line with one area, or list each area")
-        routing = raw.get("routing") if isinstance(raw.get("routing"), dict) else {}
+        routing = raw.get("routing") if isinstance(raw.get("routing"), dict) else None   # (None: said once)
+        anywhere = set(contacts) | {str(name) for item in section.values() if isinstance(item, dict)
+                                    and isinstance(item.get("contacts"), dict) for name in item["contacts"]}
         shared_hours = raw.get("office_hours") if isinstance(raw.get("office_hours"), dict) else {}
         result = {}
         for name, item in section.items():
@@ -113,7 +115,7 @@ class ContactsReading:
             hours = self.office_hours({**shared_hours, **override}, zone, where=f"{key}.office_hours") \
                 if override else line_hours
             merged = {**contacts, **own}
-            area_routing = self.route(routing, merged, hours, where=key)
+            area_routing = self.route(routing, merged, hours, where=key, anywhere=anywhere)
             result[str(name)] = Area(str(name), str(item.get("name") or name), MappingProxyType(merged),
                                      area_routing, MappingProxyType(dict(spoken)))
         return result
@@ -123,6 +125,8 @@ class ContactsReading:
         """The line's own routing: of its one area; with areas, of its own area (`area`), or on a
         regional number, of a call whose area is not known (in office hours: routing.not_sure)."""
         section = self.mapping(value, "routing")
+        if not isinstance(value, dict):   # (missing, or not a mapping: said once, just now)
+            return Routing(hours, None, None)
         if areas and default_area is not None:
             return areas[default_area].routing
         if len(areas) > 1:
@@ -133,9 +137,14 @@ class ContactsReading:
             return self.route(section, contacts, hours, in_hours="not_sure")
         return self.route(section, contacts, hours)
 
-    def route(self, section: dict, contacts: Mapping[str, Contact], hours: OfficeHours, where: str = "",
-              in_hours: str = "in_hours") -> Routing:
-        """The contacts routing names, among ``contacts`` (an area's, when ``where`` names it)."""
+    def route(self, section: dict | None, contacts: Mapping[str, Contact], hours: OfficeHours, where: str = "",
+              in_hours: str = "in_hours", anywhere: set[str] = frozenset()) -> Routing:
+        """The contacts routing names, among ``contacts`` (an area's, when ``where`` names it; then
+        ``anywhere``: every contact of the line's and of its areas'). Each mistake is named once, at
+        its own key: not again for each area that reads it (a misspelt ``routing:`` gave twelve
+        lines). ``section`` None: line.yaml has no routing, which the line's own reading names."""
+        if section is None:
+            return Routing(hours, None, None)
         chosen = {}
         for name in (in_hours, "out_of_hours", "override"):
             key = section.get(name)
@@ -143,11 +152,13 @@ class ContactsReading:
                 chosen[name] = None
                 continue
             if key not in contacts:
-                if where:   # an area: it lacks a contact the routing names
+                if key is None:
+                    self.problem(f"routing.{name}", "is missing")
+                elif where and str(key) in anywhere:   # an area's own contact, which this area lacks
                     self.problem(where, f"has no contact {key!r} (routing.{name}): give it one under "
                                         f"{where}.contacts, or under contacts for every area")
                 else:
-                    known = ", ".join(sorted(contacts)) or "none"
-                    self.problem(f"routing.{name}", f"{key!r} is not a contact in line.yaml (contacts: {known})")
+                    self.problem(f"routing.{name}", f"{key!r} is not a contact in line.yaml"
+                                                    f"{did_you_mean(key, sorted(anywhere or contacts))}")
             chosen[name] = contacts.get(key)
         return Routing(hours, chosen[in_hours], chosen["out_of_hours"], chosen["override"])

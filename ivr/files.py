@@ -45,3 +45,23 @@ def read_yaml(path: str | Path) -> Any:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         what = getattr(exc, "problem", None) or type(exc).__name__
         raise ConfigError(str(path), [f"is not valid YAML{where}: {what}"]) from None
+    except ValueError as exc:   # (YAML reads an unquoted 2026-02-30 as a date, and Python refuses it)
+        raise ConfigError(str(path), [f"{_impossible_date(path.read_text(encoding='utf-8'))}: is not a date "
+                                      f"that exists ({exc})"]) from None
+
+
+def _impossible_date(text: str) -> str:
+    """Where the first unquoted date or time of ``text`` that does not exist is: its key, and line."""
+    def walk(node, where: str) -> str | None:
+        if isinstance(node, yaml.MappingNode):
+            return next(filter(None, (walk(value, f"{where}.{key.value}".lstrip(".")) for key, value in node.value)),
+                        None)
+        if isinstance(node, yaml.SequenceNode):
+            return next(filter(None, (walk(item, f"{where}[{n}]") for n, item in enumerate(node.value))), None)
+        try:
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                load_yaml(node.value)
+        except ValueError:
+            return f"{where} (line {node.start_mark.line + 1}): {node.value}"
+        return None
+    return walk(yaml.compose(text, Loader=SAFE_LOADER), "") or "a date"

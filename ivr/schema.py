@@ -288,6 +288,12 @@ def node_at(root: "Section", path: str) -> Node:
     return node
 
 
+def did_you_mean(word: Any, known: tuple[str, ...] | list[str]) -> str:
+    """"; did you mean X?" when one of ``known`` is close to ``word``, else the ``known`` listed."""
+    close = difflib.get_close_matches(str(word), known, n=1)
+    return f"; did you mean {close[0]}?" if close else f" (known: {', '.join(known) or 'none'})"
+
+
 def unknown_keys(raw: Any, problem: Problem, node: Node, where: str = "") -> None:
     """A misspelt key would be silently ignored, and the line would run on a default: name it."""
     if isinstance(node, Either):   # the first option of raw's shape: a mapping's section, a list's list
@@ -300,9 +306,7 @@ def unknown_keys(raw: Any, problem: Problem, node: Node, where: str = "") -> Non
         known = tuple(node.keys)
         for key, value in raw.items():
             if key not in node.keys:
-                close = difflib.get_close_matches(str(key), known, n=1)
-                hint = f"; did you mean {close[0]}?" if close else f" (known: {', '.join(known)})"
-                problem(f"{where}{key}", f"is not a setting the line knows{hint}")
+                problem(f"{where}{key}", f"is not a setting the line knows{did_you_mean(key, known)}")
             else:
                 unknown_keys(value, problem, node.keys[key], f"{where}{key}.")
     elif isinstance(node, Named) and isinstance(raw, dict):

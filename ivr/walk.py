@@ -104,11 +104,17 @@ def _press(caller: Caller, step: Step, key: str, name: str, expected: str | None
     return _expect(name, answered, expected) if expected else answered
 
 
+REFUSED = "the webhook answered HTTP 403"
+WHY_REFUSED = ("; the line refused the signature: walk it with its own TWILIO_AUTH_TOKEN, at the address "
+               "its IVR_PUBLIC_URL names (it checks every signature against that address)")
+
+
 def _expect(name: str, step: Step, kind: str) -> Step:
     if step.wait.kind != kind:
         what = {"gather": "a menu listening for a key", "dial": "a transfer (<Dial>)"}[kind]
         raise WalkFailed(f"{name}: expected {what}, got {step.wait.kind}"
-                         + (f" ({step.wait.why})" if step.wait.why else ""))
+                         + (f" ({step.wait.why})" if step.wait.why else "")
+                         + (WHY_REFUSED if step.wait.why == REFUSED else ""))
     return step
 
 

@@ -206,6 +206,23 @@ def make_root(root: Path, settings: dict) -> Path:
     return root
 
 
+def with_new_contact(root: Path) -> Path:
+    """A copy of the line (in ``root``) where the council has just added a contact with hours of its
+    own and written its three sentences in English only, as the README's "Where to add" says:
+    every other language is not ready until they are translated."""
+    settings = line_settings()
+    settings["contacts"]["saturday_helpline"] = {"name": "Saturday helpline", "number": "+442890000000",
+                                                 "spoken": "028 9000 0000",
+                                                 "hours": {"days": ["Sat"], "open": "09:00", "close": "12:00"}}
+    make_root(root, settings)
+    with (root / "prompts" / "en.yaml").open("a", encoding="utf-8") as english:
+        english.write("\ntransfer.saturday_helpline:\n  text: Putting you through to the Saturday helpline.\n"
+                      "transfer_failed.saturday_helpline:\n  text: Sorry, the Saturday helpline could not take "
+                      "your call.\ntransfer_failed.also.saturday_helpline:\n  text: You can also call the "
+                      "Saturday helpline, on {saturday_helpline}.\n")
+    return root
+
+
 @pytest.fixture
 def make_app(tmp_path, clock):
     """Builds an app from changed settings: ``make_app(line_settings() | {...})``."""

@@ -150,6 +150,26 @@ def test_an_area_mistake_stops_the_start_naming_the_key(change, key, words):
         error.value.lines()
 
 
+@pytest.mark.parametrize("change, expected", [
+    (lambda s: s.update(routeing=s.pop("routing")),
+     ["routeing: is not a setting the line knows; did you mean routing?", "routing: is missing"]),
+    (lambda s: s["routing"].update(in_hours="gatway"),
+     ["routing.in_hours: 'gatway' is not a contact in line.yaml; did you mean gateway?"]),
+    (lambda s: s["routing"].update(out_of_hours="emergency_socal_work"),
+     ["routing.out_of_hours: 'emergency_socal_work' is not a contact in line.yaml; did you mean "
+      "emergency_social_work?"]),
+])
+def test_a_mistake_in_the_routing_every_area_reads_is_named_once(change, expected):
+    """Each area reads the line's routing: a misspelt `routing:` gave twelve lines, ten of them an
+    area "has no contact None", and a misspelt contact a line for each area, with no "did you mean"
+    (found by trying the line from the README)."""
+    settings = regional_settings()
+    change(settings)
+    with pytest.raises(ConfigError) as error:
+        parse(settings)
+    assert error.value.problems == expected
+
+
 def test_the_area_question_must_offer_exactly_the_areas_of_line_yaml(tmp_path):
     settings = regional_settings()
     settings["areas"]["leinster"] = {"contacts": {"gateway": {"number": "+4412345678", "spoken": "01 234 5678"}}}

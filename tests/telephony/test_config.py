@@ -124,6 +124,20 @@ def test_a_yaml_syntax_error_names_the_file_and_the_place(command, tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_an_unquoted_date_that_does_not_exist_names_its_key_not_a_traceback(command, tmp_path):
+    """YAML reads an unquoted 2026-02-30 as a date, and Python refuses it: the check and the start
+    ended in a traceback from inside the YAML library (found trying the line from the README)."""
+    broken = tmp_path / "line.yaml"
+    text = (ROOT / "line.yaml").read_text(encoding="utf-8")
+    assert "  closures: []\n" in text
+    broken.write_text(text.replace("  closures: []\n", "  closures: [2026-12-24, 2026-02-30]\n"), encoding="utf-8")
+    result = command("check", config=broken)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    line = text[:text.index("  closures: []")].count("\n") + 1
+    assert f"problem: {broken}: office_hours.closures[1] (line {line}): 2026-02-30: is not a date that exists" \
+        in result.output
+
+
 def test_all_problems_are_reported_at_once():
     def many(settings):
         settings["timezone"] = "Mars/Olympus"

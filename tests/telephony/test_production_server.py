@@ -74,7 +74,8 @@ def test_the_walk_answers_a_whole_call_and_names_a_failing_step(server):
                      "the whisper, on the team's leg", "the team accepts (1)", "the transfer ends (Dial action)",
                      "the call ends (/voice/status)"]
     with pytest.raises(WalkFailed, match=r"^greeting \(/voice\): expected a menu listening for a key, got end "
-                                         r"\(the webhook answered HTTP 403\)"):
+                                         r"\(the webhook answered HTTP 403\); the line refused the signature: "
+                                         r".*TWILIO_AUTH_TOKEN.*IVR_PUBLIC_URL"):
         walk(server.base, "not-the-token", line)
 
 

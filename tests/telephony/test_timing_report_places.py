@@ -4,7 +4,7 @@ contact of every area. A place measured with the wrong words would pass a budget
 call does not keep. (Found by mutation testing: these were only held by the slow journey tests.)"""
 import pytest
 
-from ..conftest import line_settings, make_root, read_line
+from ..conftest import command_in, line_settings, make_root, read_line, with_new_contact
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +105,13 @@ def test_before_a_transfer_after_too_many_tries_is_measured_with_what_is_said_fi
         plain = said[f"before a transfer to {contact}"]
         after_limit = said[f"before a transfer to {contact}, after too many tries"]
         assert after_limit[0] == "transfer.after_limit" and after_limit[1:] == plain
+
+
+def test_a_language_not_ready_is_named_not_timed_and_the_report_still_made(tmp_path):
+    """Right after a new contact's sentences are written in English, every other language is
+    withheld from callers. The report crashed (a KeyError traceback) on the first sentence with no
+    translation; it times what callers hear, and names the languages withheld."""
+    result = command_in(with_new_contact(tmp_path / "line"), "timings", "--estimate")
+    assert result.exit_code == 0 and result.exception is None, result.output
+    rows = [line.split()[0] for line in result.output.splitlines()[1:] if line[:1].isalpha() and "  " in line]
+    assert "en-GB" in rows and "pl" not in rows

@@ -6,7 +6,7 @@ import pytest
 
 from ivr.translations import read_catalog, status
 
-from ..conftest import command_in, line_settings, make_root, read_line
+from ..conftest import command_in, line_settings, make_root, read_line, with_new_contact
 from ..words import set_translation, translation
 
 
@@ -187,3 +187,13 @@ def test_the_listen_through_page_of_one_language(root, tmp_path):
     assert "Main menu, option 2. The four signs are exactly those on the source page" in page
     assert 'lang="pl" dir="ltr"' in page
     assert command_in(root, "translations", "listen", "xx").exit_code != 0
+
+
+def test_listening_to_a_language_missing_new_sentences_says_which_and_what_to_do(tmp_path):
+    """After the English gains a contact's sentences, the listen-through crashed with a KeyError
+    traceback; it names what has no translation yet and the command that adds it to the catalog."""
+    result = command_in(with_new_contact(tmp_path / "line"), "translations", "listen", "pl", "--out",
+                        str(tmp_path / "listen"))
+    assert result.exit_code == 1 and not isinstance(result.exception, KeyError)
+    assert "pl: 3 sentences the line needs have no translation yet (transfer.saturday_helpline" in result.output
+    assert "ivr translations update" in result.output
