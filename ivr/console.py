@@ -17,6 +17,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 
 from . import metrics, paths, translations, twilio_alerts, usage
 from .access import council_only
+from .routing import NOT_SURE
 from .simulator import AUDIO_URL, DIAL_OUTCOMES, HANG_UP, Caller, Step, Wait
 from .webhook import engine, now
 
@@ -69,7 +70,30 @@ def status():
         answered_today=today, config=config, routes=routes,
         alerts=[{**row, "last": dt.datetime.fromtimestamp(row["last"], hours.zone) if row["last"] else None}
                 for row in twilio_alerts.seen(metrics.registry())],
-        days=", ".join(day for index, day in enumerate(DAYS) if index in hours.weekdays))
+        days=", ".join(day for index, day in enumerate(DAYS) if index in hours.weekdays), own_hours=_own_hours(moment))
+
+
+def _own_hours(moment: dt.datetime) -> list[tuple[str, str, str]]:
+    """Each contact with hours of its own, once: its name, its hours in words, and whether it is open
+    now (in which areas, where that differs: an area's office hours may be its own)."""
+    found: dict[str, tuple[str, dict[bool, list[str]]]] = {}
+    for area, contact in engine().routes.contacts():
+        if contact.hours is not None:
+            words, areas = found.setdefault(contact.name, (_in_words(contact.hours), {}))
+            areas.setdefault(area.routing.is_open(contact, moment), []).append(area.name or NOT_SURE.lower())
+    return [(name, words, ("open" if True in areas else "closed") if len(areas) == 1 else
+             "; ".join(f"{'open' if is_open else 'closed'} in {', '.join(areas[is_open])}" for is_open in (True, False)))
+            for name, (words, areas) in found.items()]
+
+
+def _in_words(hours) -> str:
+    """A contact's own hours, as line.yaml gives them: a name of the office's hours, or days and times."""
+    if isinstance(hours, str):   # any time, office hours, outside office hours
+        return hours
+    periods = hours if isinstance(hours, tuple) else (hours,)
+    said = "; ".join(f"{', '.join(DAYS[day][:3] for day in sorted(period.weekdays))} "
+                     f"{period.opens:%H:%M} to {period.closes:%H:%M}" for period in periods)
+    return said + (", not on bank holidays" if any(period.bank_holidays is not None for period in periods) else "")
 
 
 def _contacts() -> list[tuple[str, str]]:

@@ -108,6 +108,8 @@ class OfficeHours:
         )
 
 
+NOT_SURE = "Callers not sure of the child's area"   # (for the council's console: on a regional number, no area known)
+
 Hours = Union[str, OfficeHours, tuple[OfficeHours, ...], None]   # a contact's own hours: see the module's docstring
 
 
@@ -299,7 +301,7 @@ class Routes:
             return []
         rows = [(area.name, area.routing.route_for(now), area.routing.reason(now)) for area in self.areas.values()]
         if self.asks_area:
-            rows.append(("Callers not sure of the child's area", self.answering(None, now), self.reason(now)))
+            rows.append((NOT_SURE, self.answering(None, now), self.reason(now)))
         return rows
 
     def contacts(self) -> Iterable[tuple[Area, Contact]]:

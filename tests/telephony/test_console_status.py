@@ -76,3 +76,38 @@ def test_a_transcript_says_why_a_number_is_rung_in_the_area_of_the_call_or_in_wh
     assert routes.why(OUT_OF_HOURS, tuesday, "southern") == (
         "Regional Emergency Social Work Service: the caller chose it as urgent")
     assert routes.why("+448007837745", evening) == "a number of line.yaml", "no area rings it now"
+
+
+def test_the_status_page_shows_each_contacts_own_hours_and_whether_it_is_open_now(make_app, clock):
+    """A council that gives a contact hours of its own can see them, and see them take effect (a
+    newcomer adding one found them nowhere on the page)."""
+    app = make_app(IVR_DEVELOPMENT=True)
+
+    def rows_at(moment: str) -> list[str]:
+        clock.set(moment)
+        page = app.test_client().get("/console/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+        table = page[page.index('data-testid="own-hours"'):page.index("</table>", page.index('data-testid="own-hours"'))]
+        return [" ".join(row.split()).removesuffix(" </tbody>") for row in table.split("<tr>")[2:]]
+    nspcc = ("NSPCC Helpline (for callers not sure of the child&#39;s area)</th><td>Mon, Tue, Wed, Thu, Fri 08:00 "
+             "to 22:00; Sat, Sun 09:00 to 18:00, not on bank holidays</td>")
+    assert rows_at("2026-07-18 10:00") == [   # a Saturday morning
+        "<th scope=\"row\">Regional Emergency Social Work Service</th><td>outside office hours</td><td>open</td></tr>",
+        "<th scope=\"row\">Gateway Team, Northern Health and Social Care Trust</th><td>office hours</td><td>closed</td></tr>",
+        f"<th scope=\"row\">{nspcc}<td>open</td></tr>"]
+    assert rows_at("2026-07-18 19:00")[2] == f"<th scope=\"row\">{nspcc}<td>closed</td></tr>"
+    assert rows_at("2026-07-14 10:00")[:2] == [   # a Tuesday in office hours
+        "<th scope=\"row\">Regional Emergency Social Work Service</th><td>outside office hours</td><td>closed</td></tr>",
+        "<th scope=\"row\">Gateway Team, Northern Health and Social Care Trust</th><td>office hours</td><td>open</td></tr>"]
+
+
+def test_a_contacts_state_is_given_by_area_where_the_areas_office_hours_differ(make_app, clock):
+    settings = regional_settings()
+    settings["areas"]["belfast"]["office_hours"] = {"close": "16:30"}
+    app = make_app(settings, IVR_DEVELOPMENT=True)
+    clock.set("2026-07-14 16:45")
+    page = app.test_client().get("/console/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    row = page[page.index('<th scope="row">Regional Emergency Social Work Service</th><td>outside office hours'):]
+    assert " ".join(row[:row.index("</tr>")].split()).endswith(
+        "<td>open in Belfast Health and Social Care Trust; closed in Northern Health and Social Care Trust, "
+        "South Eastern Health and Social Care Trust, Southern Health and Social Care Trust, Western Health and "
+        "Social Care Trust, callers not sure of the child&#39;s area</td>")
