@@ -81,9 +81,15 @@ def _own_hours(moment: dt.datetime) -> list[tuple[str, str, str]]:
         if contact.hours is not None:
             words, areas = found.setdefault(contact.name, (_in_words(contact.hours), {}))
             areas.setdefault(area.routing.is_open(contact, moment), []).append(area.name or NOT_SURE.lower())
-    return [(name, words, ("open" if True in areas else "closed") if len(areas) == 1 else
-             "; ".join(f"{'open' if is_open else 'closed'} in {', '.join(areas[is_open])}" for is_open in (True, False)))
-            for name, (words, areas) in found.items()]
+    return [(name, words, _open_where(areas)) for name, (words, areas) in found.items()]
+
+
+def _open_where(areas: dict[bool, list[str]]) -> str:
+    """"open" or "closed"; where the areas differ, which are which."""
+    said = {True: "open", False: "closed"}
+    if len(areas) == 1:
+        return said[next(iter(areas))]
+    return "; ".join(f"{said[is_open]} in {', '.join(areas[is_open])}" for is_open in (True, False))
 
 
 def _in_words(hours) -> str:

@@ -35,7 +35,8 @@ def read_yaml(path: str | Path) -> Any:
     """A YAML file of the line's, or a ConfigError saying why not."""
     path = Path(path)
     try:
-        return load_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        return load_yaml(text)
     except OSError as exc:
         raise ConfigError(str(path), [f"cannot be read: {exc.strerror}"]) from None
     except UnicodeDecodeError:
@@ -46,8 +47,7 @@ def read_yaml(path: str | Path) -> Any:
         what = getattr(exc, "problem", None) or type(exc).__name__
         raise ConfigError(str(path), [f"is not valid YAML{where}: {what}"]) from None
     except ValueError as exc:   # (YAML reads an unquoted 2026-02-30 as a date, and Python refuses it)
-        raise ConfigError(str(path), [f"{_impossible_date(path.read_text(encoding='utf-8'))}: is not a date "
-                                      f"that exists ({exc})"]) from None
+        raise ConfigError(str(path), [f"{_impossible_date(text)}: is not a date that exists ({exc})"]) from None
 
 
 def _impossible_date(text: str) -> str:

@@ -34,6 +34,7 @@ SILENCE = None
 HANG_UP = "hangup"
 AUDIO_URL = re.compile(r"/audio/(?P<language>[^/]+)/(?P<prompt>[^/]+)\.wav$")
 MAX_HOPS = 20   # redirects followed within one step before giving up
+ANSWERED_HTTP = "the webhook answered HTTP {}"   # why a step ends on a status other than 200
 # How the team's side of a transfer ends, as the simulation plays it:
 #   accepts    someone answers, hears the whisper and presses 1: the two are joined
 #   voicemail  a voicemail answers and presses nothing (on an unscreened contact, it takes the call)
@@ -190,7 +191,7 @@ class Caller:
                 encoding, count = segments(body)
                 events.append(Event("text", body, f"{count} segment{'s' if count > 1 else ''}, {encoding}"))
             if response.status_code != 200:
-                return Step(events, Wait("end", why=f"the webhook answered HTTP {response.status_code}"))
+                return Step(events, Wait("end", why=ANSWERED_HTTP.format(response.status_code)))
             refused = vocabulary.load().check(response.data, "team" if leg else "caller")
             if refused and leg:
                 # "TwiML documents that execute on the called party's end ... cannot issue a new

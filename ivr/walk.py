@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import paths
 from .line_files import LineFiles
-from .simulator import Caller, OverHttp, Step
+from .simulator import ANSWERED_HTTP, Caller, OverHttp, Step
 
 
 class WalkFailed(Exception):
@@ -104,7 +104,6 @@ def _press(caller: Caller, step: Step, key: str, name: str, expected: str | None
     return _expect(name, answered, expected) if expected else answered
 
 
-REFUSED = "the webhook answered HTTP 403"
 WHY_REFUSED = ("; the line refused the signature: walk it with its own TWILIO_AUTH_TOKEN, at the address "
                "its IVR_PUBLIC_URL names (it checks every signature against that address)")
 
@@ -114,7 +113,7 @@ def _expect(name: str, step: Step, kind: str) -> Step:
         what = {"gather": "a menu listening for a key", "dial": "a transfer (<Dial>)"}[kind]
         raise WalkFailed(f"{name}: expected {what}, got {step.wait.kind}"
                          + (f" ({step.wait.why})" if step.wait.why else "")
-                         + (WHY_REFUSED if step.wait.why == REFUSED else ""))
+                         + (WHY_REFUSED if step.wait.why == ANSWERED_HTTP.format(403) else ""))
     return step
 
 

@@ -206,6 +206,11 @@ def make_root(root: Path, settings: dict) -> Path:
     return root
 
 
+def status_page(app) -> str:
+    """The console's status page, as the council sees it from this machine (development mode)."""
+    return app.test_client().get("/console/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+
+
 def with_new_contact(root: Path) -> Path:
     """A copy of the line (in ``root``) where the council has just added a contact with hours of its
     own and written its three sentences in English only, as the README's "Where to add" says:

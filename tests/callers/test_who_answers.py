@@ -10,7 +10,7 @@ import pytest
 from ivr import utc_now
 from ivr.config_reader import parse
 
-from ..conftest import GATEWAY, OUT_OF_HOURS, ROOT, hours_with, line_settings, local, with_hours
+from ..conftest import GATEWAY, OUT_OF_HOURS, ROOT, hours_with, line_settings, local, status_page, with_hours
 
 UTC = dt.timezone.utc
 
@@ -216,7 +216,7 @@ def test_an_out_of_hours_service_closed_by_its_own_hours_is_neither_dialled_nor_
 def test_the_console_says_who_is_passed_over_and_why(make_app, clock):
     app = make_app(with_hours(gateway=MORNINGS, emergency="any time"), IVR_DEVELOPMENT=True)
     clock.set("2026-07-14 14:00")
-    page = app.test_client().get("/console/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    page = status_page(app)
     assert "office hours, and Gateway Team, Northern Health and Social Care Trust is closed" in page
 
 

@@ -9,7 +9,7 @@ from ivr.config_reader import parse
 from ivr.files import ConfigError
 
 from ..areas import BELFAST_NUMBER, GATEWAYS, ask_for_a_person, put_through_in, with_council_number
-from ..conftest import TOKEN, command_in, make_root, read_line, regional_settings
+from ..conftest import TOKEN, command_in, make_root, read_line, regional_settings, status_page
 from ..phone import Phone
 
 
@@ -18,7 +18,7 @@ from ..phone import Phone
 def test_the_status_page_shows_who_answers_now_in_each_area(make_app, clock):
     clock.set("2026-07-14 10:00")
     app = make_app(regional_settings(), IVR_DEVELOPMENT=True)
-    page = app.test_client().get("/console/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    page = status_page(app)
     table = page[page.index('data-testid="areas"'):page.index("</table>", page.index('data-testid="areas"'))]
     for area, contact in GATEWAYS.items():
         assert contact["spoken"] in table
@@ -28,7 +28,7 @@ def test_the_status_page_shows_who_answers_now_in_each_area(make_app, clock):
 def test_the_status_page_of_a_regional_line_says_callers_are_asked_first(make_app, clock):
     clock.set("2026-07-14 10:00")
     app = make_app(regional_settings(), IVR_DEVELOPMENT=True)
-    page = app.test_client().get("/console/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    page = status_page(app)
     headline = " ".join(page[page.index('data-testid="now-team"'):page.index("</p>", page.index("now-team"))].split())
     assert "0 asks callers where the child lives" in headline and "not sure goes to" in headline
     answered = page[page.index('data-testid="answered-today"'):]

@@ -7,7 +7,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from ..words import offered, translation
-from ..conftest import at_once, empty_store, local, needs_postgresql
+from ..conftest import at_once, empty_store, local, needs_postgresql, status_page
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright = pytest.importorskip("playwright.sync_api")
@@ -331,5 +331,5 @@ def test_the_status_page_reads_the_daily_counts_never_every_event(make_app, cloc
     def every_event(*args, **kwargs):
         raise AssertionError("the status page read every event")
     monkeypatch.setattr(UsageStore, "rows", every_event)
-    page = app.test_client().get("/console/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).data.decode()
+    page = status_page(app)
     assert "Calls a day (49000 in all, 12250 out of hours)" in page

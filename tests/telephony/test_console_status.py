@@ -4,7 +4,7 @@ import datetime as dt
 
 from ivr.config_reader import parse
 
-from ..conftest import OUT_OF_HOURS, hours_with, line_settings, local, regional_settings
+from ..conftest import OUT_OF_HOURS, hours_with, line_settings, local, regional_settings, status_page
 
 
 def test_the_console_says_why_and_when_that_changes(app):
@@ -85,7 +85,7 @@ def test_the_status_page_shows_each_contacts_own_hours_and_whether_it_is_open_no
 
     def rows_at(moment: str) -> list[str]:
         clock.set(moment)
-        page = app.test_client().get("/console/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+        page = status_page(app)
         table = page[page.index('data-testid="own-hours"'):page.index("</table>", page.index('data-testid="own-hours"'))]
         return [" ".join(row.split()).removesuffix(" </tbody>") for row in table.split("<tr>")[2:]]
     nspcc = ("NSPCC Helpline (for callers not sure of the child&#39;s area)</th><td>Mon, Tue, Wed, Thu, Fri 08:00 "
@@ -105,7 +105,7 @@ def test_a_contacts_state_is_given_by_area_where_the_areas_office_hours_differ(m
     settings["areas"]["belfast"]["office_hours"] = {"close": "16:30"}
     app = make_app(settings, IVR_DEVELOPMENT=True)
     clock.set("2026-07-14 16:45")
-    page = app.test_client().get("/console/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    page = status_page(app)
     row = page[page.index('<th scope="row">Regional Emergency Social Work Service</th><td>outside office hours'):]
     assert " ".join(row[:row.index("</tr>")].split()).endswith(
         "<td>open in Belfast Health and Social Care Trust; closed in Northern Health and Social Care Trust, "
